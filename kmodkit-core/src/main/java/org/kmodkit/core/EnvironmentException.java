@@ -1,0 +1,14 @@
+package org.kmodkit.core;
+
+/** The machine lacks something kmodkit needs (a tool, a directory, permissions); the input is fine. */
+public class EnvironmentException extends KmodkitException {
+  private static final long serialVersionUID = 1L;
+
+  public EnvironmentException(String message) {
+    super(message);
+  }
+
+  public EnvironmentException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

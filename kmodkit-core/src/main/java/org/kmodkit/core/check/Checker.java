@@ -1,0 +1,342 @@
+package org.kmodkit.core.check;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.Crc;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.abi.KernelSymbol;
+import org.kmodkit.core.abi.Vermagic;
+import org.kmodkit.core.check.Problem.Severity;
+import org.kmodkit.core.elf.ElfArch;
+import org.kmodkit.core.elf.Import;
+import org.kmodkit.core.elf.ModInfo;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.SymbolVersion;
+
+/**
+ * Judges a set of modules against a kernel as the loader would (kernel/module/main.c and
+ * version.c): module_layout, vermagic, then every undefined symbol — exporter found (vmlinux, the
+ * set's own modules, the kernel's modules not overridden by the set), GPL visibility, CRC,
+ * namespace. A module whose symbol provider in the set cannot load cannot load either.
+ */
+public final class Checker {
+  private final KernelAbi kernel;
+
+  public Checker(KernelAbi kernel) {
+    this.kernel = kernel;
+  }
+
+  /**
+   * Refuses a module built for another architecture than the kernel's: that is a wrong input, not
+   * a verdict.
+   */
+  public static void requireSameArch(ModuleFile module, KernelAbi kernel) throws BadInputException {
+    ElfArch k = kernel.arch();
+    ElfArch m = module.arch();
+    if (k != null && (k.machine() != m.machine() || k.bits() != m.bits() || !k.order().equals(m.order()))) {
+      throw new BadInputException(module.path(), "is built for " + m.machineName() + " but the kernel" + (kernel.release() == null ? "" : " " + kernel.release()) + " is " + k.machineName() + "; check it against a kernel of its own architecture");
+    }
+  }
+
+  /** Where a symbol comes from, as the loader would find it. */
+  private record Provider(KernelSymbol symbol, ModuleFile setModule) {}
+
+  /** Per-module facts collected before dependencies are propagated. */
+  private static final class Work {
+    final ModuleFile module;
+    final List<Problem> problems = new ArrayList<>();
+    final Map<String, String> setProviders = new LinkedHashMap<>(); // provider module -> first symbol
+    final Set<String> needs = new LinkedHashSet<>();
+    int symbols;
+    int differing;
+
+    Work(ModuleFile module) {
+      this.module = module;
+    }
+
+    boolean hasErrors() {
+      return problems.stream().anyMatch(p -> p.severity() == Severity.ERROR);
+    }
+  }
+
+  public SetVerdict check(String setName, List<ModuleFile> modules) {
+    Map<String, ModuleFile> byName = new LinkedHashMap<>();
+    for (ModuleFile m : modules) {
+      byName.putIfAbsent(m.name(), m);
+    }
+    Map<String, Provider> setExports = new HashMap<>();
+    for (ModuleFile m : byName.values()) {
+      for (KernelSymbol s : m.exports()) {
+        setExports.putIfAbsent(s.name(), new Provider(s, m));
+      }
+    }
+    Map<String, Work> work = new LinkedHashMap<>();
+    for (ModuleFile m : modules) {
+      Work w = new Work(m);
+      judge(w, byName, setExports);
+      work.put(m.path(), w);
+    }
+    propagate(work, byName);
+    List<ModuleVerdict> verdicts = new ArrayList<>(work.size());
+    for (Work w : work.values()) {
+      verdicts.add(verdict(w));
+    }
+    return new SetVerdict(setName, verdicts);
+  }
+
+  private void judge(Work w, Map<String, ModuleFile> setByName, Map<String, Provider> setExports) {
+    ModuleFile m = w.module;
+    boolean modversions = kernel.modversions();
+    boolean hasVersions = m.hasVersions();
+    Map<String, Crc> versions = new HashMap<>();
+    for (SymbolVersion v : m.versions()) {
+      versions.putIfAbsent(v.name(), v.crc());
+    }
+    // check_modstruct_version: module_layout first
+    if (modversions) {
+      Optional<KernelSymbol> layout = kernel.vmlinuxSymbol("module_layout");
+      if (!hasVersions) {
+        forced(w, "module_layout");
+      } else if (layout.isPresent() && layout.get().crc() != null) {
+        Crc mine = versions.get("module_layout");
+        if (mine == null) {
+          w.problems.add(new Problem.NoSymbolVersion("module_layout"));
+        } else if (!mine.equals(layout.get().crc())) {
+          w.problems.add(new Problem.ModuleLayoutMismatch(mine, layout.get().crc()));
+        }
+      }
+    }
+    // check_modinfo: vermagic
+    String magic = m.vermagic();
+    if (magic == null) {
+      forced(w, "bad vermagic");
+    } else if (kernel.vermagic() != null && !Vermagic.sameMagic(magic, kernel.vermagic(), modversions && hasVersions)) {
+      w.problems.add(new Problem.VermagicMismatch(magic, kernel.vermagic()));
+    }
+    // verify_exported_symbols: no export may clash with the kernel's own
+    for (KernelSymbol e : m.exports()) {
+      if (kernel.vmlinuxSymbol(e.name()).isPresent()) {
+        w.problems.add(new Problem.DuplicateExport(e.name(), KernelSymbol.VMLINUX));
+      }
+    }
+    // simplify_symbols / resolve_symbol: every undefined symbol
+    boolean gplOk = ModInfo.isGplCompatible(m.modinfo().license());
+    Set<String> imported = new HashSet<>(m.modinfo().importedNamespaces());
+    for (Import imp : m.imports()) {
+      String name = imp.name();
+      if (ignoredUndefined(m.arch(), name)) {
+        continue;
+      }
+      Provider p = find(name, m, setByName, setExports);
+      if (p == null) {
+        if (!imp.weak()) {
+          w.symbols++;
+          w.problems.add(new Problem.UnknownSymbol(name));
+        }
+        continue;
+      }
+      w.symbols++;
+      KernelSymbol s = p.symbol();
+      if (s.type().gplOnly() && !gplOk) {
+        w.problems.add(new Problem.GplOnlySymbol(name, s.exporter(), m.modinfo().license()));
+        continue;
+      }
+      if (p.setModule() != null) {
+        w.setProviders.putIfAbsent(p.setModule().name(), name);
+        w.needs.add(p.setModule().name());
+      } else if (!s.fromVmlinux()) {
+        w.needs.add(s.exporter());
+      }
+      if (modversions && hasVersions && s.crc() != null) {
+        Crc mine = versions.get(name);
+        if (mine == null) {
+          w.problems.add(new Problem.NoSymbolVersion(name));
+        } else if (!mine.equals(s.crc())) {
+          w.differing++;
+          w.problems.add(new Problem.CrcMismatch(name, mine, s.crc(), s.exporter()));
+        }
+      }
+      if (!s.namespace().isEmpty() && !imported.contains(s.namespace())) {
+        w.problems.add(new Problem.NamespaceNotImported(name, s.namespace(), kernel.allowMissingNamespaceImports() ? Severity.WARNING : Severity.ERROR));
+      }
+    }
+    for (String d : m.modinfo().depends()) {
+      if (setByName.containsKey(d)) {
+        w.setProviders.putIfAbsent(d, null);
+        w.needs.add(d);
+      } else if (kernel.hasModule(d)) {
+        if (!kernel.isBuiltin(d)) {
+          w.needs.add(d);
+        }
+      } else if (!kernel.moduleNames().isEmpty()) {
+        w.problems.add(new Problem.MissingDependency(d));
+      }
+    }
+  }
+
+  private void forced(Work w, String reason) {
+    w.problems.add(new Problem.ForcedLoad(reason, kernel.forceLoad() ? Severity.WARNING : Severity.ERROR));
+  }
+
+  /** find_symbol: vmlinux first, then loaded modules (the set's, else the kernel's own). */
+  private Provider find(String name, ModuleFile self, Map<String, ModuleFile> setByName, Map<String, Provider> setExports) {
+    Optional<KernelSymbol> v = kernel.vmlinuxSymbol(name);
+    if (v.isPresent()) {
+      return new Provider(v.get(), null);
+    }
+    Provider own = setExports.get(name);
+    if (own != null && own.setModule() != self) {
+      return own;
+    }
+    Optional<KernelSymbol> t = kernel.moduleSymbol(name);
+    if (t.isPresent() && !setByName.containsKey(t.get().exporter())) {
+      return new Provider(t.get(), null);
+    }
+    return null;
+  }
+
+  /** ignore_undef_symbol and the arch-provided symbols the loader resolves itself. */
+  static boolean ignoredUndefined(ElfArch arch, String name) {
+    switch (arch.machine()) {
+      case ElfArch.EM_386:
+      case ElfArch.EM_X86_64:
+        return name.equals("_GLOBAL_OFFSET_TABLE_");
+      case ElfArch.EM_PPC64:
+        return name.equals(".TOC.") || name.equals("TOC.");
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * A module needing a symbol from a set module that cannot load cannot load either: close the
+   * unloadable set over the provider edges, then name every unloadable provider in each verdict.
+   */
+  private static void propagate(Map<String, Work> work, Map<String, ModuleFile> byName) {
+    Map<String, Work> byModuleName = new HashMap<>();
+    for (Work w : work.values()) {
+      byModuleName.putIfAbsent(w.module.name(), w);
+    }
+    Set<String> unloadable = new HashSet<>();
+    for (Work w : work.values()) {
+      if (w.hasErrors()) {
+        unloadable.add(w.module.name());
+      }
+    }
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Work w : work.values()) {
+        if (unloadable.contains(w.module.name())) {
+          continue;
+        }
+        for (String provider : w.setProviders.keySet()) {
+          if (!provider.equals(w.module.name()) && unloadable.contains(provider)) {
+            unloadable.add(w.module.name());
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    for (Work w : work.values()) {
+      for (Map.Entry<String, String> e : w.setProviders.entrySet()) {
+        String provider = e.getKey();
+        if (!provider.equals(w.module.name()) && unloadable.contains(provider) && byModuleName.containsKey(provider)) {
+          w.problems.add(new Problem.ProviderUnloadable(e.getValue(), provider));
+        }
+      }
+    }
+  }
+
+  private ModuleVerdict verdict(Work w) {
+    List<Problem> errors = w.problems.stream().filter(p -> p.severity() == Severity.ERROR).toList();
+    boolean loads = errors.isEmpty();
+    String name = w.module.name();
+    String summary;
+    String next;
+    if (loads) {
+      int warnings = w.problems.size();
+      summary = name + ": loads (" + w.symbols + " symbols resolve" + (kernel.modversions() && w.module.hasVersions() ? " with matching CRCs" : "") + ")" + (warnings > 0 ? "; " + warnings + " warning" + (warnings > 1 ? "s" : "") + ", first: " + w.problems.get(0).kernelMessage(name) : "");
+      next = "nothing to do";
+    } else {
+      Problem first = errors.get(0);
+      summary = summarize(w, name, errors, first);
+      next = nextStep(first);
+    }
+    return new ModuleVerdict(w.module, loads, w.problems, w.symbols, w.differing, new ArrayList<>(w.needs), summary, next);
+  }
+
+  private String summarize(Work w, String name, List<Problem> errors, Problem first) {
+    Problem.CrcMismatch firstCrc = null;
+    for (Problem p : errors) {
+      if (p instanceof Problem.CrcMismatch c) {
+        firstCrc = c;
+        break;
+      }
+    }
+    List<String> parts = new ArrayList<>();
+    for (Problem p : errors) {
+      if (p instanceof Problem.ModuleLayoutMismatch l) {
+        parts.add("module_layout differs (module " + l.moduleCrc() + ", kernel " + l.kernelCrc() + ")");
+      } else if (p instanceof Problem.VermagicMismatch v) {
+        parts.add("version magic '" + v.moduleMagic().trim() + "' should be '" + v.kernelMagic().trim() + "'");
+      } else if (p instanceof Problem.ForcedLoad f) {
+        parts.add(f.reason() + " needs a forced load");
+      }
+    }
+    if (firstCrc != null) {
+      parts.add(w.differing + " of " + w.symbols + " symbols differ; first: " + firstCrc.symbol() + " (module " + firstCrc.moduleCrc() + ", " + ("vmlinux".equals(firstCrc.exporter()) ? "kernel" : firstCrc.exporter()) + " " + firstCrc.kernelCrc() + ")");
+    }
+    long unknown = errors.stream().filter(p -> p instanceof Problem.UnknownSymbol).count();
+    if (unknown > 0) {
+      String s = errors.stream().filter(p -> p instanceof Problem.UnknownSymbol).findFirst().get().symbol();
+      parts.add(unknown + " unknown symbol" + (unknown > 1 ? "s" : "") + "; first: " + s);
+    }
+    for (Class<? extends Problem> kind : List.of(Problem.GplOnlySymbol.class, Problem.NamespaceNotImported.class, Problem.DuplicateExport.class, Problem.ProviderUnloadable.class)) {
+      errors.stream().filter(kind::isInstance).findFirst().ifPresent(p -> {
+        long n = errors.stream().filter(kind::isInstance).count();
+        String text;
+        if (p instanceof Problem.ProviderUnloadable u) {
+          text = "needs " + u.symbol() + " from " + u.provider() + ", which cannot load";
+        } else if (p instanceof Problem.NamespaceNotImported ns) {
+          text = "uses " + ns.symbol() + " from namespace " + ns.namespace() + " without importing it";
+        } else if (p instanceof Problem.GplOnlySymbol g) {
+          text = "uses GPL-only " + g.symbol() + " with licence '" + g.license() + "'";
+        } else {
+          text = "exports " + p.symbol() + ", which the kernel already exports";
+        }
+        parts.add(text + (n > 1 ? " (+" + (n - 1) + " more)" : ""));
+      });
+    }
+    if (parts.isEmpty()) {
+      parts.add(first.kernelMessage(name));
+    }
+    return name + ": " + String.join("; ", parts);
+  }
+
+  private String nextStep(Problem first) {
+    String release = kernel.release() == null ? "the target kernel" : kernel.release();
+    if (first instanceof Problem.ProviderUnloadable u) {
+      return "make " + u.provider() + " loadable first (its own verdict says why), then re-check";
+    }
+    if (first instanceof Problem.NamespaceNotImported ns) {
+      return "add MODULE_IMPORT_NS(" + ns.namespace() + ") to the module source and rebuild";
+    }
+    if (first instanceof Problem.GplOnlySymbol) {
+      return "the symbol is EXPORT_SYMBOL_GPL: only a module with a GPL-compatible MODULE_LICENSE may use it";
+    }
+    if (first instanceof Problem.DuplicateExport d) {
+      return "the kernel now exports " + d.symbol() + " itself: rebuild the driver against " + release + " so its compat layer drops it";
+    }
+    return "rebuild the module against the headers of " + release + " (kmodkit rebuild), or keep it off this kernel";
+  }
+}

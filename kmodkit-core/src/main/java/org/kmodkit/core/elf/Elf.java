@@ -1,0 +1,223 @@
+package org.kmodkit.core.elf;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.CorruptFileException;
+import org.kmodkit.core.io.Bytes;
+import org.kmodkit.core.io.FileRanges;
+
+/**
+ * An ELF file's header and section table; section contents are fetched on request, so reading a
+ * module touches only the sections its caller needs. Every offset is checked against the ELF's
+ * length (which excludes an appended module signature).
+ */
+public final class Elf {
+  public static final int ET_REL = 1;
+  public static final int ET_EXEC = 2;
+  public static final int ET_DYN = 3;
+  public static final int SHT_NULL = 0;
+  public static final int SHT_SYMTAB = 2;
+  public static final int SHT_STRTAB = 3;
+  public static final int SHT_RELA = 4;
+  public static final int SHT_NOBITS = 8;
+  public static final int SHT_REL = 9;
+  public static final int SHN_UNDEF = 0;
+  public static final int SHN_LORESERVE = 0xff00;
+  public static final int SHN_ABS = 0xfff1;
+  public static final int SHN_COMMON = 0xfff2;
+  public static final int SHN_XINDEX = 0xffff;
+
+  private final FileRanges in;
+  private final long length;
+  private final boolean is64;
+  private final ByteOrder order;
+  private final int type;
+  private final int machine;
+  private final List<Section> sections;
+
+  private Elf(FileRanges in, long length, boolean is64, ByteOrder order, int type, int machine, List<Section> sections) {
+    this.in = in;
+    this.length = length;
+    this.is64 = is64;
+    this.order = order;
+    this.type = type;
+    this.machine = machine;
+    this.sections = sections;
+  }
+
+  /** One section header. */
+  public record Section(int index, String name, int type, long flags, long addr, long offset, long size, int link, int info, long entsize) {
+    public boolean hasContents() {
+      return type != SHT_NOBITS && type != SHT_NULL;
+    }
+  }
+
+  /** True when {@code head} starts with the ELF magic. */
+  public static boolean isElf(byte[] head) {
+    return head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+  }
+
+  /** Parses the ELF header and section table of the first {@code length} bytes of {@code in}. */
+  public static Elf parse(FileRanges in, long length) throws BadInputException {
+    String src = in.source();
+    if (length < 52) {
+      throw new BadInputException(src, "not an ELF file: only " + length + " bytes (a kernel module is at least a few KiB)");
+    }
+    Bytes ident = in.read(0, 16, ByteOrder.LITTLE_ENDIAN, "ELF identification");
+    if (!isElf(ident.copy(0, 4))) {
+      throw new BadInputException(src, "not an ELF file (no \\x7fELF magic at offset 0); expected a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)");
+    }
+    int cls = ident.u8(4);
+    int data = ident.u8(5);
+    if (cls != 1 && cls != 2) {
+      throw new CorruptFileException(src, 4, "unknown ELF class " + cls);
+    }
+    if (data != 1 && data != 2) {
+      throw new CorruptFileException(src, 5, "unknown ELF data encoding " + data);
+    }
+    boolean is64 = cls == 2;
+    ByteOrder order = data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+    int ehsize = is64 ? 64 : 52;
+    if (length < ehsize) {
+      throw new CorruptFileException(src, 0, "ELF header truncated");
+    }
+    Bytes h = in.read(0, ehsize, order, "ELF header");
+    int type = h.u16(16);
+    int machine = h.u16(18);
+    long shoff = is64 ? h.u64(40) : h.u32(32);
+    int shentsize = h.u16(is64 ? 58 : 46);
+    long shnum = h.u16(is64 ? 60 : 48);
+    int shstrndx = h.u16(is64 ? 62 : 50);
+    int expected = is64 ? 64 : 40;
+    if (shoff == 0) {
+      return new Elf(in, length, is64, order, type, machine, List.of());
+    }
+    if (shentsize != expected) {
+      throw new CorruptFileException(src, is64 ? 58 : 46, "section header size " + shentsize + ", expected " + expected);
+    }
+    if (shoff < 0 || shoff > length - expected) {
+      throw new CorruptFileException(src, is64 ? 40 : 32, "section table offset 0x" + Long.toHexString(shoff) + " beyond the " + length + "-byte ELF");
+    }
+    if (shnum == 0 || shstrndx == SHN_XINDEX) {
+      // more than 0xff00 sections: the real values sit in section header 0
+      Bytes first = in.read(shoff, expected, order, "section header 0");
+      if (shnum == 0) {
+        shnum = is64 ? first.u64(32) : first.u32(20);
+      }
+      if (shstrndx == SHN_XINDEX) {
+        shstrndx = (int) first.u32(is64 ? 40 : 24);
+      }
+    }
+    if (shnum < 0 || shnum > (length - shoff) / expected) {
+      throw new CorruptFileException(src, shoff, shnum + " section headers do not fit in the " + length + "-byte ELF");
+    }
+    Bytes table = in.read(shoff, shnum * expected, order, "section table");
+    long[][] raw = new long[(int) shnum][];
+    for (int i = 0; i < shnum; i++) {
+      long o = (long) i * expected;
+      raw[i] = is64
+          ? new long[] {table.u32(o), table.u32(o + 4), table.u64(o + 8), table.u64(o + 16), table.u64(o + 24), table.u64(o + 32), table.u32(o + 40), table.u32(o + 44), table.u64(o + 56)}
+          : new long[] {table.u32(o), table.u32(o + 4), table.u32(o + 8), table.u32(o + 12), table.u32(o + 16), table.u32(o + 20), table.u32(o + 24), table.u32(o + 28), table.u32(o + 36)};
+      long stype = raw[i][1];
+      long off = raw[i][4];
+      long size = raw[i][5];
+      if (stype != SHT_NOBITS && stype != SHT_NULL && (off < 0 || size < 0 || off > length || size > length - off)) {
+        throw new CorruptFileException(src, shoff + o, "section " + i + " (offset 0x" + Long.toHexString(off) + ", size " + size + ") lies outside the " + length + "-byte ELF");
+      }
+    }
+    Bytes names = null;
+    if (shstrndx != 0) {
+      if (shstrndx >= shnum) {
+        throw new CorruptFileException(src, is64 ? 62 : 50, "section name table index " + shstrndx + " out of " + shnum);
+      }
+      names = in.read(raw[shstrndx][4], raw[shstrndx][5], order, "section name table");
+    }
+    List<Section> sections = new ArrayList<>((int) shnum);
+    for (int i = 0; i < shnum; i++) {
+      long[] r = raw[i];
+      String name = names == null || i == 0 ? "" : names.cstring(r[0], names.size());
+      sections.add(new Section(i, name, (int) r[1], r[2], r[3], r[4], r[5], (int) r[6], (int) r[7], r[8]));
+    }
+    return new Elf(in, length, is64, order, type, machine, Collections.unmodifiableList(sections));
+  }
+
+  public String source() {
+    return in.source();
+  }
+
+  public boolean is64() {
+    return is64;
+  }
+
+  public int wordSize() {
+    return is64 ? 8 : 4;
+  }
+
+  public ByteOrder order() {
+    return order;
+  }
+
+  public int type() {
+    return type;
+  }
+
+  public int machine() {
+    return machine;
+  }
+
+  /** Bytes of the ELF proper (a module's appended signature excluded). */
+  public long length() {
+    return length;
+  }
+
+  public List<Section> sections() {
+    return sections;
+  }
+
+  public Optional<Section> section(String name) {
+    for (Section s : sections) {
+      if (s.name().equals(name)) {
+        return Optional.of(s);
+      }
+    }
+    return Optional.empty();
+  }
+
+  public Section section(int index) throws CorruptFileException {
+    if (index < 0 || index >= sections.size()) {
+      throw new CorruptFileException(source(), 0, "reference to section " + index + " of " + sections.size());
+    }
+    return sections.get(index);
+  }
+
+  /** The contents of {@code s} (empty for NOBITS), fetched now. */
+  public Bytes contents(Section s) throws BadInputException {
+    if (!s.hasContents()) {
+      return Bytes.at(source(), java.nio.ByteBuffer.allocate(0), s.offset(), order);
+    }
+    return in.read(s.offset(), s.size(), order, "section " + s.name());
+  }
+
+  /** The symbol table (.symtab and its string table), or an empty table when there is none. */
+  public SymbolTable symbols() throws BadInputException {
+    for (Section s : sections) {
+      if (s.type() == SHT_SYMTAB) {
+        Section strtab = section(s.link());
+        return new SymbolTable(this, contents(s), contents(strtab));
+      }
+    }
+    return SymbolTable.empty(this);
+  }
+
+  /** Bytes of {@code length} at file offset {@code offset}, checked against the ELF's length. */
+  public Bytes read(long offset, long length, String what) throws BadInputException {
+    if (offset < 0 || length < 0 || offset > this.length - length) {
+      throw new CorruptFileException(source(), offset, what + " lies outside the ELF");
+    }
+    return in.read(offset, length, order, what);
+  }
+}

@@ -1,0 +1,203 @@
+package org.kmodkit.core.tree;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.abi.KernelConfig;
+import org.kmodkit.core.abi.Symvers;
+import org.kmodkit.core.elf.Elf;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.core.io.Compression;
+
+/**
+ * Builds a {@link KernelAbi} from what a system or a download offers: a Module.symvers or
+ * symvers-*.gz/.xz file, a headers directory, or an installed tree under a {@link Sysroot}.
+ */
+public final class KernelAbiLoader {
+  private static final Pattern SYMVERS_NAME = Pattern.compile("symvers-(.+?)(\\.gz|\\.xz|\\.zst)?$");
+  private static final Pattern UTS_RELEASE = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
+
+  private KernelAbiLoader() {}
+
+  /**
+   * A KERNEL argument: a symvers file, or a headers directory (one with Module.symvers). An
+   * installed tree needs {@link #fromTree}.
+   */
+  public static KernelAbi load(Path path) throws BadInputException {
+    if (Files.isDirectory(path)) {
+      if (Files.isRegularFile(path.resolve("Module.symvers"))) {
+        return fromHeaders(path);
+      }
+      if (Files.isDirectory(path.resolve("lib/modules"))) {
+        throw new BadInputException(path.toString(), "is a system root; pass it as --root " + path + " with the kernel release");
+      }
+      throw new BadInputException(path.toString(), "has no Module.symvers; pass a kernel headers directory, a symvers file, kernel packages, or --root DIR with a release");
+    }
+    if (!Files.isRegularFile(path)) {
+      throw new BadInputException(path.toString(), "no such file or directory; check the path");
+    }
+    return fromSymvers(path);
+  }
+
+  public static KernelAbi fromSymvers(Path file) throws BadInputException {
+    KernelAbi.Builder b = KernelAbi.builder();
+    addSymvers(b, file.toString(), readFile(file));
+    Matcher m = SYMVERS_NAME.matcher(file.getFileName().toString());
+    if (m.matches()) {
+      b.release(m.group(1));
+    }
+    return b.build();
+  }
+
+  public static KernelAbi fromHeaders(Path dir) throws BadInputException {
+    KernelAbi.Builder b = KernelAbi.builder();
+    addHeaders(b, dir);
+    return b.build();
+  }
+
+  /** Adds a headers directory's Module.symvers, .config and release to {@code b}. */
+  public static void addHeaders(KernelAbi.Builder b, Path dir) throws BadInputException {
+    Path symvers = dir.resolve("Module.symvers");
+    addSymvers(b, symvers.toString(), readFile(symvers));
+    Path uts = dir.resolve("include/generated/utsrelease.h");
+    if (Files.isRegularFile(uts)) {
+      releaseFromUtsHeader(b, readFile(uts));
+    }
+    for (String config : List.of(".config", "include/config/auto.conf")) {
+      Path c = dir.resolve(config);
+      if (Files.isRegularFile(c)) {
+        addConfig(b, c.toString(), readFile(c));
+        break;
+      }
+    }
+  }
+
+  /**
+   * An installed kernel: {@code <root>/lib/modules/<release>} with its modules, plus a symvers from
+   * boot/, the tree, or the headers the tree's build link points at.
+   */
+  public static KernelAbi fromTree(Sysroot root, String release) throws BadInputException {
+    Path modules = root.modulesDir(release);
+    if (!Files.isDirectory(modules)) {
+      throw new BadInputException(modules.toString(), "no such kernel tree: kernel " + release + " is not installed under " + root.root() + " (ls " + root.modulesDir() + " lists the installed releases)");
+    }
+    KernelAbi.Builder b = KernelAbi.builder().release(release);
+    Optional<Path> symvers = findSymvers(root, release);
+    Optional<Path> headers = findHeaders(root, release);
+    if (symvers.isPresent()) {
+      addSymvers(b, symvers.get().toString(), readFile(symvers.get()));
+    } else if (headers.isPresent()) {
+      addHeaders(b, headers.get());
+    }
+    Optional<Path> config = root.resolve("/boot/config-" + release);
+    if (config.isPresent()) {
+      addConfig(b, config.get().toString(), readFile(config.get()));
+    } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
+      addConfig(b, headers.get().resolve(".config").toString(), readFile(headers.get().resolve(".config")));
+    }
+    addTreeModules(b, modules);
+    if (!b.hasSymbols()) {
+      throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers and /usr/src): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
+    }
+    return b.build();
+  }
+
+  static Optional<Path> findSymvers(Sysroot root, String release) {
+    for (String p : List.of("/boot/symvers-" + release + ".gz", "/boot/symvers-" + release + ".xz", "/lib/modules/" + release + "/symvers.gz", "/lib/modules/" + release + "/symvers.xz")) {
+      Optional<Path> f = root.resolve(p);
+      if (f.isPresent() && Files.isRegularFile(f.get())) {
+        return f;
+      }
+    }
+    return Optional.empty();
+  }
+
+  static Optional<Path> findHeaders(Sysroot root, String release) {
+    for (String p : List.of("/lib/modules/" + release + "/build", "/usr/src/linux-headers-" + release, "/usr/src/kernels/" + release)) {
+      Optional<Path> d = root.resolve(p);
+      if (d.isPresent() && Files.isRegularFile(d.get().resolve("Module.symvers"))) {
+        return d;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Reads every module of a kernel tree (in parallel) for its exports, vermagic and architecture. */
+  public static void addTreeModules(KernelAbi.Builder b, Path modulesDir) throws BadInputException {
+    List<Path> files = ModuleFiles.find(modulesDir);
+    List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
+    int ok = 0;
+    for (ModuleFiles.Read r : reads) {
+      if (r.ok()) {
+        addTreeModule(b, r.module(), modulesDir.relativize(r.file()).toString());
+        ok++;
+      }
+    }
+    Path builtin = modulesDir.resolve("modules.builtin");
+    if (Files.isRegularFile(builtin)) {
+      addBuiltin(b, readFile(builtin));
+    }
+    b.source("modules: " + modulesDir + " (" + ok + " of " + files.size() + " read)");
+  }
+
+  public static void addTreeModule(KernelAbi.Builder b, ModuleFile m, String path) {
+    b.treeModule(m.name(), m.exports(), path);
+    b.arch(m.arch());
+    if (m.vermagic() != null && !m.vermagic().isEmpty()) {
+      b.vermagic(m.vermagic());
+    }
+  }
+
+  /** Adds symvers data (plain or compressed, by magic). */
+  public static void addSymvers(KernelAbi.Builder b, String source, byte[] data) throws BadInputException {
+    if (Elf.isElf(data.length >= 4 ? java.util.Arrays.copyOf(data, 4) : data)) {
+      throw new BadInputException(source, "is an ELF file, not a symvers file; pass the kernel's Module.symvers or symvers-<release>.gz");
+    }
+    byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, Compression.DEFAULT_LIMIT);
+    b.symbols(Symvers.parse(source, new ByteArrayInputStream(plain)));
+    b.source("Module.symvers: " + source);
+  }
+
+  public static void addConfig(KernelAbi.Builder b, String source, byte[] data) throws BadInputException {
+    try (InputStream in = new ByteArrayInputStream(data)) {
+      b.config(KernelConfig.parse(in));
+      b.source("config: " + source);
+    } catch (IOException e) {
+      throw new BadInputException(source, "cannot read (" + e.getMessage() + ")");
+    }
+  }
+
+  public static void releaseFromUtsHeader(KernelAbi.Builder b, byte[] data) {
+    Matcher m = UTS_RELEASE.matcher(new String(data, StandardCharsets.UTF_8));
+    if (m.find()) {
+      b.release(m.group(1));
+    }
+  }
+
+  /** modules.builtin lists paths like kernel/drivers/foo/bar.ko: record the module names. */
+  public static void addBuiltin(KernelAbi.Builder b, byte[] data) {
+    for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank()) {
+        b.builtin(ModuleReader.nameFromPath(line.trim()));
+      }
+    }
+  }
+
+  static byte[] readFile(Path file) throws BadInputException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new BadInputException(file.toString(), "cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); check the path and permissions");
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package org.kmodkit.core.tree;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.ModuleReader;
+
+/** Finding module files in directories and reading many of them in parallel. */
+public final class ModuleFiles {
+  private ModuleFiles() {}
+
+  /** One read: the module, or why it could not be read. */
+  public record Read(Path file, ModuleFile module, BadInputException error) {
+    public boolean ok() {
+      return module != null;
+    }
+  }
+
+  /** True for the names modprobe loads: .ko, .ko.xz, .ko.zst, .ko.gz. */
+  public static boolean isModuleFileName(String name) {
+    return name.endsWith(".ko") || name.endsWith(".ko.xz") || name.endsWith(".ko.zst") || name.endsWith(".ko.gz");
+  }
+
+  /** Module files under {@code dir}, recursively, sorted by path (links to files included). */
+  public static List<Path> find(Path dir) throws BadInputException {
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(dir.toString(), "is not a directory");
+    }
+    try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
+      return s.filter(p -> isModuleFileName(p.getFileName().toString()) && Files.isRegularFile(p)).sorted().toList();
+    } catch (IOException | UncheckedIOException e) {
+      throw new BadInputException(dir.toString(), "cannot list (" + e.getMessage() + ")");
+    }
+  }
+
+  /** Reads {@code files} in parallel, in order; {@code naming} gives each its display name. */
+  public static List<Read> readAll(List<Path> files, Function<Path, String> naming) {
+    return files.parallelStream().map(f -> read(f, naming.apply(f))).toList();
+  }
+
+  public static Read read(Path file, String source) {
+    try {
+      return new Read(file, ModuleReader.read(file, source), null);
+    } catch (BadInputException e) {
+      return new Read(file, null, e);
+    } catch (RuntimeException e) {
+      // a parser bug must not take the other inputs down with it; report it against the file
+      return new Read(file, null, new BadInputException(source, "unreadable (" + e + "); please report this as a kmodkit bug"));
+    }
+  }
+}

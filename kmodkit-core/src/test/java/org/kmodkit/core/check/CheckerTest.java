@@ -1,0 +1,200 @@
+package org.kmodkit.core.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.kmodkit.core.abi.Crc;
+import org.kmodkit.core.abi.ExportType;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.abi.KernelConfig;
+import org.kmodkit.core.abi.KernelSymbol;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.testkit.KoBuilder;
+
+class CheckerTest {
+  static final String MAGIC = "6.1.0-56-cloud-amd64 SMP preempt mod_unload modversions ";
+  static final Map<String, String> DEBIAN = Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y", "MODULE_FORCE_LOAD", "y");
+
+  static KernelAbi.Builder kernel() {
+    return KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(DEBIAN))
+        .symbols(List.of(
+            vmlinux("module_layout", 0x11110000L, ExportType.EXPORT_SYMBOL, ""),
+            vmlinux("_printk", 0x92997ed8L, ExportType.EXPORT_SYMBOL, ""),
+            vmlinux("netif_rx", 0x22220000L, ExportType.EXPORT_SYMBOL, ""),
+            vmlinux("gpl_thing", 0x33330000L, ExportType.EXPORT_SYMBOL_GPL, ""),
+            vmlinux("cxl_thing", 0x44440000L, ExportType.EXPORT_SYMBOL_GPL, "CXL"),
+            new KernelSymbol("uio_register", Crc.of(0x55550000L), "uio", ExportType.EXPORT_SYMBOL_GPL, "")));
+  }
+
+  static KernelSymbol vmlinux(String name, long crc, ExportType t, String ns) {
+    return new KernelSymbol(name, Crc.of(crc), "vmlinux", t, ns);
+  }
+
+  static ModuleFile ko(KoBuilder b) throws Exception {
+    return ModuleReader.parse(b.build().length + ".ko", b.build());
+  }
+
+  static KoBuilder mod(String name) {
+    return KoBuilder.module(name).vermagic(MAGIC).version("module_layout", 0x11110000L);
+  }
+
+  static ModuleVerdict one(KernelAbi k, KoBuilder b) throws Exception {
+    return new Checker(k).check("t", List.of(ko(b))).modules().get(0);
+  }
+
+  static List<String> kinds(ModuleVerdict v) {
+    List<String> out = new ArrayList<>();
+    for (Problem p : v.problems()) {
+      out.add(p.kind() + (p.symbol() == null ? "" : ":" + p.symbol()));
+    }
+    return out;
+  }
+
+  @Test
+  void aModuleWhoseCrcsAllMatchLoads() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("good").uses("_printk", 0x92997ed8L).uses("netif_rx", 0x22220000L));
+    assertThat(v.loads()).isTrue();
+    assertThat(v.problems()).isEmpty();
+    assertThat(v.symbols()).isEqualTo(2);
+    assertThat(v.summary()).isEqualTo("good: loads (2 symbols resolve with matching CRCs)");
+  }
+
+  @Test
+  void aDifferentCrcIsTheKernelsDisagreement() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("old").uses("_printk", 0x92997ed8L).uses("netif_rx", 0x99990000L));
+    assertThat(v.loads()).isFalse();
+    Problem.CrcMismatch p = (Problem.CrcMismatch) v.problems().get(0);
+    assertThat(p.moduleCrc()).isEqualTo(Crc.of(0x99990000L));
+    assertThat(p.kernelCrc()).isEqualTo(Crc.of(0x22220000L));
+    assertThat(p.kernelMessage("old")).isEqualTo("old: disagrees about version of symbol netif_rx");
+    assertThat(v.summary()).isEqualTo("old: 1 of 2 symbols differ; first: netif_rx (module 0x99990000, kernel 0x22220000)");
+    assertThat(v.nextStep()).contains("rebuild").contains("6.1.0-56-cloud-amd64");
+  }
+
+  @Test
+  void aSymbolNobodyExportsIsUnknownButAWeakOneIsFine() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("m").uses("gone_symbol", 1).usesWeak("also_gone", 2));
+    assertThat(kinds(v)).containsExactly("unknown_symbol:gone_symbol");
+    assertThat(v.problems().get(0).kernelMessage("m")).isEqualTo("m: Unknown symbol gone_symbol (err -2)");
+  }
+
+  @Test
+  void aMissingVersionIsOnlyAWarning() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("m").usesUnversioned("_printk"));
+    assertThat(v.loads()).isTrue();
+    assertThat(kinds(v)).containsExactly("no_symbol_version:_printk");
+    assertThat(v.warnings()).hasSize(1);
+  }
+
+  @Test
+  void moduleLayoutIsCheckedFirstAndNamed() throws Exception {
+    ModuleVerdict v = one(kernel().build(), KoBuilder.module("m").vermagic(MAGIC).version("module_layout", 0x1L).uses("_printk", 0x92997ed8L));
+    assertThat(kinds(v)).containsExactly("module_layout:module_layout");
+    assertThat(v.summary()).startsWith("m: module_layout differs (module 0x00000001, kernel 0x11110000)");
+  }
+
+  @Test
+  void vermagicIgnoresTheReleaseWhenTheModuleHasCrcsButNotTheFlags() throws Exception {
+    assertThat(one(kernel().build(), mod("a").vermagic("6.1.0-53-cloud-amd64 SMP preempt mod_unload modversions ").uses("_printk", 0x92997ed8L)).loads()).isTrue();
+    ModuleVerdict v = one(kernel().build(), mod("b").vermagic("6.1.0-53-cloud-amd64 SMP mod_unload modversions ").uses("_printk", 0x92997ed8L));
+    assertThat(kinds(v)).containsExactly("vermagic");
+    assertThat(v.problems().get(0).kernelMessage("b")).isEqualTo("b: version magic '6.1.0-53-cloud-amd64 SMP mod_unload modversions ' should be '" + MAGIC + "'");
+  }
+
+  @Test
+  void withoutVersionsTheWholeVermagicMustMatchAndTheLoadIsForced() throws Exception {
+    KoBuilder noVers = KoBuilder.module("nv").vermagic(MAGIC).usesUnversioned("_printk").withoutVersions();
+    ModuleVerdict sameRelease = one(kernel().build(), noVers);
+    assertThat(sameRelease.loads()).isTrue();
+    assertThat(kinds(sameRelease)).containsExactly("forced_taint");
+    ModuleVerdict other = one(kernel().build(), KoBuilder.module("nv").vermagic("6.1.0-53-cloud-amd64 SMP preempt mod_unload modversions ").usesUnversioned("_printk").withoutVersions());
+    assertThat(kinds(other)).containsExactly("forced_taint", "vermagic");
+    KernelAbi noForce = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("MODVERSIONS", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y"))).symbols(kernel().build().vmlinuxSymbols().values().stream().toList()).build();
+    ModuleVerdict refused = one(noForce, noVers);
+    assertThat(refused.loads()).isFalse();
+    assertThat(kinds(refused)).containsExactly("needs_force");
+  }
+
+  @Test
+  void gplOnlySymbolsAreInvisibleToProprietaryModules() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("nvidia_like").license("NVIDIA").uses("gpl_thing", 0x33330000L).uses("_printk", 0x92997ed8L));
+    assertThat(kinds(v)).containsExactly("gpl_only:gpl_thing");
+    assertThat(v.problems().get(0).kernelMessage("nvidia_like")).isEqualTo("nvidia_like: Unknown symbol gpl_thing (err -2)");
+    assertThat(one(kernel().build(), mod("dual").license("Dual MIT/GPL").uses("gpl_thing", 0x33330000L)).loads()).isTrue();
+  }
+
+  @Test
+  void aNamespacedSymbolNeedsTheImport() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("m").uses("cxl_thing", 0x44440000L));
+    assertThat(kinds(v)).containsExactly("namespace_not_imported:cxl_thing");
+    assertThat(v.problems().get(0).kernelMessage("m")).isEqualTo("m: module uses symbol (cxl_thing) from namespace CXL, but does not import it.");
+    assertThat(v.nextStep()).isEqualTo("add MODULE_IMPORT_NS(CXL) to the module source and rebuild");
+    assertThat(one(kernel().build(), mod("m").importNs("CXL").uses("cxl_thing", 0x44440000L)).loads()).isTrue();
+  }
+
+  @Test
+  void symbolsOfTheKernelsOwnModulesResolveWithTheirCrcs() throws Exception {
+    assertThat(one(kernel().build(), mod("igb").uses("uio_register", 0x55550000L).depends("uio")).loads()).isTrue();
+    ModuleVerdict v = one(kernel().build(), mod("igb").uses("uio_register", 0x1L).depends("uio"));
+    Problem.CrcMismatch p = (Problem.CrcMismatch) v.problems().get(0);
+    assertThat(p.exporter()).isEqualTo("uio");
+    assertThat(v.summary()).contains("uio 0x55550000");
+    assertThat(v.needs()).containsExactly("uio");
+  }
+
+  @Test
+  void aSetsOwnModuleOverridesTheKernelsModuleOfTheSameName() throws Exception {
+    // the vendor uio exports uio_register with another CRC; igb in the same set was built against it
+    KoBuilder vendorUio = mod("uio").exportsGpl("uio_register", 0x77770000L).uses("_printk", 0x92997ed8L);
+    KoBuilder igb = mod("igb").uses("uio_register", 0x77770000L).depends("uio");
+    SetVerdict s = new Checker(kernel().build()).check("vendor", List.of(ko(vendorUio), ko(igb)));
+    assertThat(s.loads()).isTrue();
+    // without the vendor uio the same igb disagrees with the kernel's uio
+    assertThat(one(kernel().build(), igb).loads()).isFalse();
+  }
+
+  @Test
+  void aModuleWhoseProviderCannotLoadCannotLoadEitherAndTheVerdictNamesIt() throws Exception {
+    KoBuilder core = mod("mlx5_core").exports("mlx5_cmd_exec", 0x1234L).uses("netif_rx", 0xbad0L);
+    KoBuilder ib = mod("mlx5_ib").uses("mlx5_cmd_exec", 0x1234L).uses("_printk", 0x92997ed8L).depends("mlx5_core");
+    KoBuilder top = mod("rdma_user").uses("_printk", 0x92997ed8L).depends("mlx5_ib");
+    SetVerdict s = new Checker(kernel().build()).check("mlnx", List.of(ko(core), ko(ib), ko(top)));
+    assertThat(s.loads()).isFalse();
+    ModuleVerdict vIb = s.modules().get(1);
+    assertThat(vIb.loads()).isFalse();
+    assertThat(kinds(vIb)).containsExactly("provider_unloadable:mlx5_cmd_exec");
+    assertThat(vIb.summary()).isEqualTo("mlx5_ib: needs mlx5_cmd_exec from mlx5_core, which cannot load");
+    assertThat(vIb.nextStep()).startsWith("make mlx5_core loadable first");
+    ModuleVerdict vTop = s.modules().get(2);
+    assertThat(vTop.loads()).isFalse();
+    assertThat(((Problem.ProviderUnloadable) vTop.problems().get(0)).provider()).isEqualTo("mlx5_ib");
+  }
+
+  @Test
+  void exportingWhatTheKernelAlreadyExportsIsRefused() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("compat").exports("netif_rx", 0x1L));
+    assertThat(kinds(v)).containsExactly("duplicate_export:netif_rx");
+    assertThat(v.problems().get(0).kernelMessage("compat")).isEqualTo("compat: exports duplicate symbol netif_rx (owned by kernel)");
+  }
+
+  @Test
+  void aKernelWithoutModversionsComparesNoCrcsButTheWholeVermagic() throws Exception {
+    KernelAbi k = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y")))
+        .symbols(List.of(vmlinux("_printk", 0, ExportType.EXPORT_SYMBOL, ""))).build();
+    assertThat(k.modversions()).isFalse();
+    ModuleVerdict v = one(k, KoBuilder.module("m").vermagic("6.1.0-56-cloud-amd64 SMP preempt mod_unload ").uses("_printk", 0x5L));
+    assertThat(v.loads()).isTrue();
+    assertThat(kinds(one(k, KoBuilder.module("m").vermagic("6.1.0-55-cloud-amd64 SMP preempt mod_unload ").uses("_printk", 0x5L)))).containsExactly("vermagic");
+  }
+
+  @Test
+  void aDependsEntryTheKernelLacksIsAWarning() throws Exception {
+    ModuleVerdict v = one(kernel().build(), mod("m").uses("_printk", 0x92997ed8L).depends("nonexistent_mod"));
+    assertThat(v.loads()).isTrue();
+    assertThat(kinds(v)).containsExactly("missing_dependency");
+  }
+}
