@@ -30,8 +30,14 @@ public record Crc(long value) {
     return new Crc(v);
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   @Override
   public String toString() {
-    return String.format("0x%08x", value);
+    char[] c = {'0', 'x', 0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++) {
+      c[9 - i] = HEX[(int) (value >>> (4 * i)) & 0xf];
+    }
+    return new String(c);
   }
 }

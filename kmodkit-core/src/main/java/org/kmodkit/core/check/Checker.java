@@ -107,9 +107,11 @@ public final class Checker {
         forced(w, "module_layout");
       } else if (layout.isPresent() && layout.get().crc() != null) {
         Crc mine = versions.get("module_layout");
+        w.symbols++;
         if (mine == null) {
           w.problems.add(new Problem.NoSymbolVersion("module_layout"));
         } else if (!mine.equals(layout.get().crc())) {
+          w.differing++;
           w.problems.add(new Problem.ModuleLayoutMismatch(mine, layout.get().crc()));
         }
       }
@@ -118,7 +120,7 @@ public final class Checker {
     String magic = m.vermagic();
     if (magic == null) {
       forced(w, "bad vermagic");
-    } else if (kernel.vermagic() != null && !Vermagic.sameMagic(magic, kernel.vermagic(), modversions && hasVersions)) {
+    } else if (kernel.vermagic() != null && !Vermagic.sameMagic(magic, kernel.vermagic(), modversions && m.hasBasicVersions())) {
       w.problems.add(new Problem.VermagicMismatch(magic, kernel.vermagic()));
     }
     // verify_exported_symbols: no export may clash with the kernel's own
@@ -265,7 +267,7 @@ public final class Checker {
     String next;
     if (loads) {
       int warnings = w.problems.size();
-      summary = name + ": loads (" + w.symbols + " symbols resolve" + (kernel.modversions() && w.module.hasVersions() ? " with matching CRCs" : "") + ")" + (warnings > 0 ? "; " + warnings + " warning" + (warnings > 1 ? "s" : "") + ", first: " + w.problems.get(0).kernelMessage(name) : "");
+      summary = name + ": loads (" + w.symbols + " symbols " + (kernel.modversions() && w.module.hasVersions() ? "match" : "resolve") + ")" + (warnings > 0 ? "; " + warnings + " warning" + (warnings > 1 ? "s" : "") + ", first: " + w.problems.get(0).kernelMessage(name) : "");
       next = "nothing to do";
     } else {
       Problem first = errors.get(0);

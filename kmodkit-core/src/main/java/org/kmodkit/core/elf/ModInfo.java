@@ -47,13 +47,16 @@ public record ModInfo(List<Map.Entry<String, String>> entries) {
     return first("license");
   }
 
-  /** Module names from {@code depends=} (comma separated, possibly empty). */
+  /**
+   * Module names from {@code depends=} (comma separated, possibly empty), as module names: modpost
+   * writes file names there ("pci-hyperv-intf"), the kernel knows the module as "pci_hyperv_intf".
+   */
   public List<String> depends() {
     List<String> out = new ArrayList<>();
     for (String v : all("depends")) {
       for (String d : v.split(",")) {
         if (!d.isBlank()) {
-          out.add(d.trim());
+          out.add(d.trim().replace('-', '_'));
         }
       }
     }

@@ -14,7 +14,8 @@ import org.kmodkit.core.io.Compression;
  * @param arch ELF class, byte order and machine
  * @param compression how the file was compressed
  * @param modinfo the .modinfo strings
- * @param versions symbol versions, empty when the module has no {@code __versions} at all
+ * @param versions the symbol versions the loader consults: the extended tables when present (the
+ *     kernel then ignores __versions), else __versions; empty when there is neither
  * @param versionsKind which version tables the module has
  * @param exports symbols the module exports, with CRC (null without modversions), type, namespace
  * @param imports symbols the module needs (undefined in .symtab)
@@ -44,12 +45,23 @@ public record ModuleFile(
     NONE,
     /** {@code __versions}: fixed-size records. */
     BASIC,
-    /** {@code __version_ext_crcs} + {@code __version_ext_names} (Linux 6.14+), maybe with __versions. */
-    EXTENDED
+    /** Only {@code __version_ext_crcs} + {@code __version_ext_names} (Linux 6.14+). */
+    EXTENDED,
+    /** Both; the loader then consults only the extended tables. */
+    BOTH
   }
 
+  /** True when the loader finds any version table (so it compares CRCs rather than forcing). */
   public boolean hasVersions() {
     return versionsKind != VersionsKind.NONE;
+  }
+
+  /**
+   * True when the module has a {@code __versions} section: only then does the loader ignore the
+   * release in vermagic (same_magic's has_crcs is the __versions index, even on 6.14+).
+   */
+  public boolean hasBasicVersions() {
+    return versionsKind == VersionsKind.BASIC || versionsKind == VersionsKind.BOTH;
   }
 
   public String vermagic() {

@@ -148,49 +148,57 @@ public final class ModuleReader {
 
   private record VersionTables(List<SymbolVersion> entries, ModuleFile.VersionsKind kind) {}
 
+  /**
+   * The version table the loader consults: with extended modversions (6.14+) only the extended
+   * tables count (check_version never falls back to __versions then); else __versions.
+   */
   private static VersionTables versions(Elf elf) throws BadInputException {
-    Map<String, SymbolVersion> out = new LinkedHashMap<>();
-    ModuleFile.VersionsKind kind = ModuleFile.VersionsKind.NONE;
     Optional<Elf.Section> crcs = elf.section("__version_ext_crcs");
     Optional<Elf.Section> names = elf.section("__version_ext_names");
-    if (crcs.isPresent() && names.isPresent()) {
-      kind = ModuleFile.VersionsKind.EXTENDED;
-      Bytes c = elf.contents(crcs.get());
-      Bytes n = elf.contents(names.get());
-      if (c.size() % 4 != 0) {
-        throw c.corrupt(0, "__version_ext_crcs size " + c.size() + " is not a multiple of 4");
-      }
-      long p = 0;
-      for (long i = 0; i < c.size() / 4; i++) {
-        if (p >= n.size()) {
-          throw n.corrupt(p, "__version_ext_names has fewer names than __version_ext_crcs has CRCs (" + c.size() / 4 + ")");
-        }
-        int end = n.indexOfNul(p, n.size());
-        String name = new String(n.copy(p, (int) (end - p)), StandardCharsets.UTF_8);
-        out.putIfAbsent(name, new SymbolVersion(name, Crc.of(c.u32(i * 4))));
-        p = end + 1;
-      }
-    }
     Optional<Elf.Section> vers = elf.section("__versions");
-    if (vers.isPresent()) {
-      if (kind == ModuleFile.VersionsKind.NONE) {
-        kind = ModuleFile.VersionsKind.BASIC;
-      }
-      Bytes v = elf.contents(vers.get());
-      if (v.size() % VERSION_RECORD != 0) {
-        throw v.corrupt(0, "__versions size " + v.size() + " is not a multiple of " + VERSION_RECORD + "-byte records");
-      }
-      int word = elf.wordSize();
-      for (long r = 0; r < v.size(); r += VERSION_RECORD) {
-        long crc = v.word(r, word);
-        String name = v.cstring(r + word, r + VERSION_RECORD);
-        if (crc >>> 32 != 0) {
-          throw v.corrupt(r, "symbol version of " + name + " is 0x" + Long.toHexString(crc) + ", wider than a 32-bit CRC");
-        }
-        out.putIfAbsent(name, new SymbolVersion(name, Crc.of(crc)));
-      }
+    boolean extended = crcs.isPresent() && names.isPresent();
+    List<SymbolVersion> basic = vers.isPresent() ? basicVersions(elf, vers.get()) : List.of();
+    if (extended) {
+      return new VersionTables(extendedVersions(elf, crcs.get(), names.get()), vers.isPresent() ? ModuleFile.VersionsKind.BOTH : ModuleFile.VersionsKind.EXTENDED);
     }
-    return new VersionTables(new ArrayList<>(out.values()), kind);
+    return new VersionTables(basic, vers.isPresent() ? ModuleFile.VersionsKind.BASIC : ModuleFile.VersionsKind.NONE);
+  }
+
+  private static List<SymbolVersion> extendedVersions(Elf elf, Elf.Section crcs, Elf.Section names) throws BadInputException {
+    Bytes c = elf.contents(crcs);
+    Bytes n = elf.contents(names);
+    if (c.size() % 4 != 0) {
+      throw c.corrupt(0, "__version_ext_crcs size " + c.size() + " is not a multiple of 4");
+    }
+    List<SymbolVersion> out = new ArrayList<>((int) (c.size() / 4));
+    long p = 0;
+    for (long i = 0; i < c.size() / 4; i++) {
+      if (p >= n.size()) {
+        throw n.corrupt(p, "__version_ext_names has fewer names than __version_ext_crcs has CRCs (" + c.size() / 4 + ")");
+      }
+      int end = n.indexOfNul(p, n.size());
+      out.add(new SymbolVersion(new String(n.copy(p, (int) (end - p)), StandardCharsets.UTF_8), Crc.of(c.u32(i * 4))));
+      p = end + 1;
+    }
+    return out;
+  }
+
+  private static List<SymbolVersion> basicVersions(Elf elf, Elf.Section section) throws BadInputException {
+    Bytes v = elf.contents(section);
+    if (v.size() % VERSION_RECORD != 0) {
+      throw v.corrupt(0, "__versions size " + v.size() + " is not a multiple of " + VERSION_RECORD + "-byte records");
+    }
+    int word = elf.wordSize();
+    List<SymbolVersion> out = new ArrayList<>((int) (v.size() / VERSION_RECORD));
+    for (long r = 0; r < v.size(); r += VERSION_RECORD) {
+      long crc = v.word(r, word);
+      String name = v.cstring(r + word, r + VERSION_RECORD);
+      if (crc >>> 32 != 0) {
+        throw v.corrupt(r, "symbol version of " + name + " is 0x" + Long.toHexString(crc) + ", wider than a 32-bit CRC");
+      }
+      out.add(new SymbolVersion(name, Crc.of(crc)));
+    }
+    return out;
   }
 
   /** What one pass over .symtab yields. */

@@ -157,14 +157,8 @@ final class Pkcs7 {
     while (from < v.length - 1 && v[from] == 0 && (v[from + 1] & 0x80) != 0) {
       from++; // DER sign padding of a positive serial
     }
-    StringBuilder sb = new StringBuilder();
-    for (int i = from; i < v.length; i++) {
-      if (sb.length() > 0) {
-        sb.append(':');
-      }
-      sb.append(String.format("%02X", v[i] & 0xff));
-    }
-    return sb.toString();
+    HexFormat hex = HexFormat.ofDelimiter(":").withUpperCase();
+    return hex.formatHex(v, from, v.length);
   }
 
   static String hashName(String oid) {

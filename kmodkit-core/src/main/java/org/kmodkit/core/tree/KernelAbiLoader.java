@@ -46,6 +46,10 @@ public final class KernelAbiLoader {
     if (!Files.isRegularFile(path)) {
       throw new BadInputException(path.toString(), "no such file or directory; check the path");
     }
+    Path parent = path.toAbsolutePath().getParent();
+    if (path.getFileName().toString().equals("Module.symvers") && parent != null && Files.isRegularFile(parent.resolve("include/generated/utsrelease.h"))) {
+      return fromHeaders(parent); // a headers directory's own Module.symvers: take its release and config too
+    }
     return fromSymvers(path);
   }
 

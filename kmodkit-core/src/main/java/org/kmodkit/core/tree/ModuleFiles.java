@@ -46,8 +46,21 @@ public final class ModuleFiles {
   }
 
   public static Read read(Path file, String source) {
+    return guarded(file, source, () -> ModuleReader.read(file, source));
+  }
+
+  /** Parses module bytes from memory (a package entry); {@code file} is its path in the package. */
+  public static Read parse(Path file, String source, byte[] bytes) {
+    return guarded(file, source, () -> ModuleReader.parse(source, bytes));
+  }
+
+  private interface Parse {
+    ModuleFile get() throws BadInputException;
+  }
+
+  private static Read guarded(Path file, String source, Parse parse) {
     try {
-      return new Read(file, ModuleReader.read(file, source), null);
+      return new Read(file, parse.get(), null);
     } catch (BadInputException e) {
       return new Read(file, null, e);
     } catch (RuntimeException e) {

@@ -59,8 +59,8 @@ class CheckerTest {
     ModuleVerdict v = one(kernel().build(), mod("good").uses("_printk", 0x92997ed8L).uses("netif_rx", 0x22220000L));
     assertThat(v.loads()).isTrue();
     assertThat(v.problems()).isEmpty();
-    assertThat(v.symbols()).isEqualTo(2);
-    assertThat(v.summary()).isEqualTo("good: loads (2 symbols resolve with matching CRCs)");
+    assertThat(v.symbols()).isEqualTo(3); // module_layout is checked too
+    assertThat(v.summary()).isEqualTo("good: loads (3 symbols match)");
   }
 
   @Test
@@ -71,7 +71,7 @@ class CheckerTest {
     assertThat(p.moduleCrc()).isEqualTo(Crc.of(0x99990000L));
     assertThat(p.kernelCrc()).isEqualTo(Crc.of(0x22220000L));
     assertThat(p.kernelMessage("old")).isEqualTo("old: disagrees about version of symbol netif_rx");
-    assertThat(v.summary()).isEqualTo("old: 1 of 2 symbols differ; first: netif_rx (module 0x99990000, kernel 0x22220000)");
+    assertThat(v.summary()).isEqualTo("old: 1 of 3 symbols differ; first: netif_rx (module 0x99990000, kernel 0x22220000)");
     assertThat(v.nextStep()).contains("rebuild").contains("6.1.0-56-cloud-amd64");
   }
 
@@ -117,6 +117,16 @@ class CheckerTest {
     ModuleVerdict refused = one(noForce, noVers);
     assertThat(refused.loads()).isFalse();
     assertThat(kinds(refused)).containsExactly("needs_force");
+  }
+
+  @Test
+  void extendedVersionsAreUsedAloneAndWithoutVersionsTheReleaseCounts() throws Exception {
+    // only the extended tables: CRCs are checked from them, but vermagic is compared whole (6.14 same_magic)
+    KoBuilder extOnly = KoBuilder.module("rusty").vermagic("6.1.0-53-cloud-amd64 SMP preempt mod_unload modversions ").usesExtended("_printk", 0x92997ed8L);
+    assertThat(kinds(one(kernel().build(), extOnly))).containsExactly("no_symbol_version:module_layout", "vermagic");
+    KoBuilder both = KoBuilder.module("rusty").vermagic("6.1.0-53-cloud-amd64 SMP preempt mod_unload modversions ").version("module_layout", 0x1L).usesExtended("_printk", 0x1L);
+    // module_layout sits only in __versions, which the loader no longer consults: a missing version, a warning
+    assertThat(kinds(one(kernel().build(), both))).containsExactly("no_symbol_version:module_layout", "crc_mismatch:_printk");
   }
 
   @Test

@@ -101,8 +101,13 @@ class ModuleReaderTest {
         .usesExtended(rustName, 0xabcdef01L)
         .extendedVersion("_printk", 0x92997ed8L)
         .build());
-    assertThat(m.versionsKind()).isEqualTo(ModuleFile.VersionsKind.EXTENDED);
-    assertThat(m.versions()).contains(new SymbolVersion(rustName, Crc.of(0xabcdef01L)), new SymbolVersion("_printk", Crc.of(0x92997ed8L)), new SymbolVersion("module_layout", Crc.of(0x55L)));
+    // with extended tables the loader consults only them: __versions' module_layout is not looked at
+    assertThat(m.versionsKind()).isEqualTo(ModuleFile.VersionsKind.BOTH);
+    assertThat(m.hasBasicVersions()).isTrue();
+    assertThat(m.versions()).containsExactly(new SymbolVersion(rustName, Crc.of(0xabcdef01L)), new SymbolVersion("_printk", Crc.of(0x92997ed8L)));
+    ModuleFile only = ModuleReader.parse("ext2.ko", KoBuilder.module("ext2").usesExtended("_printk", 0x92997ed8L).build());
+    assertThat(only.versionsKind()).isEqualTo(ModuleFile.VersionsKind.EXTENDED);
+    assertThat(only.hasBasicVersions()).isFalse();
   }
 
   @Test

@@ -1,0 +1,89 @@
+package org.kmodkit.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.check.Checker;
+import org.kmodkit.core.check.SetVerdict;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.tree.ModuleSet;
+import org.kmodkit.packaging.Inputs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kmodkit check --kernel KERNEL MODULE|DIR|PACKAGE…}: would these modules load, and if not, why. */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Judge modules against a kernel the way the kernel's loader does, without installing anything.",
+      "KERNEL: a Module.symvers or symvers-*.gz/.xz file, a headers directory, kernel packages",
+      "(.deb or .rpm, repeat --kernel), or a release installed under --root (default /).",
+      "Each DIR and PACKAGE is one module set; module files named together form one set.",
+      "Exit: 0 every module loads, 1 some module would not, 2 bad input or usage, 3 environment."
+    })
+final class CheckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "KERNEL", description = "The target kernel (repeat for several packages of one kernel).")
+  List<String> kernel;
+
+  @Option(names = "--root", paramLabel = "DIR", description = "System root holding lib/modules/<release>; --kernel then names the release.")
+  Path root;
+
+  @Parameters(arity = "1..*", paramLabel = "MODULE|DIR|PACKAGE", description = "What to judge.")
+  List<Path> inputs;
+
+  @Option(names = "--json", description = "Print JSON (schema kmodkit.check/1, see README.md).")
+  boolean json;
+
+  @Option(names = {"-v", "--verbose"}, description = "List every problem in the kernel's words, not just the summary.")
+  boolean verbose;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print only modules that would not load, and the totals.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    KernelAbi abi = Inputs.kernel(kernel, root);
+    List<ModuleSet> sets = Inputs.moduleSets(inputs);
+    Checker checker = new Checker(abi);
+    List<BadInputException> errors = new ArrayList<>();
+    List<SetVerdict> verdicts = new ArrayList<>();
+    for (ModuleSet set : sets) {
+      errors.addAll(set.errors());
+      List<ModuleFile> admitted = new ArrayList<>();
+      for (ModuleFile m : set.modules()) {
+        try {
+          Checker.requireSameArch(m, abi);
+          admitted.add(m);
+        } catch (BadInputException e) {
+          errors.add(e);
+        }
+      }
+      if (!admitted.isEmpty()) {
+        verdicts.add(checker.check(set.name(), admitted));
+      }
+    }
+    ExitCode code = verdicts.stream().allMatch(SetVerdict::loads) ? ExitCode.OK : ExitCode.INCOMPATIBLE;
+    if (!errors.isEmpty()) {
+      code = code.and(ExitCode.BAD_INPUT);
+    }
+    var err = spec.commandLine().getErr();
+    for (BadInputException e : errors) {
+      err.println("kmodkit: " + e.getMessage());
+    }
+    if (json) {
+      JsonOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, code);
+    } else {
+      TextOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, verbose, quiet);
+    }
+    return code.code();
+  }
+}

@@ -1,0 +1,228 @@
+package org.kmodkit.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.abi.KernelSymbol;
+import org.kmodkit.core.check.ModuleVerdict;
+import org.kmodkit.core.check.Problem;
+import org.kmodkit.core.check.SetVerdict;
+import org.kmodkit.core.elf.Import;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.ModuleSignature;
+import org.kmodkit.core.elf.SymbolVersion;
+import org.kmodkit.core.tree.ModuleFiles;
+
+/** The JSON schemas scripts rely on (documented in README.md); field names never change within a version. */
+final class JsonOutput {
+  static final String CHECK_SCHEMA = "kmodkit.check/1";
+  static final String INSPECT_SCHEMA = "kmodkit.inspect/1";
+
+  private JsonOutput() {}
+
+  private static JsonGenerator open(PrintWriter out) throws IOException {
+    JsonGenerator g = new JsonFactory().createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.useDefaultPrettyPrinter();
+    return g;
+  }
+
+  static void inspect(PrintWriter out, List<ModuleFiles.Read> reads) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", INSPECT_SCHEMA);
+      g.writeArrayFieldStart("modules");
+      for (ModuleFiles.Read r : reads) {
+        if (r.ok()) {
+          module(g, r.module());
+        }
+      }
+      g.writeEndArray();
+      errors(g, reads.stream().filter(r -> !r.ok()).map(ModuleFiles.Read::error).toList());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+  }
+
+  private static void module(JsonGenerator g, ModuleFile m) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", m.name());
+    g.writeStringField("path", m.path());
+    g.writeObjectFieldStart("elf");
+    g.writeNumberField("bits", m.arch().bits());
+    g.writeStringField("endian", m.arch().littleEndian() ? "little" : "big");
+    g.writeStringField("machine", m.arch().machineName());
+    g.writeEndObject();
+    g.writeStringField("compression", m.compression().name().toLowerCase());
+    g.writeArrayFieldStart("modinfo");
+    for (Map.Entry<String, String> e : m.modinfo().entries()) {
+      g.writeStartObject();
+      g.writeStringField("key", e.getKey());
+      g.writeStringField("value", e.getValue());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeStringField("versions_kind", m.versionsKind().name().toLowerCase());
+    g.writeArrayFieldStart("versions");
+    for (SymbolVersion v : m.versions()) {
+      g.writeStartObject();
+      g.writeStringField("symbol", v.name());
+      g.writeStringField("crc", v.crc().toString());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("exports");
+    for (KernelSymbol s : m.exports()) {
+      g.writeStartObject();
+      g.writeStringField("symbol", s.name());
+      g.writeStringField("crc", s.crc() == null ? null : s.crc().toString());
+      g.writeStringField("type", s.type().name());
+      g.writeStringField("namespace", s.namespace());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("imports");
+    for (Import i : m.imports()) {
+      g.writeStartObject();
+      g.writeStringField("symbol", i.name());
+      g.writeBooleanField("weak", i.weak());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    if (m.signature().isPresent()) {
+      ModuleSignature s = m.signature().get();
+      g.writeObjectFieldStart("signature");
+      g.writeStringField("signer", s.signer());
+      g.writeStringField("key_id", s.keyId());
+      g.writeStringField("hash", s.hashAlgorithm());
+      g.writeNumberField("id_type", s.idType());
+      g.writeNumberField("bytes", s.signatureBytes());
+      g.writeEndObject();
+    } else {
+      g.writeNullField("signature");
+    }
+    g.writeEndObject();
+  }
+
+  static void check(PrintWriter out, KernelAbi abi, List<SetVerdict> sets, List<BadInputException> errors, ExitCode code) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", CHECK_SCHEMA);
+      g.writeObjectFieldStart("kernel");
+      g.writeStringField("release", abi.release());
+      g.writeStringField("vermagic", abi.vermagic());
+      g.writeBooleanField("modversions", abi.modversions());
+      g.writeNumberField("vmlinux_symbols", abi.vmlinuxSymbols().size());
+      g.writeNumberField("module_symbols", abi.moduleSymbols().size());
+      g.writeArrayFieldStart("sources");
+      for (String s : abi.sources()) {
+        g.writeString(s);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeArrayFieldStart("sets");
+      long total = 0;
+      long loads = 0;
+      for (SetVerdict set : sets) {
+        total += set.modules().size();
+        loads += set.loadable();
+        g.writeStartObject();
+        g.writeStringField("name", set.name());
+        g.writeBooleanField("loads", set.loads());
+        g.writeArrayFieldStart("modules");
+        for (ModuleVerdict v : set.modules()) {
+          verdict(g, v);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      errors(g, errors);
+      g.writeObjectFieldStart("summary");
+      g.writeNumberField("modules", total);
+      g.writeNumberField("load", loads);
+      g.writeNumberField("fail", total - loads);
+      g.writeNumberField("unreadable", errors.size());
+      g.writeNumberField("exit_code", code.code());
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+  }
+
+  private static void verdict(JsonGenerator g, ModuleVerdict v) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", v.name());
+    g.writeStringField("path", v.module().path());
+    g.writeBooleanField("loads", v.loads());
+    g.writeStringField("vermagic", v.module().vermagic());
+    g.writeNumberField("symbols", v.symbols());
+    g.writeNumberField("differing", v.differing());
+    g.writeArrayFieldStart("needs");
+    for (String n : v.needs()) {
+      g.writeString(n);
+    }
+    g.writeEndArray();
+    g.writeStringField("summary", v.summary());
+    g.writeStringField("next_step", v.loads() ? null : v.nextStep());
+    g.writeArrayFieldStart("problems");
+    for (Problem p : v.problems()) {
+      problem(g, p, v.name());
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  private static void problem(JsonGenerator g, Problem p, String module) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("kind", p.kind());
+    g.writeStringField("severity", p.severity().name().toLowerCase());
+    g.writeStringField("symbol", p.symbol());
+    if (p instanceof Problem.CrcMismatch c) {
+      g.writeStringField("module_crc", c.moduleCrc().toString());
+      g.writeStringField("kernel_crc", c.kernelCrc().toString());
+      g.writeStringField("exporter", c.exporter());
+    } else if (p instanceof Problem.ModuleLayoutMismatch l) {
+      g.writeStringField("module_crc", l.moduleCrc().toString());
+      g.writeStringField("kernel_crc", l.kernelCrc().toString());
+      g.writeStringField("exporter", "vmlinux");
+    } else if (p instanceof Problem.NamespaceNotImported n) {
+      g.writeStringField("namespace", n.namespace());
+    } else if (p instanceof Problem.ProviderUnloadable u) {
+      g.writeStringField("provider", u.provider());
+    } else if (p instanceof Problem.GplOnlySymbol gp) {
+      g.writeStringField("exporter", gp.exporter());
+      g.writeStringField("license", gp.license());
+    } else if (p instanceof Problem.VermagicMismatch vm) {
+      g.writeStringField("module_vermagic", vm.moduleMagic());
+      g.writeStringField("kernel_vermagic", vm.kernelMagic());
+    } else if (p instanceof Problem.MissingDependency d) {
+      g.writeStringField("dependency", d.dependency());
+    } else if (p instanceof Problem.DuplicateExport d) {
+      g.writeStringField("owner", d.owner());
+    }
+    g.writeStringField("message", p.kernelMessage(module));
+    g.writeEndObject();
+  }
+
+  private static void errors(JsonGenerator g, List<BadInputException> errors) throws IOException {
+    g.writeArrayFieldStart("errors");
+    for (BadInputException e : errors) {
+      g.writeStartObject();
+      g.writeStringField("file", e.file());
+      g.writeStringField("message", e.getMessage());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+}

@@ -1,0 +1,68 @@
+package org.kmodkit.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import org.kmodkit.core.KmodkitException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: {@code main} only exits with what {@link #run} returns, so tests run the CLI in-process. */
+@Command(
+    name = "kmodkit",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Keeps out-of-tree kernel drivers working across kernel updates.",
+    subcommands = {InspectCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'kmodkit check --help' or 'kmodkit inspect --help'");
+  }
+
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), false);
+    PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    int code = run(out, err, args);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /** Runs kmodkit with {@code args}, writing data to {@code out} and diagnostics to {@code err}. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("kmodkit: " + ex.getMessage());
+      if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+        err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      }
+      return ExitCode.BAD_INPUT.code();
+    });
+    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      if (ex instanceof KmodkitException) {
+        err.println("kmodkit: " + ex.getMessage());
+        return ExitCode.of(ex).code();
+      }
+      err.println("kmodkit: internal error: " + ex + " (please report it with the command line)");
+      ex.printStackTrace(err);
+      return ExitCode.ENVIRONMENT.code();
+    });
+    int code = cl.execute(args);
+    out.flush();
+    return code;
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"kmodkit " + (v == null ? "dev" : v)};
+    }
+  }
+}

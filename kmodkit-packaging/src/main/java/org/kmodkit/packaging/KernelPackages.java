@@ -1,0 +1,127 @@
+package org.kmodkit.packaging;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.tree.KernelAbiLoader;
+import org.kmodkit.core.tree.ModuleFiles;
+
+/**
+ * A kernel's ABI from its packages, read without installing them: Debian linux-image-* and
+ * linux-headers-* .debs, RHEL kernel-core / kernel-modules* / kernel-devel .rpms.
+ */
+public final class KernelPackages {
+  private static final Pattern MODULES = Pattern.compile("^/lib/modules/([^/]+)/(.+)$");
+  private static final Pattern BOOT_SYMVERS = Pattern.compile("^/boot/symvers-(.+)\\.(gz|xz|zst)$");
+  private static final Pattern BOOT_CONFIG = Pattern.compile("^/boot/config-(.+)$");
+  private static final Pattern HEADERS = Pattern.compile("^/usr/src/(?:linux-headers-|kernels/)([^/]+)/(.+)$");
+
+  private KernelPackages() {}
+
+  /** True when {@code file} looks like a package (by magic), so a KERNEL argument means packages. */
+  public static boolean isPackage(Path file) {
+    return PackageReader.detect(file) != null;
+  }
+
+  public static KernelAbi load(List<Path> packages) throws BadInputException {
+    KernelAbi.Builder b = KernelAbi.builder();
+    Set<String> releases = new LinkedHashSet<>();
+    List<Future<ModuleFiles.Read>> modules = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+    try {
+      for (Path pkg : packages) {
+        String name = pkg.toString();
+        int[] counts = new int[1];
+        PackageReader.read(pkg, (entry, data) -> {
+          if (!entry.regular()) {
+            return;
+          }
+          String p = entry.path();
+          String src = name + ":" + p;
+          Matcher m;
+          if ((m = BOOT_SYMVERS.matcher(p)).matches()) {
+            releases.add(m.group(1));
+            KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+          } else if ((m = BOOT_CONFIG.matcher(p)).matches()) {
+            KernelAbiLoader.addConfig(b, src, readAll(src, data));
+          } else if ((m = HEADERS.matcher(p)).matches()) {
+            String rest = m.group(2);
+            if (rest.equals("Module.symvers")) {
+              releases.add(m.group(1));
+              KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+            } else if (rest.equals(".config")) {
+              KernelAbiLoader.addConfig(b, src, readAll(src, data));
+            } else if (rest.equals("include/generated/utsrelease.h")) {
+              KernelAbiLoader.releaseFromUtsHeader(b, readAll(src, data));
+            }
+          } else if ((m = MODULES.matcher(p)).matches()) {
+            String rest = m.group(2);
+            releases.add(m.group(1));
+            if (ModuleFiles.isModuleFileName(rest)) {
+              byte[] bytes = readAll(src, data);
+              counts[0]++;
+              modules.add(pool.submit(() -> ModuleFiles.parse(Path.of(rest), src, bytes)));
+            } else if (rest.equals("symvers.gz") || rest.equals("symvers.xz")) {
+              KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+            } else if (rest.equals("config")) {
+              KernelAbiLoader.addConfig(b, src, readAll(src, data));
+            } else if (rest.equals("modules.builtin")) {
+              KernelAbiLoader.addBuiltin(b, readAll(src, data));
+            }
+          }
+        });
+        b.source("package: " + name);
+      }
+      int ok = 0;
+      for (Future<ModuleFiles.Read> f : modules) {
+        ModuleFiles.Read r = get(f);
+        if (r.ok()) {
+          KernelAbiLoader.addTreeModule(b, r.module(), r.file().toString());
+          ok++;
+        }
+      }
+      if (!modules.isEmpty()) {
+        b.source("modules in packages: " + ok + " of " + modules.size() + " read");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    if (releases.size() > 1) {
+      throw new BadInputException(String.join(", ", packages.stream().map(Path::toString).toList()), "hold files of different kernels (" + String.join(", ", releases) + "); pass the packages of one kernel");
+    }
+    if (!releases.isEmpty()) {
+      b.release(releases.iterator().next());
+    }
+    if (!b.hasSymbols()) {
+      throw new BadInputException(String.join(", ", packages.stream().map(Path::toString).toList()), "give no vmlinux symbol versions (no Module.symvers or symvers.gz inside); add the kernel's headers package (Debian linux-headers-<release>) or kernel-devel / kernel-core (RHEL)");
+    }
+    return b.build();
+  }
+
+  static ModuleFiles.Read get(Future<ModuleFiles.Read> f) throws BadInputException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BadInputException("package", "interrupted while reading");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  static byte[] readAll(String source, InputStream data) throws java.io.IOException, BadInputException {
+    return Compression.readAll(source, data, Compression.DEFAULT_LIMIT, 1 << 16);
+  }
+}
