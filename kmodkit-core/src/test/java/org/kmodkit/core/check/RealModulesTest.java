@@ -27,7 +27,7 @@ class RealModulesTest {
   }
 
   static KernelAbi kernel(int abi) throws Exception {
-    return KernelAbiLoader.fromSymvers(real("symvers/Module.symvers-6.1.0-" + abi + "-cloud-amd64.trimmed"));
+    return KernelAbiLoader.fromSymvers(real("symvers/symvers-6.1.0-" + abi + "-cloud-amd64"));
   }
 
   static List<String> differing(ModuleVerdict v) {
