@@ -1,9 +1,12 @@
 package org.kmodkit.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.image.KernelImage;
+import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.tree.ModuleFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,46 +14,64 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kmodkit inspect FILE…}: modinfo, the symbol versions and the exports of modules, in one view. */
+/** {@code kmodkit inspect FILE…}: modinfo, symbol versions and exports of modules; the ABI of kernel images. */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
       "Show what a module declares: modinfo fields, symbol versions (as modprobe --dump-modversions),",
-      "exported symbols with CRC, type and namespace, undefined symbols, and the signature."
+      "exported symbols with CRC, type and namespace, undefined symbols, and the signature.",
+      "For a kernel image (vmlinuz, vmlinux): release, compression, exports and namespaces."
     })
 final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "FILE", description = "Module files (.ko, .ko.xz, .ko.zst, .ko.gz).")
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "Module files (.ko, .ko.xz, .ko.zst, .ko.gz) or kernel images.")
   List<Path> files;
 
   @Option(names = "--json", description = "Print JSON (schema kmodkit.inspect/1) instead of text.")
   boolean json;
 
-  @Option(names = "--brief", description = "Only the summary of each module, without the symbol lists.")
+  @Option(names = "--brief", description = "Only the summary of each file, without the symbol lists.")
   boolean brief;
 
+  /** One inspected file: a module, an image, or why it could not be read. */
+  record Inspected(Path file, ModuleFiles.Read module, KernelImage image, BadInputException error) {}
+
   @Override
-  public Integer call() throws Exception {
-    List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
-    var out = spec.commandLine().getOut();
+  public Integer call() {
+    List<Inspected> all = files.parallelStream().map(InspectCommand::inspect).toList();
     var err = spec.commandLine().getErr();
-    List<ModuleFiles.Read> ok = new ArrayList<>();
     ExitCode code = ExitCode.OK;
-    for (ModuleFiles.Read r : reads) {
-      if (r.ok()) {
-        ok.add(r);
-      } else {
-        err.println("kmodkit: " + r.error().getMessage());
+    for (Inspected i : all) {
+      if (i.error() != null) {
+        err.println("kmodkit: " + i.error().getMessage());
         code = ExitCode.BAD_INPUT;
       }
     }
     if (json) {
-      JsonOutput.inspect(out, reads);
+      JsonOutput.inspect(spec.commandLine().getOut(), all);
     } else {
-      TextOutput.inspect(out, ok, brief);
+      TextOutput.inspect(spec.commandLine().getOut(), all, brief);
     }
     return code.code();
+  }
+
+  static Inspected inspect(Path f) {
+    byte[] head = new byte[0];
+    try (var in = Files.newInputStream(f)) {
+      head = in.readNBytes(0x250);
+    } catch (java.io.IOException e) {
+      // the module reader reports the unreadable file with its own words
+    }
+    if (KernelImageReader.looksLikeImage(head)) {
+      try {
+        return new Inspected(f, null, KernelImageReader.read(f), null);
+      } catch (BadInputException e) {
+        return new Inspected(f, null, null, e);
+      }
+    }
+    ModuleFiles.Read r = ModuleFiles.read(f, f.toString());
+    return new Inspected(f, r.ok() ? r : null, null, r.error());
   }
 }

@@ -17,7 +17,7 @@ import org.kmodkit.core.elf.Import;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleSignature;
 import org.kmodkit.core.elf.SymbolVersion;
-import org.kmodkit.core.tree.ModuleFiles;
+import org.kmodkit.core.image.KernelImage;
 
 /** The JSON schemas scripts rely on (documented in README.md); field names never change within a version. */
 final class JsonOutput {
@@ -33,18 +33,25 @@ final class JsonOutput {
     return g;
   }
 
-  static void inspect(PrintWriter out, List<ModuleFiles.Read> reads) {
+  static void inspect(PrintWriter out, List<InspectCommand.Inspected> all) {
     try (JsonGenerator g = open(out)) {
       g.writeStartObject();
       g.writeStringField("schema", INSPECT_SCHEMA);
       g.writeArrayFieldStart("modules");
-      for (ModuleFiles.Read r : reads) {
-        if (r.ok()) {
-          module(g, r.module());
+      for (InspectCommand.Inspected i : all) {
+        if (i.module() != null) {
+          module(g, i.module().module());
         }
       }
       g.writeEndArray();
-      errors(g, reads.stream().filter(r -> !r.ok()).map(ModuleFiles.Read::error).toList());
+      g.writeArrayFieldStart("images");
+      for (InspectCommand.Inspected i : all) {
+        if (i.image() != null) {
+          image(g, i.image());
+        }
+      }
+      g.writeEndArray();
+      errors(g, all.stream().filter(i -> i.error() != null).map(InspectCommand.Inspected::error).toList());
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -109,6 +116,33 @@ final class JsonOutput {
     } else {
       g.writeNullField("signature");
     }
+    g.writeEndObject();
+  }
+
+  private static void image(JsonGenerator g, KernelImage img) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("path", img.source());
+    g.writeStringField("release", img.release());
+    g.writeStringField("banner", img.banner());
+    g.writeStringField("format", img.format());
+    g.writeStringField("compression", img.compression().label());
+    g.writeStringField("machine", img.arch().machineName());
+    g.writeNumberField("vmlinux_bytes", img.vmlinuxBytes());
+    g.writeArrayFieldStart("namespaces");
+    for (String ns : img.namespaces()) {
+      g.writeString(ns);
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("exports");
+    for (KernelSymbol s : img.exports()) {
+      g.writeStartObject();
+      g.writeStringField("symbol", s.name());
+      g.writeStringField("crc", s.crc() == null ? null : s.crc().toString());
+      g.writeStringField("type", s.type().name());
+      g.writeStringField("namespace", s.namespace());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
     g.writeEndObject();
   }
 

@@ -14,20 +14,27 @@ import org.kmodkit.core.elf.Import;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleSignature;
 import org.kmodkit.core.elf.SymbolVersion;
-import org.kmodkit.core.tree.ModuleFiles;
+import org.kmodkit.core.image.KernelImage;
 
 /** Human-readable renderings; one line per fact, greppable, no colour (pipes and logs read it). */
 final class TextOutput {
   private TextOutput() {}
 
-  static void inspect(PrintWriter out, List<ModuleFiles.Read> reads, boolean brief) {
+  static void inspect(PrintWriter out, List<InspectCommand.Inspected> all, boolean brief) {
     boolean first = true;
-    for (ModuleFiles.Read r : reads) {
+    for (InspectCommand.Inspected i : all) {
+      if (i.error() != null) {
+        continue;
+      }
       if (!first) {
         out.println();
       }
       first = false;
-      ModuleFile m = r.module();
+      if (i.image() != null) {
+        image(out, i.image(), brief);
+        continue;
+      }
+      ModuleFile m = i.module().module();
       out.println(m.path());
       row(out, "name", m.name());
       row(out, "format", m.arch() + (m.compression().suffix().isEmpty() ? "" : ", " + m.compression().name().toLowerCase() + " compressed"));
@@ -68,12 +75,32 @@ final class TextOutput {
     }
   }
 
+  private static void image(PrintWriter out, KernelImage img, boolean brief) {
+    out.println(img.source());
+    row(out, "release", img.release() == null ? "(not in the image)" : img.release());
+    if (img.banner() != null) {
+      row(out, "banner", img.banner());
+    }
+    row(out, "format", img.format() + ", " + img.arch() + ", payload " + img.compression().label() + ", vmlinux " + img.vmlinuxBytes() + " bytes");
+    long gpl = img.exports().stream().filter(e -> e.type().gplOnly()).count();
+    row(out, "exports", img.exports().size() + " (" + (img.exports().size() - gpl) + " EXPORT_SYMBOL, " + gpl + " GPL-only)");
+    row(out, "namespaces", img.namespaces().isEmpty() ? "none" : String.join(", ", img.namespaces()));
+    if (!brief) {
+      out.println("  exported symbols:");
+      for (KernelSymbol s : img.exports()) {
+        out.println("    " + s.crc() + "\t" + s.name() + "\t" + s.type().name() + (s.namespace().isEmpty() ? "" : "\t" + s.namespace()));
+      }
+    }
+  }
+
   private static String versionsKind(ModuleFile m) {
     switch (m.versionsKind()) {
       case BASIC:
         return "__versions";
       case EXTENDED:
         return "extended modversions";
+      case BOTH:
+        return "extended modversions, with __versions";
       default:
         return "none: built without CONFIG_MODVERSIONS or stripped";
     }

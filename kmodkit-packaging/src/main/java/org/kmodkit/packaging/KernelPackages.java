@@ -14,6 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.image.KernelImage;
+import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleFiles;
@@ -26,6 +28,7 @@ public final class KernelPackages {
   private static final Pattern MODULES = Pattern.compile("^/lib/modules/([^/]+)/(.+)$");
   private static final Pattern BOOT_SYMVERS = Pattern.compile("^/boot/symvers-(.+)\\.(gz|xz|zst)$");
   private static final Pattern BOOT_CONFIG = Pattern.compile("^/boot/config-(.+)$");
+  private static final Pattern BOOT_IMAGE = Pattern.compile("^/boot/vmlinu[xz]-(.+)$");
   private static final Pattern HEADERS = Pattern.compile("^/usr/src/(?:linux-headers-|kernels/)([^/]+)/(.+)$");
 
   private KernelPackages() {}
@@ -39,6 +42,7 @@ public final class KernelPackages {
     KernelAbi.Builder b = KernelAbi.builder();
     Set<String> releases = new LinkedHashSet<>();
     List<Future<ModuleFiles.Read>> modules = new ArrayList<>();
+    List<Future<KernelImage>> images = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
     try {
       for (Path pkg : packages) {
@@ -54,6 +58,10 @@ public final class KernelPackages {
           if ((m = BOOT_SYMVERS.matcher(p)).matches()) {
             releases.add(m.group(1));
             KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+          } else if ((m = BOOT_IMAGE.matcher(p)).matches()) {
+            releases.add(m.group(1));
+            byte[] bytes = readAll(src, data);
+            images.add(pool.submit(() -> KernelImageReader.parse(src, bytes)));
           } else if ((m = BOOT_CONFIG.matcher(p)).matches()) {
             KernelAbiLoader.addConfig(b, src, readAll(src, data));
           } else if ((m = HEADERS.matcher(p)).matches()) {
@@ -73,6 +81,9 @@ public final class KernelPackages {
               byte[] bytes = readAll(src, data);
               counts[0]++;
               modules.add(pool.submit(() -> ModuleFiles.parse(Path.of(rest), src, bytes)));
+            } else if (rest.equals("vmlinuz")) {
+              byte[] bytes = readAll(src, data);
+              images.add(pool.submit(() -> KernelImageReader.parse(src, bytes)));
             } else if (rest.equals("symvers.gz") || rest.equals("symvers.xz")) {
               KernelAbiLoader.addSymvers(b, src, readAll(src, data));
             } else if (rest.equals("config")) {
@@ -83,6 +94,9 @@ public final class KernelPackages {
           }
         });
         b.source("package: " + name);
+      }
+      for (Future<KernelImage> f : images) {
+        KernelAbiLoader.addImage(b, getImage(f)); // after the symvers: cross-checked against them
       }
       int ok = 0;
       for (Future<ModuleFiles.Read> f : modules) {
@@ -105,9 +119,23 @@ public final class KernelPackages {
       b.release(releases.iterator().next());
     }
     if (!b.hasSymbols()) {
-      throw new BadInputException(String.join(", ", packages.stream().map(Path::toString).toList()), "give no vmlinux symbol versions (no Module.symvers or symvers.gz inside); add the kernel's headers package (Debian linux-headers-<release>) or kernel-devel / kernel-core (RHEL)");
+      throw new BadInputException(String.join(", ", packages.stream().map(Path::toString).toList()), "give no vmlinux exports (no Module.symvers, symvers.gz or kernel image inside); add the kernel's image or headers package (Debian linux-image-<release>, linux-headers-<release>; RHEL kernel-core, kernel-devel)");
     }
     return b.build();
+  }
+
+  private static KernelImage getImage(Future<KernelImage> f) throws BadInputException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BadInputException("package", "interrupted while reading");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BadInputException b) {
+        throw b;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   static ModuleFiles.Read get(Future<ModuleFiles.Read> f) throws BadInputException {

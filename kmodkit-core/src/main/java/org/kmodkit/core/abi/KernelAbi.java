@@ -200,6 +200,30 @@ public final class KernelAbi {
       return this;
     }
 
+    /**
+     * Compares vmlinux exports read from the kernel image with those already added from a symvers
+     * file; returns the differences (empty when they agree), one line each.
+     */
+    public List<String> differences(List<KernelSymbol> image) {
+      List<String> out = new ArrayList<>();
+      Map<String, KernelSymbol> seen = new HashMap<>();
+      for (KernelSymbol s : image) {
+        seen.put(s.name(), s);
+        KernelSymbol t = vmlinux.get(s.name());
+        if (t == null) {
+          out.add(s.name() + ": exported by the image, absent from symvers");
+        } else if (!t.equals(s)) {
+          out.add(s.name() + ": symvers " + t.crc() + " " + t.type() + (t.namespace().isEmpty() ? "" : " " + t.namespace()) + ", image " + s.crc() + " " + s.type() + (s.namespace().isEmpty() ? "" : " " + s.namespace()));
+        }
+      }
+      for (String name : vmlinux.keySet()) {
+        if (!seen.containsKey(name)) {
+          out.add(name + ": in symvers, not exported by the image");
+        }
+      }
+      return out;
+    }
+
     public Builder builtin(String name) {
       builtin.add(name);
       return this;

@@ -17,6 +17,8 @@ import org.kmodkit.core.abi.Symvers;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.core.image.KernelImage;
+import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
 
 /**
@@ -34,6 +36,9 @@ public final class KernelAbiLoader {
    * installed tree needs {@link #fromTree}.
    */
   public static KernelAbi load(Path path) throws BadInputException {
+    if (Files.isRegularFile(path) && KernelImageReader.looksLikeImage(head(path, 0x250))) {
+      return fromImage(path);
+    }
     if (Files.isDirectory(path)) {
       if (Files.isRegularFile(path.resolve("Module.symvers"))) {
         return fromHeaders(path);
@@ -61,6 +66,43 @@ public final class KernelAbiLoader {
       b.release(m.group(1));
     }
     return b.build();
+  }
+
+  /** The ABI a kernel image (vmlinuz, vmlinux) carries: vmlinux's exports, release, architecture. */
+  public static KernelAbi fromImage(Path image) throws BadInputException {
+    KernelAbi.Builder b = KernelAbi.builder();
+    addImage(b, KernelImageReader.read(image));
+    return b.build();
+  }
+
+  /**
+   * Adds a kernel image's exports; when a symvers already gave vmlinux's exports the two are
+   * cross-checked and any difference is an error (headers and image from different builds).
+   */
+  public static void addImage(KernelAbi.Builder b, KernelImage img) throws BadInputException {
+    String what = "vmlinuz: " + img.source() + " (" + img.format() + ", " + img.compression().label() + ", " + img.exports().size() + " exports)";
+    if (b.hasSymbols()) {
+      List<String> diff = b.differences(img.exports());
+      if (!diff.isEmpty()) {
+        throw new BadInputException(img.source(), "disagrees with the kernel's symvers about " + diff.size() + " vmlinux exports (first: " + diff.get(0) + "); the headers and the image come from different builds: use the packages of one kernel build");
+      }
+      b.source(what + ", cross-checked: identical to symvers");
+    } else {
+      b.symbols(img.exports());
+      b.source(what);
+    }
+    b.arch(img.arch());
+    if (img.release() != null) {
+      b.release(img.release());
+    }
+  }
+
+  static byte[] head(Path file, int n) {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(n);
+    } catch (IOException e) {
+      return new byte[0];
+    }
   }
 
   public static KernelAbi fromHeaders(Path dir) throws BadInputException {
@@ -109,15 +151,29 @@ public final class KernelAbiLoader {
     } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
       addConfig(b, headers.get().resolve(".config").toString(), readFile(headers.get().resolve(".config")));
     }
+    Optional<Path> image = findImage(root, release);
+    if (image.isPresent()) {
+      addImage(b, KernelImageReader.read(image.get()));
+    }
     addTreeModules(b, modules);
     if (!b.hasSymbols()) {
-      throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers and /usr/src): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
+      throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers and no image (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers, /usr/src, /boot/vmlinuz-" + release + "): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
     }
     return b.build();
   }
 
   static Optional<Path> findSymvers(Sysroot root, String release) {
     for (String p : List.of("/boot/symvers-" + release + ".gz", "/boot/symvers-" + release + ".xz", "/lib/modules/" + release + "/symvers.gz", "/lib/modules/" + release + "/symvers.xz")) {
+      Optional<Path> f = root.resolve(p);
+      if (f.isPresent() && Files.isRegularFile(f.get())) {
+        return f;
+      }
+    }
+    return Optional.empty();
+  }
+
+  static Optional<Path> findImage(Sysroot root, String release) {
+    for (String p : List.of("/boot/vmlinuz-" + release, "/lib/modules/" + release + "/vmlinuz", "/boot/vmlinux-" + release)) {
       Optional<Path> f = root.resolve(p);
       if (f.isPresent() && Files.isRegularFile(f.get())) {
         return f;

@@ -1,0 +1,127 @@
+package org.kmodkit.core.image;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.elf.Elf;
+import org.kmodkit.core.elf.ElfArch;
+import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.FileRanges;
+
+/**
+ * Reads a kernel image into a {@link KernelImage}: an x86 bzImage (setup header → compressed
+ * payload → ELF vmlinux), a plain ELF vmlinux (e.g. from a -dbg package), or either compressed
+ * whole with gzip/xz/zstd. Each step that fails says which one, naming the file.
+ */
+public final class KernelImageReader {
+  private KernelImageReader() {}
+
+  /** True when {@code head} (the first 0x210 bytes or more) looks like a kernel image. */
+  public static boolean looksLikeImage(byte[] head) {
+    return isBzImage(head) || isArm64Image(head) || (Elf.isElf(head) && head.length > 17 && head[16] != 1);
+  }
+
+  static boolean isBzImage(byte[] b) {
+    return b.length >= 0x206 && b[0x202] == 'H' && b[0x203] == 'd' && b[0x204] == 'r' && b[0x205] == 'S';
+  }
+
+  static boolean isArm64Image(byte[] b) {
+    return b.length >= 0x3c && b[0x38] == 'A' && b[0x39] == 'R' && b[0x3a] == 'M' && b[0x3b] == 0x64;
+  }
+
+  public static KernelImage read(Path file) throws BadInputException {
+    try {
+      return parse(file.toString(), Files.readAllBytes(file));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new BadInputException(file.toString(), "no such file; check the path");
+    } catch (IOException e) {
+      throw new BadInputException(file.toString(), "cannot read (" + e.getMessage() + ")");
+    }
+  }
+
+  public static KernelImage parse(String source, byte[] data) throws BadInputException {
+    Compression whole = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data);
+    if (whole != Compression.NONE) {
+      byte[] plain = whole.decompress(source, data, Compression.DEFAULT_LIMIT);
+      if (isArm64Image(plain)) {
+        throw arm64(source);
+      }
+      return parse(source, plain);
+    }
+    if (isArm64Image(data)) {
+      throw arm64(source);
+    }
+    if (isBzImage(data)) {
+      return fromBzImage(source, data);
+    }
+    if (Elf.isElf(data)) {
+      return fromVmlinux(source, data, 0, data.length, PayloadCompression.NONE, null, null, "ELF vmlinux");
+    }
+    throw new BadInputException(source, "is not a kernel image (no bzImage 'HdrS' header, no ELF magic): pass a vmlinuz, a vmlinux, or the kernel's Module.symvers");
+  }
+
+  private static BadInputException arm64(String source) {
+    return new BadInputException(source, "is an arm64 Image: it holds no ELF export tables to read; use the kernel's Module.symvers or symvers.gz (headers or -devel package) instead");
+  }
+
+  private static KernelImage fromBzImage(String source, byte[] d) throws BadInputException {
+    ByteBuffer h = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
+    int setupSects = d[0x1f1] & 0xff;
+    if (setupSects == 0) {
+      setupSects = 4;
+    }
+    int protocol = h.getShort(0x206) & 0xffff;
+    String banner = null;
+    int versionPtr = h.getShort(0x20e) & 0xffff;
+    if (versionPtr != 0 && versionPtr + 0x200 < d.length) {
+      int at = versionPtr + 0x200;
+      int end = at;
+      while (end < d.length && end < at + 512 && d[end] != 0) {
+        end++;
+      }
+      banner = new String(d, at, end - at, StandardCharsets.US_ASCII);
+    }
+    if (protocol < 0x208 || d.length < 0x250) {
+      throw new BadInputException(source, "is a bzImage of boot protocol " + Integer.toHexString(protocol) + " (before 2.08 there is no payload pointer); use the kernel's Module.symvers instead");
+    }
+    long payloadOffset = h.getInt(0x248) & 0xffffffffL;
+    long payloadLength = h.getInt(0x24c) & 0xffffffffL;
+    long start = (setupSects + 1L) * 512 + payloadOffset;
+    if (payloadLength == 0 || start + payloadLength > d.length) {
+      throw new BadInputException(source, "bzImage payload (offset " + start + ", " + payloadLength + " bytes) lies beyond the " + d.length + "-byte file: the image is truncated; re-download it");
+    }
+    PayloadCompression c = PayloadCompression.detect(d, (int) start);
+    if (c == null) {
+      throw new BadInputException(source, "bzImage payload at offset " + start + " has an unknown compression (magic " + String.format("%02x%02x%02x%02x", d[(int) start], d[(int) start + 1], d[(int) start + 2], d[(int) start + 3]) + ")");
+    }
+    String release = banner == null ? null : banner.split(" ", 2)[0];
+    if (c == PayloadCompression.LZ4) {
+      // independent 8 MiB blocks: decompress only those holding the ELF header, section table and export sections
+      long size = h.getInt((int) (start + payloadLength - 4)) & 0xffffffffL;
+      return fromVmlinux(source, new Lz4LegacyRanges(source, d, (int) start, (int) payloadLength - 4, size), c, release, banner, "bzImage");
+    }
+    byte[] vmlinux = c.decompress(source, d, (int) start, (int) payloadLength);
+    return fromVmlinux(source, FileRanges.of(source, vmlinux), c, release, banner, "bzImage");
+  }
+
+  private static KernelImage fromVmlinux(String source, byte[] v, int off, int len, PayloadCompression c, String release, String banner, String format) throws BadInputException {
+    return fromVmlinux(source, FileRanges.of(source, ByteBuffer.wrap(v, off, len)), c, release, banner, format);
+  }
+
+  private static KernelImage fromVmlinux(String source, FileRanges v, PayloadCompression c, String release, String banner, String format) throws BadInputException {
+    long len = v.size();
+    if (len < 4 || !Elf.isElf(v.read(0, 4, ByteOrder.LITTLE_ENDIAN, "ELF magic").toArray())) {
+      throw new BadInputException(source, "the " + c.label() + " payload does not decompress to an ELF vmlinux; the image is corrupt");
+    }
+    Elf elf = Elf.parse(v, len);
+    if (elf.type() == Elf.ET_REL) {
+      throw new BadInputException(source, "is a kernel module, not a kernel image; pass it as a module to check");
+    }
+    ElfArch arch = new ElfArch(elf.is64() ? 64 : 32, elf.order(), elf.machine());
+    return new KernelImage(source, release, banner, format, c, arch, len, ExportTable.read(elf));
+  }
+}

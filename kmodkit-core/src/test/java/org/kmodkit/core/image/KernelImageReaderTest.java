@@ -1,0 +1,125 @@
+package org.kmodkit.core.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.Crc;
+import org.kmodkit.core.abi.ExportType;
+import org.kmodkit.core.abi.KernelSymbol;
+import org.kmodkit.testkit.ImageBuilder;
+import org.kmodkit.testkit.KoBuilder;
+
+class KernelImageReaderTest {
+  static final String BANNER = "6.1.0-56-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)";
+
+  static ImageBuilder sample() {
+    return ImageBuilder.vmlinux()
+        .export("_printk", 0x92997ed8L, false, "")
+        .export("netif_rx", 0x0145819fL, false, "")
+        .export("kmalloc_trace", 0x19010afaL, true, "")
+        .export("cxl_thing", 0x44440000L, true, "CXL")
+        .export("module_layout", 0x82164fbbL, false, "");
+  }
+
+  static List<KernelSymbol> expected(ImageBuilder b, boolean namespaces) {
+    return b.exports().stream().map(e -> new KernelSymbol(e.name(), Crc.of(e.crc()), "vmlinux", e.gpl() ? ExportType.EXPORT_SYMBOL_GPL : ExportType.EXPORT_SYMBOL, namespaces ? e.namespace() : "")).toList();
+  }
+
+  static Stream<Arguments> layouts() {
+    return Stream.of(ImageBuilder.Layout.values()).flatMap(l -> Stream.of(Arguments.of(l, 64, false), Arguments.of(l, 64, true), Arguments.of(l, 32, false), Arguments.of(l, 32, true)));
+  }
+
+  @ParameterizedTest(name = "{0} ELF{1} big-endian={2}")
+  @MethodSource("layouts")
+  void readsEveryStructKernelSymbolLayoutInEveryClassAndOrder(ImageBuilder.Layout layout, int bits, boolean big) throws Exception {
+    ImageBuilder b = sample().layout(layout).bits(bits);
+    if (big) {
+      b.bigEndian().machine(KoBuilder.EM_S390);
+    }
+    boolean ns = layout == ImageBuilder.Layout.PREL32_NS || layout == ImageBuilder.Layout.ABS_NS;
+    KernelImage img = KernelImageReader.parse("vmlinux", b.elf());
+    assertThat(img.exports()).containsExactlyInAnyOrderElementsOf(expected(b, ns));
+    assertThat(img.format()).isEqualTo("ELF vmlinux");
+    assertThat(img.arch().bits()).isEqualTo(bits);
+  }
+
+  @Test
+  void readsWordSizedCrcsOfOlderKernels() throws Exception {
+    ImageBuilder b = sample().layout(ImageBuilder.Layout.ABS).crcSize(8);
+    assertThat(KernelImageReader.parse("vmlinux", b.elf()).exports()).containsExactlyInAnyOrderElementsOf(expected(b, false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd"})
+  void readsABzImageWhateverItsPayloadCompression(String how) throws Exception {
+    ImageBuilder b = sample();
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(b.elf(), how), BANNER);
+    KernelImage img = KernelImageReader.parse("vmlinuz", image);
+    assertThat(img.release()).isEqualTo("6.1.0-56-cloud-amd64");
+    assertThat(img.banner()).isEqualTo(BANNER);
+    assertThat(img.compression().label()).isEqualTo(how.equals("gzip") ? "gzip" : how);
+    assertThat(img.exports()).containsExactlyInAnyOrderElementsOf(expected(b, true));
+    assertThat(img.namespaces()).containsExactly("CXL");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"lz4", "lzo", "zstd"})
+  void readsPayloadsOfManyBlocks(String how) throws Exception {
+    ImageBuilder b = sample().textSize(20 << 20);
+    KernelImage img = KernelImageReader.parse("vmlinuz", ImageBuilder.bzImage(ImageBuilder.compress(b.elf(), how), BANNER));
+    assertThat(img.exports()).containsExactlyInAnyOrderElementsOf(expected(b, true));
+    assertThat(img.vmlinuxBytes()).isGreaterThan(20 << 20);
+  }
+
+  @Test
+  void aTruncatedImageSaysSoAndNamesTheFile() {
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(sample().elf(), "lz4"), BANNER);
+    for (int cut : new int[] {100, 0x300, image.length - 200, image.length - 70}) {
+      assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-x", Arrays.copyOf(image, cut)))
+          .isInstanceOf(BadInputException.class).hasMessageStartingWith("vmlinuz-x: ");
+    }
+  }
+
+  @Test
+  void aPayloadThatFailsToDecompressNamesTheStep() {
+    byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
+    for (int i = 40; i < payload.length - 40; i += 3) {
+      payload[i] ^= 0x5a;
+    }
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-y", ImageBuilder.bzImage(payload, BANNER)))
+        .isInstanceOf(BadInputException.class).hasMessageStartingWith("vmlinuz-y: decompressing the xz payload failed");
+  }
+
+  @Test
+  void anElfWithoutExportSectionsIsRefused() {
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinux", sample().withoutStrings().elf()))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("has no __ksymtab_strings section");
+  }
+
+  @Test
+  void anArm64ImageGetsAClearErrorSayingWhatIsNeededInstead() {
+    byte[] arm = new byte[4096];
+    arm[0x38] = 'A';
+    arm[0x39] = 'R';
+    arm[0x3a] = 'M';
+    arm[0x3b] = 0x64;
+    assertThatThrownBy(() -> KernelImageReader.parse("Image", arm)).hasMessageContaining("is an arm64 Image").hasMessageContaining("Module.symvers");
+    assertThatThrownBy(() -> KernelImageReader.parse("Image.gz", org.kmodkit.testkit.ImageBuilder.compress(arm, "gzip"))).hasMessageContaining("is an arm64 Image");
+  }
+
+  @Test
+  void aFileThatIsNoKernelIsRefused() {
+    assertThatThrownBy(() -> KernelImageReader.parse("notes.txt", "hello world, not a kernel image at all".getBytes()))
+        .hasMessageStartingWith("notes.txt: is not a kernel image");
+    assertThatThrownBy(() -> KernelImageReader.parse("m.ko", KoBuilder.module("m").build())).hasMessageContaining("is a kernel module, not a kernel image");
+  }
+}
