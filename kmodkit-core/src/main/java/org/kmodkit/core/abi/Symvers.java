@@ -1,12 +1,12 @@
 package org.kmodkit.core.abi;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -19,21 +19,103 @@ public final class Symvers {
 
   /** Parses {@code in} (already decompressed); {@code source} names it in errors. */
   public static List<KernelSymbol> parse(String source, InputStream in) throws BadInputException {
-    List<KernelSymbol> out = new ArrayList<>(16384);
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
-      String line;
-      int number = 0;
-      while ((line = r.readLine()) != null) {
-        number++;
-        if (line.isBlank()) {
-          continue;
-        }
-        out.add(parseLine(source, number, line));
-      }
+    try {
+      return parse(source, in.readAllBytes());
     } catch (IOException e) {
       throw new BadInputException(source, "cannot read (" + e.getMessage() + ")");
     }
+  }
+
+  /**
+   * Parses symvers bytes. The common line (tab-separated, CRC first, exporter repeated thousands
+   * of times) is decoded straight from the bytes without regexes or splitting; anything else goes
+   * through {@link #parseLine}, which also words the errors.
+   */
+  public static List<KernelSymbol> parse(String source, byte[] data) throws BadInputException {
+    List<KernelSymbol> out = new ArrayList<>(Math.max(16, data.length / 60));
+    Map<String, String> exporters = new HashMap<>();
+    int number = 0;
+    int p = 0;
+    int n = data.length;
+    while (p < n) {
+      int eol = p;
+      while (eol < n && data[eol] != '\n') {
+        eol++;
+      }
+      number++;
+      int end = eol > p && data[eol - 1] == '\r' ? eol - 1 : eol;
+      KernelSymbol s = fastLine(data, p, end, exporters);
+      if (s == null && !blank(data, p, end)) {
+        s = parseLine(source, number, new String(data, p, end - p, StandardCharsets.UTF_8));
+      }
+      if (s != null) {
+        out.add(s);
+      }
+      p = eol + 1;
+    }
     return out;
+  }
+
+  private static boolean blank(byte[] d, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (d[i] != ' ' && d[i] != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** "0x%08x\tsym\texporter\tEXPORT_...[\tns]", or null to take the general path. */
+  private static KernelSymbol fastLine(byte[] d, int from, int to, Map<String, String> exporters) {
+    if (to - from < 13 || d[from] != '0' || d[from + 1] != 'x') {
+      return null;
+    }
+    long crc = 0;
+    int i = from + 2;
+    for (; i < to && d[i] != '\t'; i++) {
+      int v = Character.digit(d[i], 16);
+      if (v < 0 || i - from > 10) {
+        return null;
+      }
+      crc = (crc << 4) | v;
+    }
+    int t1 = i;
+    int t2 = indexOf(d, t1 + 1, to);
+    int t3 = t2 < 0 ? -1 : indexOf(d, t2 + 1, to);
+    if (t1 >= to || t1 == from + 2 || t2 < 0 || t3 < 0 || t2 == t1 + 1 || t3 == t2 + 1) {
+      return null;
+    }
+    int t4 = indexOf(d, t3 + 1, to);
+    ExportType type = typeOf(d, t3 + 1, t4 < 0 ? to : t4);
+    if (type == null) {
+      return null; // the 5.4-5.8 column order, or a bad line: the general path decides
+    }
+    String where = new String(d, t2 + 1, t3 - t2 - 1, StandardCharsets.ISO_8859_1);
+    String exporter = exporters.computeIfAbsent(where, Symvers::exporterName);
+    String ns = t4 < 0 ? "" : new String(d, t4 + 1, to - t4 - 1, StandardCharsets.UTF_8).trim();
+    return new KernelSymbol(new String(d, t1 + 1, t2 - t1 - 1, StandardCharsets.UTF_8), Crc.of(crc), exporter, type, ns);
+  }
+
+  private static int indexOf(byte[] d, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (d[i] == '\t') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static final byte[] EXPORT_SYMBOL = "EXPORT_SYMBOL".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EXPORT_SYMBOL_GPL = "EXPORT_SYMBOL_GPL".getBytes(StandardCharsets.US_ASCII);
+
+  private static ExportType typeOf(byte[] d, int from, int to) {
+    if (java.util.Arrays.equals(d, from, to, EXPORT_SYMBOL_GPL, 0, EXPORT_SYMBOL_GPL.length)) {
+      return ExportType.EXPORT_SYMBOL_GPL;
+    }
+    if (java.util.Arrays.equals(d, from, to, EXPORT_SYMBOL, 0, EXPORT_SYMBOL.length)) {
+      return ExportType.EXPORT_SYMBOL;
+    }
+    return null;
   }
 
   static KernelSymbol parseLine(String source, int number, String line) throws BadInputException {

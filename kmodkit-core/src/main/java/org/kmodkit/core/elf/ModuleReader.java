@@ -209,53 +209,133 @@ public final class ModuleReader {
     final List<Import> imports = new ArrayList<>();
   }
 
+  /**
+   * One pass over .symtab, decoded straight from the bytes in a single loop (tens of thousands of
+   * symbols per module; this loop is most of a check's work and must get compiled early): undefined
+   * symbols are imports; {@code __ksymtab_X} in a __ksymtab* section marks an export,
+   * {@code __crc_X} gives its CRC (absolute, or a u32 in __kcrctab), {@code __kstrtabns_X} its
+   * namespace — the symbols every kernel since 4.x emits for an export.
+   */
   private static SymbolScan scanSymbols(Elf elf) throws BadInputException {
-    SymbolTable t = elf.symbols();
-    Map<Integer, ExportType> ksymtabs = new HashMap<>();
+    SymbolScan out = new SymbolScan();
+    Elf.Section symSec = null;
     for (Elf.Section s : elf.sections()) {
-      ExportType type = ExportType.ofSection(s.name());
-      if (type != null) {
-        ksymtabs.put(s.index(), type);
+      if (s.type() == Elf.SHT_SYMTAB) {
+        symSec = s;
+        break;
       }
+    }
+    if (symSec == null) {
+      return out;
+    }
+    Bytes symBytes = elf.contents(symSec);
+    byte[] sym = symBytes.array();
+    byte[] str = elf.contents(elf.section(symSec.link())).array();
+    boolean is64 = elf.is64();
+    boolean le = elf.order() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    int ent = is64 ? 24 : 16;
+    if (sym.length % ent != 0) {
+      throw symBytes.corrupt(0, ".symtab size " + sym.length + " is not a multiple of " + ent);
+    }
+    int count = sym.length / ent;
+    ExportType[] ksymtabOf = new ExportType[elf.sections().size()];
+    for (Elf.Section s : elf.sections()) {
+      ksymtabOf[s.index()] = ExportType.ofSection(s.name());
     }
     Map<Integer, Bytes> sectionCache = new HashMap<>();
     boolean sparc = elf.machine() == ElfArch.EM_SPARCV9;
-    SymbolScan out = new SymbolScan();
-    for (int i = 1; i < t.count(); i++) {
-      int shndx = t.shndx(i);
+    for (int i = 1; i < count; i++) {
+      int base = i * ent;
+      int nameOff = u32(sym, base, le);
+      int info;
+      int shndx;
+      long value;
+      if (is64) {
+        info = sym[base + 4] & 0xff;
+        shndx = u16(sym, base + 6, le);
+        value = u64(sym, base + 8, le);
+      } else {
+        value = u32(sym, base + 4, le) & 0xffffffffL;
+        info = sym[base + 12] & 0xff;
+        shndx = u16(sym, base + 14, le);
+      }
+      if (nameOff < 0 || nameOff >= str.length) {
+        throw symBytes.corrupt(base, "symbol " + i + " name offset " + (nameOff & 0xffffffffL) + " beyond the " + str.length + "-byte string table");
+      }
       if (shndx == Elf.SHN_UNDEF) {
-        if (t.hasName(i) && !(sparc && t.type(i) == SymbolTable.STT_REGISTER)) {
-          out.imports.add(new Import(t.name(i), t.bind(i) == SymbolTable.STB_WEAK));
+        if (str[nameOff] != 0 && !(sparc && (info & 0xf) == SymbolTable.STT_REGISTER)) {
+          out.imports.add(new Import(cstring(str, nameOff, symBytes, base), info >>> 4 == SymbolTable.STB_WEAK));
         }
         continue;
       }
-      if (t.type(i) == SymbolTable.STT_SECTION) {
+      if (str[nameOff] != '_' || nameOff + 1 >= str.length || str[nameOff + 1] != '_' || (info & 0xf) == SymbolTable.STT_SECTION) {
         continue;
       }
-      if (t.nameStartsWith(i, KSYMTAB)) {
-        ExportType type = ksymtabs.get(shndx);
+      if (startsWith(str, nameOff, KSYMTAB)) {
+        ExportType type = shndx < ksymtabOf.length ? ksymtabOf[shndx] : null;
         if (type != null) {
-          out.exports.put(t.nameAfter(i, KSYMTAB.length), type);
+          out.exports.put(cstring(str, nameOff + KSYMTAB.length, symBytes, base), type);
         }
-      } else if (t.nameStartsWith(i, CRC)) {
-        String name = t.nameAfter(i, CRC.length);
-        long value;
+      } else if (startsWith(str, nameOff, CRC)) {
+        String name = cstring(str, nameOff + CRC.length, symBytes, base);
+        long crc;
         if (shndx == Elf.SHN_ABS) {
-          value = t.value(i) & 0xffffffffL;
-        } else {
+          crc = value & 0xffffffffL;
+        } else if (shndx < Elf.SHN_LORESERVE) {
           Bytes sec = sectionBytes(elf, shndx, sectionCache);
-          value = sec.u32(t.value(i) - (elf.type() == Elf.ET_REL ? 0 : elf.section(shndx).addr()));
+          crc = sec.u32(value - (elf.type() == Elf.ET_REL ? 0 : elf.section(shndx).addr()));
+        } else {
+          continue;
         }
-        out.crcs.put(name, Crc.of(value));
-      } else if (t.nameStartsWith(i, KSTRTABNS) && shndx < Elf.SHN_LORESERVE) {
+        out.crcs.put(name, Crc.of(crc));
+      } else if (startsWith(str, nameOff, KSTRTABNS) && shndx < Elf.SHN_LORESERVE) {
         Bytes sec = sectionBytes(elf, shndx, sectionCache);
-        String ns = sec.cstring(t.value(i), sec.size());
+        String ns = sec.cstring(value, sec.size());
         if (!ns.isEmpty()) {
-          out.namespaces.put(t.nameAfter(i, KSTRTABNS.length), ns);
+          out.namespaces.put(cstring(str, nameOff + KSTRTABNS.length, symBytes, base), ns);
         }
       }
     }
     return out;
+  }
+
+  private static int u16(byte[] b, int at, boolean le) {
+    return le ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 : (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
+  }
+
+  private static int u32(byte[] b, int at, boolean le) {
+    return le
+        ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24
+        : (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+  }
+
+  private static long u64(byte[] b, int at, boolean le) {
+    long lo = u32(b, le ? at : at + 4, le) & 0xffffffffL;
+    long hi = u32(b, le ? at + 4 : at, le) & 0xffffffffL;
+    return hi << 32 | lo;
+  }
+
+  private static boolean startsWith(byte[] b, int at, byte[] prefix) {
+    if (at + prefix.length > b.length) {
+      return false;
+    }
+    for (int i = 2; i < prefix.length; i++) { // callers checked the leading "__"
+      if (b[at + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String cstring(byte[] b, int at, Bytes symtab, int symAt) throws CorruptFileException {
+    int end = at;
+    while (end < b.length && b[end] != 0) {
+      end++;
+    }
+    if (end >= b.length) {
+      throw symtab.corrupt(symAt, "symbol name runs off the end of the string table");
+    }
+    return new String(b, at, end - at, StandardCharsets.ISO_8859_1);
   }
 
   private static Bytes sectionBytes(Elf elf, int index, Map<Integer, Bytes> cache) throws BadInputException {

@@ -111,6 +111,14 @@ public final class Bytes {
     return out;
   }
 
+  /** The bytes as an array: the backing array itself when it is exactly this view, else a copy. */
+  public byte[] array() {
+    if (buf.hasArray() && buf.arrayOffset() == 0 && buf.array().length == buf.limit()) {
+      return buf.array();
+    }
+    return toArray();
+  }
+
   public byte[] toArray() {
     byte[] out = new byte[buf.limit()];
     buf.get(0, out);

@@ -224,7 +224,7 @@ public final class KernelAbiLoader {
       throw new BadInputException(source, "is an ELF file, not a symvers file; pass the kernel's Module.symvers or symvers-<release>.gz");
     }
     byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, Compression.DEFAULT_LIMIT);
-    b.symbols(Symvers.parse(source, new ByteArrayInputStream(plain)));
+    b.symbols(Symvers.parse(source, plain));
     b.source("Module.symvers: " + source);
   }
 

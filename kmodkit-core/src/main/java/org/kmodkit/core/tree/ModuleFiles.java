@@ -3,11 +3,15 @@ package org.kmodkit.core.tree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
@@ -33,11 +37,28 @@ public final class ModuleFiles {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), "is not a directory");
     }
-    try (Stream<Path> s = Files.walk(dir, FileVisitOption.FOLLOW_LINKS)) {
-      return s.filter(p -> isModuleFileName(p.getFileName().toString()) && Files.isRegularFile(p)).sorted().toList();
+    List<Path> out = new ArrayList<>();
+    try {
+      // one walk with the attributes the walk already has: no extra stat per file
+      Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile() && isModuleFileName(file.getFileName().toString())) {
+            out.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+          return FileVisitResult.CONTINUE; // a dangling link or unreadable entry: not a module we can judge
+        }
+      });
     } catch (IOException | UncheckedIOException e) {
       throw new BadInputException(dir.toString(), "cannot list (" + e.getMessage() + ")");
     }
+    out.sort(null);
+    return out;
   }
 
   /** Reads {@code files} in parallel, in order; {@code naming} gives each its display name. */
