@@ -25,6 +25,7 @@ public final class KernelAbi {
   private final Set<String> modules;
   private final Set<String> builtin;
   private final List<String> sources;
+  private final Map<String, String> modulePaths;
   private final boolean modversions;
 
   private KernelAbi(Builder b) {
@@ -36,6 +37,7 @@ public final class KernelAbi {
     this.modules = Collections.unmodifiableSet(b.modules);
     this.builtin = Collections.unmodifiableSet(b.builtin);
     this.sources = List.copyOf(b.sources);
+    this.modulePaths = Collections.unmodifiableMap(new HashMap<>(b.moduleOwners));
     String vm = b.vermagic;
     if (vm == null) {
       vm = Vermagic.fromConfig(b.release, b.config);
@@ -122,6 +124,11 @@ public final class KernelAbi {
 
   public Set<String> moduleNames() {
     return modules;
+  }
+
+  /** Where the kernel's own module {@code name} lies, relative to its tree ("kernel/…"), if read from the tree. */
+  public Optional<String> modulePath(String name) {
+    return Optional.ofNullable(modulePaths.get(name));
   }
 
   /** Where the facts came from, for reports ("Module.symvers: /usr/src/…"). */

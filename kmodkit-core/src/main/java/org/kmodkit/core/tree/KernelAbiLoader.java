@@ -133,6 +133,14 @@ public final class KernelAbiLoader {
    * boot/, the tree, or the headers the tree's build link points at.
    */
   public static KernelAbi fromTree(Sysroot root, String release) throws BadInputException {
+    return fromTree(root, release, p -> true);
+  }
+
+  /**
+   * As {@link #fromTree(Sysroot, String)}, reading only the tree modules whose path relative to
+   * the tree passes {@code include} (weak-updates planning leaves out weak-updates/ itself).
+   */
+  public static KernelAbi fromTree(Sysroot root, String release, java.util.function.Predicate<String> include) throws BadInputException {
     Path modules = root.modulesDir(release);
     if (!Files.isDirectory(modules)) {
       throw new BadInputException(modules.toString(), "no such kernel tree: kernel " + release + " is not installed under " + root.root() + " (ls " + root.modulesDir() + " lists the installed releases)");
@@ -155,7 +163,7 @@ public final class KernelAbiLoader {
     if (image.isPresent()) {
       addImage(b, KernelImageReader.read(image.get()));
     }
-    addTreeModules(b, modules);
+    addTreeModules(b, modules, include);
     if (!b.hasSymbols()) {
       throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers and no image (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers, /usr/src, /boot/vmlinuz-" + release + "): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
     }
@@ -170,6 +178,11 @@ public final class KernelAbiLoader {
       }
     }
     return Optional.empty();
+  }
+
+  /** True when {@code release} under {@code root} has something kmodkit can read its ABI from. */
+  public static boolean hasAbiSource(Sysroot root, String release) {
+    return findSymvers(root, release).isPresent() || findHeaders(root, release).isPresent() || findImage(root, release).isPresent();
   }
 
   static Optional<Path> findImage(Sysroot root, String release) {
@@ -194,7 +207,11 @@ public final class KernelAbiLoader {
 
   /** Reads every module of a kernel tree (in parallel) for its exports, vermagic and architecture. */
   public static void addTreeModules(KernelAbi.Builder b, Path modulesDir) throws BadInputException {
-    List<Path> files = ModuleFiles.find(modulesDir);
+    addTreeModules(b, modulesDir, p -> true);
+  }
+
+  static void addTreeModules(KernelAbi.Builder b, Path modulesDir, java.util.function.Predicate<String> include) throws BadInputException {
+    List<Path> files = ModuleFiles.find(modulesDir).stream().filter(f -> include.test(modulesDir.relativize(f).toString())).toList();
     List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
     int ok = 0;
     for (ModuleFiles.Read r : reads) {

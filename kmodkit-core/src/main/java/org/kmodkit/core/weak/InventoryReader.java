@@ -1,0 +1,195 @@
+package org.kmodkit.core.weak;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.tree.KernelAbiLoader;
+import org.kmodkit.core.tree.ModuleFiles;
+import org.kmodkit.core.tree.Sysroot;
+
+/** Reads a root into an {@link Inventory}; reads only, never writes. */
+public final class InventoryReader {
+  private final SystemTools tools;
+
+  public InventoryReader(SystemTools tools) {
+    this.tools = tools;
+  }
+
+  public Inventory read(Sysroot root) throws BadInputException, EnvironmentException {
+    Path modules = root.modulesDir();
+    if (!Files.isDirectory(modules)) {
+      throw new BadInputException(modules.toString(), "does not exist: this root has no installed kernels (a container?); pass --root DIR of a system image, or try 'kmodkit demo'");
+    }
+    WeakLayout layout = new WeakLayout(root);
+    List<String> notes = new ArrayList<>();
+    List<String> kernels = new ArrayList<>();
+    List<String> unusable = new ArrayList<>();
+    for (String k : list(modules)) {
+      if (k.startsWith(".") || !Files.isDirectory(modules.resolve(k), LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      if (KernelAbiLoader.hasAbiSource(root, k)) {
+        kernels.add(k);
+      } else {
+        unusable.add(k);
+        notes.add("kernel " + k + " has no symvers, headers or image: its modules are listed, nothing is linked into it (install linux-headers-" + k + " or kernel-devel)");
+      }
+    }
+    kernels.sort(ReleaseOrder.newestFirst());
+    List<String> all = new ArrayList<>(kernels);
+    all.addAll(unusable);
+    // out-of-tree module files: extra/ and updates/ of every kernel
+    Map<String, List<String>> relByKernel = new LinkedHashMap<>();
+    List<String> absolute = new ArrayList<>();
+    for (String k : all) {
+      List<String> rels = new ArrayList<>();
+      for (String top : List.of("extra", "updates")) {
+        Path dir = root.modulesDir(k).resolve(top);
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          try (Stream<Path> s = Files.walk(dir)) {
+            s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ModuleFiles.isModuleFileName(p.getFileName().toString()))
+                .sorted().forEach(p -> rels.add(root.modulesDir(k).relativize(p).toString()));
+          } catch (IOException | UncheckedIOException e) {
+            notes.add("cannot list " + dir + " (" + e.getMessage() + ")");
+          }
+        }
+      }
+      relByKernel.put(k, rels);
+      for (String r : rels) {
+        absolute.add("/lib/modules/" + k + "/" + r);
+      }
+    }
+    Map<String, String> owners = owners(root, absolute, notes);
+    List<ModuleBuild> builds = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : relByKernel.entrySet()) {
+      String k = e.getKey();
+      List<Path> files = e.getValue().stream().map(r -> root.modulesDir(k).resolve(r)).toList();
+      List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
+      Map<String, List<ModuleBuild.Member>> bySet = new LinkedHashMap<>();
+      for (int i = 0; i < reads.size(); i++) {
+        ModuleFiles.Read r = reads.get(i);
+        String rel = e.getValue().get(i);
+        if (!r.ok()) {
+          notes.add("cannot read " + r.error().getMessage() + "; left out");
+          continue;
+        }
+        String set = owners.getOrDefault("/lib/modules/" + k + "/" + rel, setOf(rel));
+        bySet.computeIfAbsent(set, x -> new ArrayList<>()).add(new ModuleBuild.Member(rel, r.module()));
+      }
+      bySet.forEach((set, members) -> builds.add(new ModuleBuild(set, k, members)));
+    }
+    Map<String, Inventory.Generation> current = new HashMap<>();
+    List<Inventory.ForeignLink> foreign = new ArrayList<>();
+    for (String k : all) {
+      generation(layout, k, notes).ifPresent(g -> current.put(k, g));
+      foreignLinks(root, layout, k, foreign, notes);
+    }
+    return new Inventory(root, kernels, unusable, builds, current, foreign, notes);
+  }
+
+  /** Without a package database: one set per directory under extra/ (or updates/); a loose file is its own set. */
+  static String setOf(String rel) {
+    String[] parts = rel.split("/");
+    if (parts.length >= 3) {
+      return parts[0] + "/" + parts[1];
+    }
+    return rel.replaceFirst("\\.ko(\\.(xz|zst|gz))?$", "");
+  }
+
+  private Map<String, String> owners(Sysroot root, List<String> paths, List<String> notes) throws EnvironmentException {
+    Map<String, String> out = new HashMap<>();
+    Path dpkg = root.path("/var/lib/dpkg/info");
+    if (Files.isDirectory(dpkg)) {
+      for (String f : list(dpkg)) {
+        if (!f.endsWith(".list")) {
+          continue;
+        }
+        String pkg = f.substring(0, f.length() - 5).replaceFirst(":.*$", "");
+        try {
+          for (String line : Files.readAllLines(dpkg.resolve(f))) {
+            String p = line.startsWith("/usr/lib/modules/") ? line.substring(4) : line;
+            if (p.startsWith("/lib/modules/")) {
+              out.put(p, pkg);
+            }
+          }
+        } catch (IOException e) {
+          notes.add("cannot read " + dpkg.resolve(f) + " (" + e.getMessage() + ")");
+        }
+      }
+    }
+    if (!paths.isEmpty() && (Files.isDirectory(root.path("/var/lib/rpm")) || Files.isDirectory(root.path("/usr/lib/sysimage/rpm")))) {
+      out.putAll(tools.rpmOwners(root, paths));
+    }
+    return out;
+  }
+
+  private static Optional<Inventory.Generation> generation(WeakLayout layout, String k, List<String> notes) {
+    Path live = layout.liveLink(k);
+    if (!Files.isSymbolicLink(live)) {
+      return Optional.empty();
+    }
+    try {
+      Path target = live.getParent().resolve(Files.readSymbolicLink(live)).normalize();
+      Inventory.Generation g = Manifest.read(k, target);
+      if (g == null) {
+        notes.add("kmodkit's weak-updates generation for " + k + " (" + target + ") is incomplete; the next apply replaces it");
+      }
+      return Optional.ofNullable(g);
+    } catch (IOException e) {
+      notes.add("cannot read " + live + " (" + e.getMessage() + ")");
+      return Optional.empty();
+    }
+  }
+
+  private static void foreignLinks(Sysroot root, WeakLayout layout, String k, List<Inventory.ForeignLink> out, List<String> notes) {
+    Path weak = layout.weakUpdates(k);
+    if (!Files.isDirectory(weak, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(weak)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.equals(layout.liveLink(k))) {
+          continue;
+        }
+        if (Files.isSymbolicLink(p)) {
+          String target = Files.readSymbolicLink(p).toString();
+          String inside = target.startsWith("/") ? target : root.inside(p.getParent()) + "/" + target;
+          boolean dangling = root.resolve(inside).isEmpty();
+          out.add(new Inventory.ForeignLink(k, weak.relativize(p).toString(), target, dangling));
+          if (dangling) {
+            notes.add("weak-updates link " + p + " → " + target + " is dangling (or escapes the root); kmodkit did not make it and leaves it");
+          }
+        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ModuleFiles.isModuleFileName(p.getFileName().toString())) {
+          notes.add("weak-updates holds a regular file " + p + " where a link should be; kmodkit did not make it and leaves it");
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      notes.add("cannot list " + weak + " (" + e.getMessage() + ")");
+    }
+  }
+
+  static List<String> list(Path dir) {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        out.add(p.getFileName().toString());
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    out.sort(null);
+    return out;
+  }
+}

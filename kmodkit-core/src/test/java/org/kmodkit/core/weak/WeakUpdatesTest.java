@@ -1,0 +1,288 @@
+package org.kmodkit.core.weak;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.testkit.FakeRoot;
+import org.kmodkit.testkit.KoBuilder;
+
+class WeakUpdatesTest {
+  static final String K1 = "5.14.0-1.el9.x86_64";
+  static final String K2 = "5.14.0-2.el9.x86_64";
+  static final String K3 = "5.14.0-3.el9.x86_64";
+  static final String K10 = "5.14.0-10.el9.x86_64";
+
+  @TempDir Path dir;
+  FakeRoot root;
+  Tools tools;
+
+  /** Records what would run; depmod may be told to fail. */
+  static final class Tools implements SystemTools {
+    final List<String> depmod = new ArrayList<>();
+    boolean failDepmod;
+
+    @Override
+    public void depmod(Sysroot root, String release) throws EnvironmentException {
+      if (failDepmod) {
+        throw new EnvironmentException("depmod killed");
+      }
+      depmod.add(release);
+    }
+
+    @Override
+    public Map<String, String> rpmOwners(Sysroot root, List<String> paths) {
+      return Map.of();
+    }
+
+    @Override
+    public List<String> initramfsModules(Sysroot root, String release) {
+      return List.of();
+    }
+
+    @Override
+    public void refreshInitramfs(Sysroot root, String release) {}
+  }
+
+  @BeforeEach
+  void setUp() {
+    root = FakeRoot.at(dir);
+    tools = new Tools();
+  }
+
+  static KoBuilder mod(String name, String release, long layout) {
+    return KoBuilder.module(name).vermagic(release + " SMP preempt mod_unload modversions ").version("module_layout", layout);
+  }
+
+  WeakUpdates weak() {
+    return new WeakUpdates(new Sysroot(dir), tools);
+  }
+
+  /** weak-updates of {@code k} as seen through the live link: link path → target as the system sees it. */
+  Map<String, String> links(String k) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    Path live = dir.resolve("lib/modules/" + k + "/weak-updates/kmodkit");
+    if (!Files.exists(live)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.walk(live, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (p.toString().matches(".*\\.ko(\\.xz)?$")) {
+          Path real = p.toRealPath();
+          assertThat(real).as("a link must resolve inside the root").startsWith(dir.toRealPath());
+          out.put(live.relativize(p).toString(), "/" + dir.toRealPath().relativize(real));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The mlx-like set: mlx5_core exports, mlx5_ib uses it; tools is independent. */
+  void mlxSet(String release, long layout, long crc, String dirName) {
+    root.module(release, "extra/" + dirName + "/mlx5_core.ko", mod("mlx5_core", release, layout).uses("_printk", crc).exportsGpl("mlx5_cmd_exec", 0x77L));
+    root.module(release, "extra/" + dirName + "/mlx5_ib.ko", mod("mlx5_ib", release, layout).uses("ib_register", crc).uses("mlx5_cmd_exec", 0x77L).depends("mlx5_core"));
+    root.module(release, "extra/" + dirName + "/mlx_tools.ko", mod("mlx_tools", release, layout).uses("_printk", crc));
+  }
+
+  @Test
+  void aCompatibleKernelGetsTheWholeSetLinkedRelativeAndInsideTheRoot() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register");
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.addKernel(K2), false, true);
+    assertThat(links(K2)).containsExactly(
+        Map.entry("mlnx/mlx5_core.ko", "/lib/modules/" + K1 + "/extra/mlnx/mlx5_core.ko"),
+        Map.entry("mlnx/mlx5_ib.ko", "/lib/modules/" + K1 + "/extra/mlnx/mlx5_ib.ko"),
+        Map.entry("mlnx/mlx_tools.ko", "/lib/modules/" + K1 + "/extra/mlnx/mlx_tools.ko"));
+    Path link = dir.resolve(".kmodkit-weak").getParent().resolve("lib/modules/.kmodkit-weak/" + K2);
+    try (Stream<Path> s = Files.walk(link)) {
+      s.filter(Files::isSymbolicLink).forEach(p -> {
+        try {
+          assertThat(Files.readSymbolicLink(p).isAbsolute()).isFalse();
+        } catch (IOException e) {
+          throw new AssertionError(e);
+        }
+      });
+    }
+    assertThat(tools.depmod).containsExactly(K2);
+    assertThat(r.plan().kernels().get(0).decisions()).extracting(Plan.SetDecision::state).containsExactly(Plan.State.LINKED);
+  }
+
+  @Test
+  void aGroupLinksAllOrNothingWhileIndependentModulesAreJudgedAlone() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register");
+    root.kernel(K2, 0x1, Map.of("_printk", 0xaaL, "ib_register", 0xbbL)); // ib_register changed
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.addKernel(K2), false, false);
+    // mlx5_ib disagrees about ib_register, so its group (with mlx5_core) stays out; mlx_tools links
+    assertThat(links(K2)).containsOnlyKeys("mlnx/mlx_tools.ko");
+    Plan plan = weak().plan(weak().inventory(), WeakUpdates.Request.addKernel(K2));
+    Plan.SetDecision d = plan.kernels().get(0).decisions().get(0);
+    assertThat(d.state()).isEqualTo(Plan.State.PARTIAL);
+    assertThat(d.reason()).contains("mlx5_core, mlx5_ib").contains("disagrees about version of symbol ib_register");
+  }
+
+  @Test
+  void theNewestCompatibleBuildWinsAndAnIncompatibleNewestOneDoesNot() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register").kernel(K3, 0x1, 0xaa, "_printk", "ib_register");
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    mlxSet(K2, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.addKernel(K3), false, false);
+    assertThat(links(K3).values()).allMatch(t -> t.startsWith("/lib/modules/" + K2 + "/"));
+    // now the newest build (for K10) is incompatible with K3: the K2 build still wins (rhbz 1643299)
+    root.kernel(K10, 0x9, 0xcc, "_printk", "ib_register");
+    mlxSet(K10, 0x9, 0xcc, "mlnx");
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K3).values()).hasSize(3).allMatch(t -> t.startsWith("/lib/modules/" + K2 + "/"));
+    // K1 gets K2's build too (newest compatible), never K10's
+    assertThat(links(K1)).isEmpty(); // K1 has its own (native) build
+    assertThat(links(K10)).isEmpty(); // native too
+  }
+
+  @Test
+  void runningTwiceChangesNothingAndRunsNoDepmod() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register");
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.all(), false, false);
+    Map<String, String> before = links(K2);
+    tools.depmod.clear();
+    WeakUpdates.Result again = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(again.plan().changes()).isFalse();
+    assertThat(tools.depmod).isEmpty();
+    assertThat(links(K2)).isEqualTo(before);
+  }
+
+  @Test
+  void linksGoAwayWithTheirTargetAndWithTheirKernel() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register");
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.all(), false, false);
+    Files.delete(dir.resolve("lib/modules/" + K1 + "/extra/mlnx/mlx_tools.ko"));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("mlnx/mlx5_core.ko", "mlnx/mlx5_ib.ko");
+    weak().run(WeakUpdates.Request.removeKernel(K2), false, false);
+    assertThat(dir.resolve("lib/modules/" + K2 + "/weak-updates")).doesNotExist(); // kmodkit made it, kmodkit removes it
+    assertThat(dir.resolve("lib/modules/.kmodkit-weak/" + K2)).doesNotExist();
+    assertThat(dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf")).doesNotExist();
+  }
+
+  @Test
+  void aVendorModuleReplacingAnInTreeOneGetsAnOverrideLine() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register");
+    root.module(K2, "kernel/drivers/net/mlx5_core.ko", mod("mlx5_core", K2, 0x1).uses("_printk", 0xaa));
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.all(), false, false);
+    Path conf = dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf");
+    assertThat(Files.isSymbolicLink(conf)).isTrue();
+    assertThat(Files.readString(conf)).contains("override mlx5_core " + K2 + " weak-updates/kmodkit/mlnx\n").doesNotContain("mlx_tools");
+  }
+
+  @Test
+  void linksOthersMadeAreLeftAloneEvenWhenDangling() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    Path foreign = dir.resolve("lib/modules/" + K2 + "/weak-updates/vendor/old.ko");
+    Files.createDirectories(foreign.getParent());
+    Files.createSymbolicLink(foreign, Path.of("/lib/modules/" + K1 + "/extra/gone.ko"));
+    Path regular = dir.resolve("lib/modules/" + K2 + "/weak-updates/vendor/copied.ko");
+    Files.write(regular, KoBuilder.module("copied").build());
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(Files.isSymbolicLink(foreign)).isTrue();
+    assertThat(regular).exists();
+    assertThat(r.inventory().notes()).anyMatch(n -> n.contains("dangling")).anyMatch(n -> n.contains("regular file"));
+    weak().run(WeakUpdates.Request.removeKernel(K2), false, false);
+    assertThat(Files.isSymbolicLink(foreign)).isTrue(); // still not ours
+    assertThat(dir.resolve("lib/modules/" + K2 + "/weak-updates")).exists();
+  }
+
+  @Test
+  void aRunInterruptedBeforeDepmodIsFinishedByTheNext() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    tools.failDepmod = true;
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false)).isInstanceOf(EnvironmentException.class);
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko"); // the switch happened; depmod did not
+    tools.failDepmod = false;
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(r.plan().kernels()).extracting(Plan.KernelPlan::change).contains(Plan.Change.DEPMOD_ONLY);
+    assertThat(tools.depmod).containsExactly(K2);
+  }
+
+  @Test
+  void aDryRunWritesNothing() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), true, false);
+    assertThat(r.plan().kernels()).extracting(Plan.KernelPlan::change).contains(Plan.Change.UPDATE);
+    assertThat(dir.resolve("lib/modules/.kmodkit-weak")).doesNotExist();
+    assertThat(dir.resolve("lib/modules/" + K2 + "/weak-updates")).doesNotExist();
+  }
+
+  @Test
+  void aSetNeedingAnotherLinkedSetLinksOnALaterPass() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/zz_base/base.ko", mod("base", K1, 0x1).uses("_printk", 0xaa).exports("base_api", 0x5));
+    root.module(K1, "extra/aa_user/user.ko", mod("user", K1, 0x1).uses("base_api", 0x5).depends("base"));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("zz_base/base.ko", "aa_user/user.ko");
+  }
+
+  @Test
+  void aKernelWithoutAnAbiSourceIsNamedAndNothingIsLinkedIntoIt() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk");
+    Files.createDirectories(dir.resolve("lib/modules/" + K2 + "/kernel"));
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(r.inventory().notes()).anyMatch(n -> n.startsWith("kernel " + K2 + " has no symvers"));
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.addKernel(K2), false, false)).hasMessageContaining("has no symvers, headers or image");
+  }
+
+  @Test
+  void concurrentRunsQueueOnTheLockAndAgree() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk").kernel(K3, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    List<Thread> ts = new ArrayList<>();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          new WeakUpdates(new Sysroot(dir), tools).run(WeakUpdates.Request.all(), false, false);
+        } catch (Exception e) {
+          errors.add(e);
+        }
+      });
+      ts.add(t);
+      t.start();
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    assertThat(errors).isEmpty();
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko");
+    assertThat(links(K3)).containsOnlyKeys("hello/hello.ko");
+    try (Stream<Path> s = Files.list(dir.resolve("lib/modules/.kmodkit-weak/" + K2))) {
+      assertThat(s.filter(p -> p.getFileName().toString().startsWith("gen-")).count()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void releasesSortAsRpmDoes() {
+    List<String> r = new ArrayList<>(List.of(K10, K1, K3, K2, "5.14.0-2.el9_1.x86_64"));
+    r.sort(ReleaseOrder.newestFirst());
+    assertThat(r).containsExactly(K10, K3, "5.14.0-2.el9_1.x86_64", K2, K1);
+    assertThat(ReleaseOrder.INSTANCE.compare("6.1.0-56-cloud-amd64", "6.1.0-6-cloud-amd64")).isPositive();
+    assertThat(Set.of()).isEmpty();
+  }
+}
