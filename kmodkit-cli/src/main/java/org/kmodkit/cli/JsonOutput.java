@@ -18,6 +18,11 @@ import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleSignature;
 import org.kmodkit.core.elf.SymbolVersion;
 import org.kmodkit.core.image.KernelImage;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.core.weak.Inventory;
+import org.kmodkit.core.weak.Plan;
+import org.kmodkit.core.weak.Status;
+import org.kmodkit.core.weak.WeakUpdates;
 
 /** The JSON schemas scripts rely on (documented in README.md); field names never change within a version. */
 final class JsonOutput {
@@ -258,5 +263,136 @@ final class JsonOutput {
       g.writeEndObject();
     }
     g.writeEndArray();
+  }
+
+  static void weak(PrintWriter out, WeakUpdates.Result r) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", "kmodkit.weak/1");
+      g.writeBooleanField("applied", r.outcome() != null);
+      g.writeArrayFieldStart("kernels");
+      for (Plan.KernelPlan kp : r.plan().kernels()) {
+        g.writeStartObject();
+        g.writeStringField("release", kp.release());
+        g.writeStringField("change", kp.change().name().toLowerCase());
+        g.writeArrayFieldStart("links");
+        for (Inventory.Link l : kp.links()) {
+          g.writeStartObject();
+          g.writeStringField("path", "weak-updates/kmodkit/" + l.path());
+          g.writeStringField("target", l.target());
+          g.writeStringField("set", l.set());
+          g.writeStringField("from", l.targetRelease());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("overrides");
+        for (String o : kp.overrides()) {
+          g.writeString(o);
+        }
+        g.writeEndArray();
+        decisions(g, kp.decisions());
+        g.writeArrayFieldStart("changed_modules");
+        for (String m : kp.changedModules()) {
+          g.writeString(m);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("notes");
+      for (String n : r.plan().notes()) {
+        g.writeString(n);
+      }
+      if (r.outcome() != null) {
+        for (String n : r.outcome().notes()) {
+          g.writeString(n);
+        }
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+  }
+
+  private static void decisions(JsonGenerator g, List<Plan.SetDecision> ds) throws IOException {
+    g.writeArrayFieldStart("sets");
+    for (Plan.SetDecision d : ds) {
+      g.writeStartObject();
+      g.writeStringField("set", d.set());
+      g.writeStringField("state", d.state().name().toLowerCase());
+      g.writeArrayFieldStart("from");
+      for (String f : d.from()) {
+        g.writeString(f);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("modules");
+      for (String m : d.modules()) {
+        g.writeString(m);
+      }
+      g.writeEndArray();
+      g.writeStringField("reason", d.reason());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  static void status(PrintWriter out, Sysroot root, Status st) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", "kmodkit.status/1");
+      g.writeStringField("root", root.root().toString());
+      g.writeArrayFieldStart("kernels");
+      for (String k : st.kernels()) {
+        g.writeString(k);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("sets");
+      for (String set : st.sets()) {
+        g.writeStartObject();
+        g.writeStringField("name", set);
+        g.writeObjectFieldStart("kernels");
+        for (String k : st.kernels()) {
+          Status.Cell c = st.cell(set, k);
+          g.writeObjectFieldStart(k);
+          g.writeStringField("state", c.state().name().toLowerCase());
+          g.writeArrayFieldStart("from");
+          for (String f : c.from()) {
+            g.writeString(f);
+          }
+          g.writeEndArray();
+          g.writeStringField("detail", c.detail());
+          g.writeBooleanField("stale", c.stale());
+          g.writeBooleanField("by_other_tool", c.byOtherTool());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("notes");
+      for (String n : st.notes()) {
+        g.writeString(n);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+  }
+
+  static void preflight(PrintWriter out, String release, Plan.KernelPlan kp) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", "kmodkit.preflight/1");
+      g.writeStringField("release", release);
+      decisions(g, kp.decisions());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
   }
 }

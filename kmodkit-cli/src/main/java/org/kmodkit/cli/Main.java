@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Keeps out-of-tree kernel drivers working across kernel updates.",
-    subcommands = {InspectCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, CheckCommand.class, StatusCommand.class, WeakModulesCommand.class, PreflightCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

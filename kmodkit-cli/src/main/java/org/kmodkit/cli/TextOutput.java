@@ -15,6 +15,11 @@ import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleSignature;
 import org.kmodkit.core.elf.SymbolVersion;
 import org.kmodkit.core.image.KernelImage;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.core.weak.Inventory;
+import org.kmodkit.core.weak.Plan;
+import org.kmodkit.core.weak.Status;
+import org.kmodkit.core.weak.WeakUpdates;
 
 /** Human-readable renderings; one line per fact, greppable, no colour (pipes and logs read it). */
 final class TextOutput {
@@ -159,5 +164,129 @@ final class TextOutput {
       return " (" + g.symbol() + " is " + ExportType.EXPORT_SYMBOL_GPL.name() + " in " + g.exporter() + "; licence '" + g.license() + "')";
     }
     return "";
+  }
+
+  static void weak(PrintWriter out, WeakUpdates.Result r, boolean verbose) {
+    Plan plan = r.plan();
+    for (String n : plan.notes()) {
+      out.println("note: " + n);
+    }
+    for (Plan.KernelPlan kp : plan.kernels()) {
+      String what;
+      switch (kp.change()) {
+        case NONE:
+          what = "unchanged";
+          break;
+        case DEPMOD_ONLY:
+          what = "unchanged links; depmod to finish";
+          break;
+        case REMOVE:
+          what = "kmodkit's links removed";
+          break;
+        default:
+          what = kp.links().size() + " link" + (kp.links().size() == 1 ? "" : "s") + (kp.overrides().isEmpty() ? "" : ", " + kp.overrides().size() + " override" + (kp.overrides().size() == 1 ? "" : "s"));
+      }
+      out.println((r.outcome() == null ? "would: " : "") + kp.release() + ": " + what);
+      if (!verbose) {
+        continue;
+      }
+      for (Inventory.Link l : kp.links()) {
+        out.println("  weak-updates/kmodkit/" + l.path() + " -> " + l.target() + "  (" + l.set() + ")");
+      }
+      for (String o : kp.overrides()) {
+        out.println("  depmod.d: " + o);
+      }
+      for (Plan.SetDecision d : kp.decisions()) {
+        if (d.state() != Plan.State.LINKED && d.state() != Plan.State.NATIVE) {
+          out.println("  " + d.set() + ": " + d.state().name().toLowerCase().replace('_', ' ') + ": " + d.reason());
+        }
+      }
+    }
+    if (r.outcome() != null) {
+      for (String n : r.outcome().notes()) {
+        out.println("note: " + n);
+      }
+      if (!r.outcome().initramfs().isEmpty()) {
+        out.println("initramfs rebuilt: " + String.join(", ", r.outcome().initramfs()));
+      }
+    }
+  }
+
+  static void status(PrintWriter out, Sysroot root, Status st) {
+    out.println("root " + root.root() + ": " + st.kernels().size() + " kernel" + (st.kernels().size() == 1 ? "" : "s") + ", " + st.sets().size() + " out-of-tree module set" + (st.sets().size() == 1 ? "" : "s"));
+    if (st.sets().isEmpty()) {
+      out.println("no modules under extra/ or updates/ of any kernel");
+      return;
+    }
+    int w = Math.max(12, st.sets().stream().mapToInt(String::length).max().orElse(0) + 2);
+    StringBuilder head = new StringBuilder(String.format("%-" + w + "s", "set \\ kernel"));
+    for (String k : st.kernels()) {
+      head.append(String.format("%-24s", k));
+    }
+    out.println(head.toString().stripTrailing());
+    for (String set : st.sets()) {
+      StringBuilder row = new StringBuilder(String.format("%-" + w + "s", set));
+      for (String k : st.kernels()) {
+        row.append(String.format("%-24s", short_(st.cell(set, k))));
+      }
+      out.println(row.toString().stripTrailing());
+    }
+    out.println();
+    for (String set : st.sets()) {
+      for (String k : st.kernels()) {
+        Status.Cell c = st.cell(set, k);
+        if (c.state() != Status.State.NATIVE) {
+          out.println(set + " on " + k + ": " + c.state().label() + (c.from().isEmpty() ? "" : " (from " + String.join(", ", c.from()) + ")") + (c.byOtherTool() ? " [links made by another tool]" : "") + (c.stale() ? " [links on disk disagree]" : "") + (c.detail() == null ? "" : ": " + c.detail()));
+        }
+      }
+    }
+    for (String n : st.notes()) {
+      out.println("note: " + n);
+    }
+  }
+
+  static String short_(Status.Cell c) {
+    switch (c.state()) {
+      case NATIVE:
+        return "native";
+      case LINKED:
+        return "linked<-" + shortRelease(c.from()) + (c.stale() ? "!" : "");
+      case COMPATIBLE_NOT_LINKED:
+        return "compatible,unlinked";
+      case PARTIAL:
+        return "partial";
+      case DEPENDENCY_MISSING:
+        return "dependency missing";
+      case NO_ABI:
+        return "?";
+      default:
+        return "INCOMPATIBLE" + (c.stale() ? "!" : "");
+    }
+  }
+
+  private static String shortRelease(List<String> from) {
+    return from.isEmpty() ? "?" : from.get(0);
+  }
+
+  static void preflight(PrintWriter out, String release, KernelAbi abi, Plan.KernelPlan kp) {
+    out.println("new kernel " + release + " (" + abi.vmlinuxSymbols().size() + " vmlinux symbols; from " + String.join("; ", abi.sources()) + ")");
+    if (kp.decisions().isEmpty()) {
+      out.println("this system has no out-of-tree module sets: nothing to link, nothing breaks");
+      return;
+    }
+    for (Plan.SetDecision d : kp.decisions()) {
+      switch (d.state()) {
+        case LINKED:
+          out.println("  links   " + d.set() + ": " + String.join(", ", d.modules()) + " (build for " + String.join(", ", d.from()) + ")");
+          break;
+        case PARTIAL:
+          out.println("  PARTLY  " + d.set() + ": links " + String.join(", ", d.modules()) + "; " + d.reason());
+          out.println("          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>)");
+          break;
+        default:
+          out.println("  BREAKS  " + d.set() + ": " + d.reason());
+          out.println("          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>) before rebooting into it");
+      }
+    }
   }
 }

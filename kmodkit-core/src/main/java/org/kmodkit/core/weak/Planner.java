@@ -69,6 +69,15 @@ public final class Planner {
     return new Plan(out, notes);
   }
 
+  /**
+   * The plan for a kernel that is not installed yet (its ABI from its packages): no native builds,
+   * nothing on disk to compare with.
+   */
+  public Plan.KernelPlan preview(Inventory inv, String release) throws BadInputException {
+    Inventory without = new Inventory(inv.root(), inv.kernels(), inv.unusableKernels(), inv.builds().stream().filter(b -> !b.release().equals(release)).toList(), java.util.Map.of(), List.of(), List.of());
+    return planKernel(without, release, new ArrayList<>());
+  }
+
   private static Plan.KernelPlan removal(Inventory inv, String k) {
     Inventory.Generation g = inv.current().get(k);
     List<String> changed = g == null ? List.of() : g.links().stream().map(l -> moduleName(l.path())).toList();

@@ -1,0 +1,74 @@
+package org.kmodkit.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.core.weak.HostSystemTools;
+import org.kmodkit.core.weak.Inventory;
+import org.kmodkit.core.weak.Plan;
+import org.kmodkit.core.weak.Status;
+import org.kmodkit.core.weak.WeakUpdates;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kmodkit status}: every out-of-tree module set × every installed kernel. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The matrix of every out-of-tree module set (extra/, updates/) × every installed kernel:",
+      "native, linked (from which kernel), compatible but not linked, incompatible (first reason), dependency missing."
+    })
+final class StatusCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--root", paramLabel = "DIR", description = "The system root; default /.")
+  Path root;
+
+  @Option(names = "--json", description = "Print JSON (schema kmodkit.status/1).")
+  boolean json;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "Write the matrix as one self-contained HTML page.")
+  Path html;
+
+  @Override
+  public Integer call() throws Exception {
+    Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
+    if (!Files.isDirectory(sysroot.modulesDir())) {
+      throw new EnvironmentException((root == null ? "this host" : root.toString()) + " has no " + sysroot.modulesDir() + " (a container?): nothing to show; pass --root DIR of a system image, or run 'kmodkit demo' to see the matrix on real Debian kernels");
+    }
+    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools());
+    Inventory inv = weak.inventory();
+    Plan plan = weak.plan(inv, WeakUpdates.Request.all());
+    Status status = Status.of(inv, plan);
+    if (html != null) {
+      HtmlOutput.write(html, sysroot, status);
+    }
+    if (json) {
+      JsonOutput.status(spec.commandLine().getOut(), sysroot, status);
+    } else {
+      TextOutput.status(spec.commandLine().getOut(), sysroot, status);
+      if (html != null) {
+        spec.commandLine().getOut().println("wrote " + html);
+      }
+    }
+    return needsAttention(status) ? ExitCode.INCOMPATIBLE.code() : ExitCode.OK.code();
+  }
+
+  /** Some kernel lacks a working build of some set, or links on disk disagree with the verdicts. */
+  static boolean needsAttention(Status status) {
+    for (String set : status.sets()) {
+      for (String k : status.kernels()) {
+        Status.Cell c = status.cell(set, k);
+        if (c != null && (c.stale() || (c.state() != Status.State.NATIVE && c.state() != Status.State.LINKED && c.state() != Status.State.NO_ABI))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}
