@@ -11,8 +11,7 @@ import picocli.CommandLine.Command;
     name = "kmodkit",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Keeps out-of-tree kernel drivers working across kernel updates.",
-    subcommands = {InspectCommand.class, CheckCommand.class, StatusCommand.class, WeakModulesCommand.class, PreflightCommand.class, CommandLine.HelpCommand.class})
+    description = "Keeps out-of-tree kernel drivers working across kernel updates.")
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -30,9 +29,30 @@ public final class Main implements Runnable {
     System.exit(code);
   }
 
+  /** The commands, in help order. Built lazily: picocli reflects over a command when it is added. */
+  static final java.util.Map<String, java.util.function.Supplier<Object>> COMMANDS = commands();
+
+  private static java.util.Map<String, java.util.function.Supplier<Object>> commands() {
+    java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+    m.put("inspect", InspectCommand::new);
+    m.put("check", CheckCommand::new);
+    m.put("status", StatusCommand::new);
+    m.put("weak-modules", WeakModulesCommand::new);
+    m.put("preflight", PreflightCommand::new);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
   /** Runs kmodkit with {@code args}, writing data to {@code out} and diagnostics to {@code err}. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Main());
+    // a run needs one command's model; only usage and help need them all (start-up is most of a short run)
+    java.util.function.Supplier<Object> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    if (only != null) {
+      cl.addSubcommand(args[0], only.get());
+    } else {
+      COMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+      cl.addSubcommand("help", new CommandLine.HelpCommand());
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
