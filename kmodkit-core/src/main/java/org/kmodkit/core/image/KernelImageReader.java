@@ -22,7 +22,11 @@ public final class KernelImageReader {
 
   /** True when {@code head} (the first 0x210 bytes or more) looks like a kernel image. */
   public static boolean looksLikeImage(byte[] head) {
-    return isBzImage(head) || isArm64Image(head) || (Elf.isElf(head) && head.length > 17 && head[16] != 1);
+    if (Elf.isElf(head) && head.length > 17) {
+      int type = head[5] == 2 ? (head[16] & 0xff) << 8 | (head[17] & 0xff) : (head[16] & 0xff) | (head[17] & 0xff) << 8;
+      return type == Elf.ET_EXEC || type == Elf.ET_DYN; // a linked vmlinux; modules are ET_REL
+    }
+    return isBzImage(head) || isArm64Image(head);
   }
 
   static boolean isBzImage(byte[] b) {
