@@ -91,7 +91,10 @@ public final class Elf {
     long shoff = is64 ? h.u64(40) : h.u32(32);
     int shentsize = h.u16(is64 ? 58 : 46);
     long shnum = h.u16(is64 ? 60 : 48);
-    int shstrndx = h.u16(is64 ? 62 : 50);
+    // long, not int: with SHN_XINDEX the real index is a u32 from section header 0, which an int
+    // would turn negative and past the range check below
+    long shstrndx = h.u16(is64 ? 62 : 50);
+    long shstrndxAt = is64 ? 62 : 50;
     int expected = is64 ? 64 : 40;
     if (shoff == 0) {
       return new Elf(in, length, is64, order, type, machine, List.of());
@@ -109,7 +112,8 @@ public final class Elf {
         shnum = is64 ? first.u64(32) : first.u32(20);
       }
       if (shstrndx == SHN_XINDEX) {
-        shstrndx = (int) first.u32(is64 ? 40 : 24);
+        shstrndx = first.u32(is64 ? 40 : 24);
+        shstrndxAt = shoff + (is64 ? 40 : 24);
       }
     }
     if (shnum < 0 || shnum > (length - shoff) / expected) {
@@ -132,9 +136,9 @@ public final class Elf {
     Bytes names = null;
     if (shstrndx != 0) {
       if (shstrndx >= shnum) {
-        throw new CorruptFileException(src, is64 ? 62 : 50, "section name table index " + shstrndx + " out of " + shnum);
+        throw new CorruptFileException(src, shstrndxAt, "section name table index " + shstrndx + " out of " + shnum);
       }
-      names = in.read(raw[shstrndx][4], raw[shstrndx][5], order, "section name table");
+      names = in.read(raw[(int) shstrndx][4], raw[(int) shstrndx][5], order, "section name table");
     }
     List<Section> sections = new ArrayList<>((int) shnum);
     for (int i = 0; i < shnum; i++) {

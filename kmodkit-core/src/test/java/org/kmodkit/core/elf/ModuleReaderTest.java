@@ -181,6 +181,21 @@ class ModuleReaderTest {
   }
 
   @Test
+  void aSectionNameTableIndexBeyondIntInSectionHeaderZeroIsCorruptAtItsOffset() throws Exception {
+    // found by ModuleReaderFuzzTest: e_shstrndx = SHN_XINDEX sends the reader to section header 0's
+    // sh_link, a u32 that was cast to int, came out negative and indexed the section table
+    byte[] b = sample().build();
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    long shoff = h.getLong(40);
+    h.putShort(62, (short) Elf.SHN_XINDEX);
+    h.putInt((int) shoff + 40, 0xa0100000);
+    assertThatThrownBy(() -> ModuleReader.parse("xindex.ko", b))
+        .isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith("xindex.ko: section name table index 2685403136 out of")
+        .hasMessageContaining("at offset 0x" + Long.toHexString(shoff + 40));
+  }
+
+  @Test
   void aTextFileNamedKoIsRefusedWithItsName() throws Exception {
     Path f = dir.resolve("README.ko");
     Files.writeString(f, "this is not a kernel module, just text that is long enough to look like something\n".repeat(3));
