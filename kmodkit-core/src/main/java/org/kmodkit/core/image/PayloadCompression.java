@@ -10,6 +10,7 @@ import java.util.zip.Adler32;
 import java.util.zip.CRC32;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.io.Compression;
 import org.tukaani.xz.LZMAInputStream;
 import org.tukaani.xz.XZInputStream;
@@ -76,15 +77,15 @@ public enum PayloadCompression {
         case GZIP:
           return Compression.GZIP.decompress(source, java.util.Arrays.copyOfRange(payload, off, off + len), Compression.DEFAULT_LIMIT);
         case LZ4: {
-          Lz4LegacyRanges r = new Lz4LegacyRanges(source, payload, off, len - 4, sizeTrailer(payload, off, len));
+          Lz4LegacyRanges r = new Lz4LegacyRanges(source, payload, off, len - 4, sizeTrailer(source, payload, off, len));
           return r.read(0, r.size(), ByteOrder.LITTLE_ENDIAN, "lz4 payload").toArray();
         }
         case LZO:
-          return lzop(source, payload, off, len - 4, sizeTrailer(payload, off, len));
+          return lzop(source, payload, off, len - 4, sizeTrailer(source, payload, off, len));
         default:
           break;
       }
-      int size = sizeTrailer(payload, off, len);
+      int size = sizeTrailer(source, payload, off, len);
       InputStream in = new ByteArrayInputStream(payload, off, len - 4);
       InputStream d;
       switch (this) {
@@ -114,13 +115,13 @@ public enum PayloadCompression {
     }
   }
 
-  private static int sizeTrailer(byte[] b, int off, int len) throws BadInputException {
+  private static int sizeTrailer(String source, byte[] b, int off, int len) throws BadInputException {
     if (len < 8) {
-      throw new BadInputException("payload", "too short");
+      throw new CorruptFileException(source, off, "compressed payload of " + len + " bytes is too short to hold data and its size trailer");
     }
     long size = ByteBuffer.wrap(b, off + len - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
     if (size == 0 || size > Integer.MAX_VALUE - 16 || size > Compression.DEFAULT_LIMIT) {
-      throw new BadInputException("payload", "declares an uncompressed size of " + size + " bytes");
+      throw new CorruptFileException(source, off + len - 4, "payload size trailer declares an uncompressed size of " + size + " bytes");
     }
     return (int) size;
   }

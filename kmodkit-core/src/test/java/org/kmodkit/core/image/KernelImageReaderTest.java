@@ -89,6 +89,21 @@ class KernelImageReaderTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"bzip2", "lzma", "xz", "lzo", "zstd"})
+  void aPayloadSizeTrailerOfZeroIsCorruptAndNamesTheFileAndOffset(String how) {
+    // found by KernelImageReaderFuzzTest: the error named "payload" instead of the file
+    byte[] payload = ImageBuilder.compress(sample().elf(), how);
+    java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(payload.length - 4, 0);
+    byte[] image = ImageBuilder.bzImage(payload, BANNER);
+    int trailerAt = 5 * 512 + 0x100 + payload.length - 4;
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-z", image))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("vmlinuz-z: ")
+        .hasMessageContaining("uncompressed size of 0 bytes")
+        .hasMessageContaining("at offset 0x" + Integer.toHexString(trailerAt));
+  }
+
   @Test
   void aPayloadThatFailsToDecompressNamesTheStep() {
     byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
