@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ElfArch;
 import org.kmodkit.core.io.Compression;
@@ -18,6 +19,9 @@ import org.kmodkit.core.io.FileRanges;
  * whole with gzip/xz/zstd. Each step that fails says which one, naming the file.
  */
 public final class KernelImageReader {
+  /** The setup header up to and including payload_length (boot protocol 2.08+). */
+  private static final int SETUP_HEADER_END = 0x250;
+
   private KernelImageReader() {}
 
   /** True when {@code head} (the first 0x210 bytes or more) looks like a kernel image. */
@@ -73,6 +77,10 @@ public final class KernelImageReader {
   }
 
   private static KernelImage fromBzImage(String source, byte[] d) throws BadInputException {
+    // "HdrS" alone (0x206 bytes) does not mean the setup header's fields up to payload_length are there
+    if (d.length < SETUP_HEADER_END) {
+      throw new CorruptFileException(source, d.length, "bzImage setup header ends before its payload fields (0x" + Integer.toHexString(SETUP_HEADER_END) + " bytes); the image is truncated");
+    }
     ByteBuffer h = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
     int setupSects = d[0x1f1] & 0xff;
     if (setupSects == 0) {

@@ -105,6 +105,19 @@ class KernelImageReaderTest {
   }
 
   @Test
+  void aFileCutInsideTheBzImageSetupHeaderIsCorruptAndNamed() {
+    // found by KernelImageReaderFuzzTest: "HdrS" at 0x202 was enough to read the u16 at 0x20e
+    // (and past it) from a file that ends earlier, an IndexOutOfBoundsException
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(sample().elf(), "gzip"), BANNER);
+    for (int cut : new int[] {0x206, 0x20c, 0x24f}) {
+      assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-h", Arrays.copyOf(image, cut)))
+          .isInstanceOf(org.kmodkit.core.CorruptFileException.class)
+          .hasMessageStartingWith("vmlinuz-h: bzImage setup header ends before its payload fields")
+          .hasMessageContaining("at offset 0x" + Integer.toHexString(cut));
+    }
+  }
+
+  @Test
   void aPayloadThatFailsToDecompressNamesTheStep() {
     byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
     for (int i = 40; i < payload.length - 40; i += 3) {
