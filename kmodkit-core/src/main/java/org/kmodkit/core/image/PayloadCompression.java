@@ -32,6 +32,8 @@ public enum PayloadCompression {
   NONE;
 
   static final int LZ4_LEGACY_MAGIC = 0x184c2102;
+  /** lzop's block size, the largest block the kernel's unlzo accepts. */
+  private static final int LZOP_BLOCK = 256 << 10;
   private static final byte[] LZOP_MAGIC = {(byte) 0x89, 'L', 'Z', 'O', 0, '\r', '\n', 0x1a, '\n'};
 
   /** The compression whose magic starts {@code b} at {@code at}, or null. */
@@ -103,16 +105,36 @@ public enum PayloadCompression {
           break;
       }
       try (InputStream s = d) {
-        byte[] out = new byte[size];
-        int n = s.readNBytes(out, 0, size);
-        if (n != size) {
-          throw new BadInputException(source, label() + " payload ends after " + n + " of " + size + " bytes; the image is truncated or corrupt");
+        byte[] out = readUpTo(s, size, len);
+        if (out.length != size) {
+          throw new BadInputException(source, label() + " payload ends after " + out.length + " of " + size + " bytes; the image is truncated or corrupt");
         }
         return out;
       }
     } catch (IOException | RuntimeException e) {
       throw new BadInputException(source, "decompressing the " + label() + " payload failed (" + e.getMessage() + "); the image is corrupt or truncated");
     }
+  }
+
+  /**
+   * At most {@code size} bytes of {@code in}, in a buffer that grows with what really decompresses:
+   * {@code size} is the payload trailer's claim, four bytes of the file, and allocating it up front
+   * let a few KiB of input take 1 GiB of memory.
+   */
+  private static byte[] readUpTo(InputStream in, int size, int compressedLength) throws IOException {
+    byte[] out = new byte[(int) Math.min(size, Math.max(1 << 16, 4L * compressedLength))];
+    int n = 0;
+    while (n < size) {
+      if (n == out.length) {
+        out = java.util.Arrays.copyOf(out, (int) Math.min(size, 2L * out.length));
+      }
+      int r = in.read(out, n, out.length - n);
+      if (r < 0) {
+        return java.util.Arrays.copyOf(out, n);
+      }
+      n += r;
+    }
+    return out;
   }
 
   private static int sizeTrailer(String source, byte[] b, int off, int len) throws BadInputException {
@@ -150,7 +172,8 @@ public enum PayloadCompression {
     }
     int nameLen = in.get() & 0xff;
     in.position(in.position() + nameLen + 4); // name, header checksum
-    byte[] out = new byte[size];
+    // grown block by block, as for the other compressions: size is the trailer's claim
+    byte[] out = new byte[(int) Math.min(size, Math.max(1 << 16, 4L * len))];
     int produced = 0;
     LzoDecompressor lzo = new LzoDecompressor();
     while (true) {
@@ -171,8 +194,15 @@ public enum PayloadCompression {
       if (src < dst) {
         in.position(in.position() + 4 * srcChecksums);
       }
-      if (dst < 0 || src < 0 || src > dst || in.position() + src > off + len || produced + dst > out.length) {
+      if (dst < 0 || src < 0 || src > dst || in.position() + src > off + len || produced + dst > size) {
         throw new BadInputException(source, "lzo block (" + src + " → " + dst + " bytes) overruns the payload; the image is truncated or corrupt");
+      }
+      if (dst > LZOP_BLOCK) {
+        // the kernel's unlzo refuses these too ("dest len longer than block size")
+        throw new BadInputException(source, "lzo block of " + dst + " bytes is larger than lzop's " + LZOP_BLOCK + "-byte blocks; the image is corrupt");
+      }
+      if (produced + dst > out.length) {
+        out = java.util.Arrays.copyOf(out, (int) Math.min(size, Math.max(2L * out.length, produced + dst)));
       }
       if (src == dst) {
         System.arraycopy(b, in.position(), out, produced, dst);
@@ -199,12 +229,12 @@ public enum PayloadCompression {
       produced += dst;
       in.position(in.position() + src);
     }
-    return checkSize(source, "lzo", out, produced);
+    return checkSize(source, "lzo", out, produced, size);
   }
 
-  private static byte[] checkSize(String source, String what, byte[] out, int produced) throws BadInputException {
-    if (produced != out.length) {
-      throw new BadInputException(source, what + " payload gave " + produced + " bytes, its trailer says " + out.length + "; the image is truncated or corrupt");
+  private static byte[] checkSize(String source, String what, byte[] out, int produced, int size) throws BadInputException {
+    if (produced != size) {
+      throw new BadInputException(source, what + " payload gave " + produced + " bytes, its trailer says " + size + "; the image is truncated or corrupt");
     }
     return out;
   }

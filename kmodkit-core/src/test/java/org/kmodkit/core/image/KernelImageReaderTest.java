@@ -117,6 +117,23 @@ class KernelImageReaderTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"bzip2", "lzma", "xz", "lzo", "zstd"})
+  void aPayloadSizeTrailerOf1GiBOnAFewKiBIsTruncatedWithoutTaking1GiBOfMemory(String how) {
+    // found by KernelImageReaderFuzzTest under a 1 GiB heap: the buffer for the trailer's size was
+    // allocated before decompressing, an OutOfMemoryError (or 1 GiB per input) for a 3 KiB file
+    byte[] payload = ImageBuilder.compress(sample().elf(), how);
+    java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(payload.length - 4, 1 << 30);
+    byte[] image = ImageBuilder.bzImage(payload, BANNER);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-t", image))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("vmlinuz-t: ")
+        .hasMessageContaining("1073741824");
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(64L << 20);
+  }
+
   @Test
   void aPayloadThatFailsToDecompressNamesTheStep() {
     byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
