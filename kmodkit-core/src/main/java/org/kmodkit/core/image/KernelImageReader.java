@@ -113,6 +113,9 @@ public final class KernelImageReader {
     String release = banner == null ? null : banner.split(" ", 2)[0];
     if (c == PayloadCompression.LZ4) {
       // independent 8 MiB blocks: decompress only those holding the ELF header, section table and export sections
+      if (payloadLength < 8) {
+        throw new CorruptFileException(source, start, "lz4 payload of " + payloadLength + " bytes is too short to hold a block and its size trailer; the image is corrupt");
+      }
       long size = h.getInt((int) (start + payloadLength - 4)) & 0xffffffffL;
       return fromVmlinux(source, new Lz4LegacyRanges(source, d, (int) start, (int) payloadLength - 4, size), c, release, banner, "bzImage");
     }

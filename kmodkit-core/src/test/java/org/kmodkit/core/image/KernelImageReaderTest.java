@@ -135,6 +135,18 @@ class KernelImageReaderTest {
   }
 
   @Test
+  void anLz4PayloadTooShortForItsSizeTrailerIsCorruptAndNamed() {
+    // found by KernelImageReaderFuzzTest: a payload_length under 4 made the block list's length
+    // negative, an IndexOutOfBoundsException
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(sample().elf(), "lz4"), BANNER);
+    java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x24c, 5);
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-s", image))
+        .isInstanceOf(org.kmodkit.core.CorruptFileException.class)
+        .hasMessageStartingWith("vmlinuz-s: lz4 payload of 5 bytes is too short")
+        .hasMessageContaining("at offset 0x" + Integer.toHexString(5 * 512 + 0x100));
+  }
+
+  @Test
   void aPayloadThatFailsToDecompressNamesTheStep() {
     byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
     for (int i = 40; i < payload.length - 40; i += 3) {
