@@ -108,7 +108,12 @@ public final class KernelImageReader {
     }
     PayloadCompression c = PayloadCompression.detect(d, (int) start);
     if (c == null) {
-      throw new BadInputException(source, "bzImage payload at offset " + start + " has an unknown compression (magic " + String.format("%02x%02x%02x%02x", d[(int) start], d[(int) start + 1], d[(int) start + 2], d[(int) start + 3]) + ")");
+      // the magic shown is what the file holds: a payload in its last bytes has fewer than four
+      StringBuilder magic = new StringBuilder();
+      for (int i = (int) start; i < Math.min(start + 4, d.length); i++) {
+        magic.append(String.format("%02x", d[i]));
+      }
+      throw new BadInputException(source, "bzImage payload at offset " + start + " has an unknown compression (magic " + magic + ")");
     }
     String release = banner == null ? null : banner.split(" ", 2)[0];
     if (c == PayloadCompression.LZ4) {

@@ -147,6 +147,19 @@ class KernelImageReaderTest {
   }
 
   @Test
+  void aPayloadOfUnknownCompressionInTheLastBytesIsNamedWithTheMagicThereIs() {
+    // found by KernelImageReaderFuzzTest: the message read four magic bytes past the file's end
+    byte[] image = ImageBuilder.bzImage(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, BANNER);
+    int start = 5 * 512 + 0x100;
+    image = Arrays.copyOf(image, start + 2);
+    java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x24c, 2);
+    byte[] cut = image;
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-m", cut))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("vmlinuz-m: bzImage payload at offset " + start + " has an unknown compression (magic 0102)");
+  }
+
+  @Test
   void aPayloadThatFailsToDecompressNamesTheStep() {
     byte[] payload = ImageBuilder.compress(sample().elf(), "xz");
     for (int i = 40; i < payload.length - 40; i += 3) {
