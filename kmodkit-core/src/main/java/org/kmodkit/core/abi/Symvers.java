@@ -79,6 +79,9 @@ public final class Symvers {
       }
       crc = (crc << 4) | v;
     }
+    if (crc >>> 32 != 0) {
+      return null; // nine digits: the general path accepts a leading zero and words the error
+    }
     int t1 = i;
     int t2 = indexOf(d, t1 + 1, to);
     int t3 = t2 < 0 ? -1 : indexOf(d, t2 + 1, to);

@@ -44,6 +44,18 @@ class SymversTest {
   }
 
   @Test
+  void aNineDigitCrcWiderThan32BitsIsAMalformedLineAndALeadingZeroIsNot() throws Exception {
+    // found by SymversFuzzTest: the byte-level fast path took nine hex digits and handed a 36-bit
+    // value to Crc.of, an IllegalArgumentException instead of the domain error
+    assertThatThrownBy(() -> parse("0x4c9d28b0\tphys_base\tvmlinux\tEXPORT_SYMBOL\n0x594089660\tx\tvmlinux\tEXPORT_SYMBOL\n"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("Module.symvers:2: malformed symvers line")
+        .hasMessageContaining("not a 0x CRC");
+    assertThat(parse("0x012345678\tx\tvmlinux\tEXPORT_SYMBOL\n"))
+        .containsExactly(new KernelSymbol("x", Crc.of(0x12345678L), "vmlinux", ExportType.EXPORT_SYMBOL, ""));
+  }
+
+  @Test
   void crcsAre32BitsAndPrintAsTheKernelDoes() {
     assertThat(Crc.parse("0x0000abcd").toString()).isEqualTo("0x0000abcd");
     assertThat(Crc.parse("0xffffffff92997ed8")).isEqualTo(Crc.of(0x92997ed8L));
