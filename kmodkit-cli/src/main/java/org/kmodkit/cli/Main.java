@@ -17,7 +17,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'kmodkit check --help' or 'kmodkit inspect --help'");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'kmodkit check --help', 'kmodkit verify --help' or 'kmodkit inspect --help'");
   }
 
   public static void main(String[] args) {
@@ -29,28 +29,37 @@ public final class Main implements Runnable {
     System.exit(code);
   }
 
-  /** The commands, in help order. Built lazily: picocli reflects over a command when it is added. */
-  static final java.util.Map<String, java.util.function.Supplier<Object>> COMMANDS = commands();
+  /**
+   * The commands, in help order, each made for the machine it runs on. Built lazily: picocli
+   * reflects over a command when it is added.
+   */
+  static final java.util.Map<String, java.util.function.Function<Host, Object>> COMMANDS = commands();
 
-  private static java.util.Map<String, java.util.function.Supplier<Object>> commands() {
-    java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
-    m.put("inspect", InspectCommand::new);
-    m.put("check", CheckCommand::new);
-    m.put("status", StatusCommand::new);
-    m.put("weak-modules", WeakModulesCommand::new);
-    m.put("preflight", PreflightCommand::new);
+  private static java.util.Map<String, java.util.function.Function<Host, Object>> commands() {
+    java.util.Map<String, java.util.function.Function<Host, Object>> m = new java.util.LinkedHashMap<>();
+    m.put("inspect", h -> new InspectCommand());
+    m.put("check", h -> new CheckCommand());
+    m.put("verify", VerifyCommand::new);
+    m.put("status", h -> new StatusCommand());
+    m.put("weak-modules", h -> new WeakModulesCommand());
+    m.put("preflight", h -> new PreflightCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 
   /** Runs kmodkit with {@code args}, writing data to {@code out} and diagnostics to {@code err}. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(Host.system(), out, err, args);
+  }
+
+  /** As {@link #run(PrintWriter, PrintWriter, String...)} on {@code host} (tests give a fake machine). */
+  static int run(Host host, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Main());
     // a run needs one command's model; only usage and help need them all (start-up is most of a short run)
-    java.util.function.Supplier<Object> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    java.util.function.Function<Host, Object> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
     if (only != null) {
-      cl.addSubcommand(args[0], only.get());
+      cl.addSubcommand(args[0], only.apply(host));
     } else {
-      COMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+      COMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.apply(host)));
       cl.addSubcommand("help", new CommandLine.HelpCommand());
     }
     cl.setOut(out);

@@ -146,6 +146,38 @@ public final class KernelAbiLoader {
       throw new BadInputException(modules.toString(), "no such kernel tree: kernel " + release + " is not installed under " + root.root() + " (ls " + root.modulesDir() + " lists the installed releases)");
     }
     KernelAbi.Builder b = KernelAbi.builder().release(release);
+    addBootFacts(b, root, release);
+    Optional<Path> image = findImage(root, release);
+    if (image.isPresent()) {
+      addImage(b, KernelImageReader.read(image.get()));
+    }
+    addTreeModules(b, modules, include);
+    if (!b.hasSymbols()) {
+      throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers and no image (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers, /usr/src, /boot/vmlinuz-" + release + "): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
+    }
+    return b.build();
+  }
+
+  /**
+   * An installed kernel whose {@code tree} was read already (so its modules are parsed once), for
+   * ordering loads when the booted kernel is the judge: what its modules export and need, plus the
+   * symvers and config when there are any. The image is not read: vmlinux's exports order nothing.
+   */
+  public static KernelAbi fromTree(Sysroot root, ModuleTree tree) throws BadInputException {
+    KernelAbi.Builder b = KernelAbi.builder().release(tree.release());
+    addBootFacts(b, root, tree.release());
+    for (ModuleTree.TreeModule m : tree.modules().values()) {
+      addTreeModule(b, m.module(), m.relativePath());
+    }
+    for (String name : tree.builtin()) {
+      b.builtin(name);
+    }
+    b.source("modules: " + tree.dir() + " (" + tree.modules().size() + " read)");
+    return b.build();
+  }
+
+  /** The symvers (boot/, the tree, or headers) and config of an installed kernel. */
+  private static void addBootFacts(KernelAbi.Builder b, Sysroot root, String release) throws BadInputException {
     Optional<Path> symvers = findSymvers(root, release);
     Optional<Path> headers = findHeaders(root, release);
     if (symvers.isPresent()) {
@@ -159,15 +191,6 @@ public final class KernelAbiLoader {
     } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
       addConfig(b, headers.get().resolve(".config").toString(), readFile(headers.get().resolve(".config")));
     }
-    Optional<Path> image = findImage(root, release);
-    if (image.isPresent()) {
-      addImage(b, KernelImageReader.read(image.get()));
-    }
-    addTreeModules(b, modules, include);
-    if (!b.hasSymbols()) {
-      throw new BadInputException(modules.toString(), "kernel " + release + " has no symvers and no image (looked in /boot/symvers-" + release + ".gz, /lib/modules/" + release + "/symvers.gz, its build/ headers, /usr/src, /boot/vmlinuz-" + release + "): install its headers (linux-headers-" + release + " or kernel-devel) or pass the kernel packages");
-    }
-    return b.build();
   }
 
   static Optional<Path> findSymvers(Sysroot root, String release) {
