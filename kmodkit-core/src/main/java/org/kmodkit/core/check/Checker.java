@@ -53,7 +53,8 @@ public final class Checker {
   private static final class Work {
     final ModuleFile module;
     final List<Problem> problems = new ArrayList<>();
-    final Map<String, String> setProviders = new LinkedHashMap<>(); // provider module -> first symbol
+    // provider module -> every symbol taken from it (the kernel names each when the provider is absent)
+    final Map<String, Set<String>> setProviders = new LinkedHashMap<>();
     final Set<String> needs = new LinkedHashSet<>();
     int symbols;
     int differing;
@@ -152,7 +153,7 @@ public final class Checker {
         continue;
       }
       if (p.setModule() != null) {
-        w.setProviders.putIfAbsent(p.setModule().name(), name);
+        w.setProviders.computeIfAbsent(p.setModule().name(), k -> new LinkedHashSet<>()).add(name);
         w.needs.add(p.setModule().name());
       } else if (!s.fromVmlinux()) {
         w.needs.add(s.exporter());
@@ -172,7 +173,7 @@ public final class Checker {
     }
     for (String d : m.modinfo().depends()) {
       if (setByName.containsKey(d)) {
-        w.setProviders.putIfAbsent(d, null);
+        w.setProviders.computeIfAbsent(d, k -> new LinkedHashSet<>());
         w.needs.add(d);
       } else if (kernel.hasModule(d)) {
         if (!kernel.isBuiltin(d)) {
@@ -250,10 +251,15 @@ public final class Checker {
       }
     }
     for (Work w : work.values()) {
-      for (Map.Entry<String, String> e : w.setProviders.entrySet()) {
+      for (Map.Entry<String, Set<String>> e : w.setProviders.entrySet()) {
         String provider = e.getKey();
         if (!provider.equals(w.module.name()) && unloadable.contains(provider) && byModuleName.containsKey(provider)) {
-          w.problems.add(new Problem.ProviderUnloadable(e.getValue(), provider));
+          if (e.getValue().isEmpty()) {
+            w.problems.add(new Problem.ProviderUnloadable(null, provider)); // needed by depends= alone
+          }
+          for (String symbol : e.getValue()) {
+            w.problems.add(new Problem.ProviderUnloadable(symbol, provider));
+          }
         }
       }
     }

@@ -185,6 +185,17 @@ class CheckerTest {
   }
 
   @Test
+  void everySymbolTakenFromAnUnloadableProviderIsNamedAsTheKernelNamesEach() throws Exception {
+    // the booted kernel logs "Unknown symbol X (err -2)" for each of them (seen for 53's ib_uverbs on 54)
+    KoBuilder core = mod("ib_core").exports("ib_register_client", 0x1L).exports("ib_unregister_client", 0x2L).uses("netif_rx", 0xbad0L);
+    KoBuilder uverbs = mod("ib_uverbs").uses("ib_register_client", 0x1L).uses("ib_unregister_client", 0x2L).depends("ib_core");
+    ModuleVerdict v = new Checker(kernel().build()).check("rdma", List.of(ko(core), ko(uverbs))).modules().get(1);
+    assertThat(kinds(v)).containsExactly("provider_unloadable:ib_register_client", "provider_unloadable:ib_unregister_client");
+    assertThat(v.problems()).extracting(p -> p.kernelMessage("ib_uverbs"))
+        .containsExactly("ib_uverbs: Unknown symbol ib_register_client (err -2)", "ib_uverbs: Unknown symbol ib_unregister_client (err -2)");
+  }
+
+  @Test
   void exportingWhatTheKernelAlreadyExportsIsRefused() throws Exception {
     ModuleVerdict v = one(kernel().build(), mod("compat").exports("netif_rx", 0x1L));
     assertThat(kinds(v)).containsExactly("duplicate_export:netif_rx");
