@@ -40,9 +40,11 @@ final class VerifyText {
           out.println("         file: " + step.source());
         }
       }
-    }
-    for (BootPlan.MissingDependency d : r.plan().missing()) {
-      out.println("  missing: " + d.module() + " (set " + d.set() + ") needs " + d.dependency() + ", which neither the set nor kernel " + kernel.release() + " has");
+      for (BootPlan.MissingDependency d : r.plan().missing()) {
+        if (d.set().equals(unit.set())) {
+          out.println("  missing: " + d.module() + " needs " + d.dependency() + ", which neither this set nor kernel " + kernel.release() + " has");
+        }
+      }
     }
     if (!(r.outcome() instanceof BootOutcome.Completed)) {
       out.println();
