@@ -44,6 +44,13 @@ public final class PackageExtractor {
     if (!target.startsWith(root)) {
       throw new BadInputException(pkg.toString(), "has an entry escaping the install root (" + entry.path() + "); refusing the whole package");
     }
+    // an earlier entry may have made a link where this one's directories go: writing through it
+    // would land outside the root (the classic archive link attack), so no parent may be a link
+    for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+      if (Files.isSymbolicLink(p)) {
+        throw new BadInputException(pkg.toString(), "has an entry beneath a symbolic link (" + entry.path() + " under " + root.relativize(p) + "); refusing the whole package");
+      }
+    }
     try {
       Files.createDirectories(target.getParent());
       if (entry.regular()) {
