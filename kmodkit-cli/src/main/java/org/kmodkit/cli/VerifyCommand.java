@@ -73,6 +73,16 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--memory", paramLabel = "MiB", defaultValue = "512", description = "Guest memory (default: ${DEFAULT-VALUE}).")
   int memory;
 
+  /** How QEMU runs the guest. */
+  enum AccelChoice {
+    auto,
+    kvm,
+    tcg
+  }
+
+  @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto", description = "KVM when /dev/kvm is usable, else TCG emulation (auto); or force one.")
+  AccelChoice accel;
+
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where console.log is kept (default: a new kmodkit-verify-* directory under the temporary directory).")
   Path workDir;
 
@@ -95,6 +105,9 @@ final class VerifyCommand implements Callable<Integer> {
       throw new BadInputException("--memory " + memory, "is too little for the guest to unpack its initramfs; give 128 MiB or more");
     }
     HostTools tools = HostTools.find(host.root(), host.path()); // before any reading: fail fast on a missing tool
+    if (accel != AccelChoice.auto) {
+      tools = tools.withAccel(accel == AccelChoice.kvm ? VerifyReport.Accel.KVM : VerifyReport.Accel.TCG);
+    }
     Path dir = workDir != null ? createDirectories(workDir) : createTempDirectory();
     Path scratch = dir.resolve("unpacked");
     try {

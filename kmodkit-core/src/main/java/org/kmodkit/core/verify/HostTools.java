@@ -65,6 +65,14 @@ public record HostTools(Path qemu, Path busybox, VerifyReport.Accel accel) {
     return new HostTools(qemu, busybox, accel);
   }
 
+  /** The same tools with {@code accel} forced (emulation on a KVM host, to measure or to sidestep a broken KVM). */
+  public HostTools withAccel(VerifyReport.Accel accel) throws EnvironmentException {
+    if (accel == VerifyReport.Accel.KVM && this.accel != VerifyReport.Accel.KVM) {
+      throw new EnvironmentException("/dev/kvm is missing or not read-writable for this user: KVM cannot be used (add the user to group kvm, or leave --accel at auto)");
+    }
+    return new HostTools(qemu, busybox, accel);
+  }
+
   /** An ELF executable without a PT_INTERP program header needs no dynamic loader. */
   static boolean isStatic(Path file) {
     try (InputStream in = Files.newInputStream(file)) {

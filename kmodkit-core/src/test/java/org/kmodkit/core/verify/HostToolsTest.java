@@ -56,6 +56,17 @@ class HostToolsTest {
   }
 
   @Test
+  void emulationCanBeForcedButKvmOnlyWhereTheHostOffersIt() throws Exception {
+    tool("/usr/bin/qemu-system-x86_64", new byte[] {1});
+    tool("/bin/busybox", elf(false));
+    HostTools noKvm = HostTools.find(new Sysroot(root), "/usr/bin");
+    assertThatThrownBy(() -> noKvm.withAccel(VerifyReport.Accel.KVM)).isInstanceOf(EnvironmentException.class).hasMessageStartingWith("/dev/kvm is missing or not read-writable for this user");
+    Files.createDirectories(root.resolve("dev"));
+    Files.write(root.resolve("dev/kvm"), new byte[0]);
+    assertThat(HostTools.find(new Sysroot(root), "/usr/bin").withAccel(VerifyReport.Accel.TCG).accel()).isEqualTo(VerifyReport.Accel.TCG);
+  }
+
+  @Test
   void missingQemuNamesThePackageToInstall() throws Exception {
     tool("/bin/busybox", elf(false));
     assertThatThrownBy(() -> HostTools.find(new Sysroot(root), "/usr/local/bin:/usr/bin"))
