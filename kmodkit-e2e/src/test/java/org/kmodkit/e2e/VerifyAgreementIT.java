@@ -119,6 +119,8 @@ class VerifyAgreementIT {
     Kmodkit.Run vm = Kmodkit.run(args.toArray(String[]::new));
     JsonNode v = vm.json();
     assertThat(v.get("run").get("outcome").asText()).as(vm.err()).isEqualTo("completed");
+    assertThat(v.get("run").get("guest_release").asText()).as("the booted kernel is the one asked for (uname -r in the guest)").isEqualTo(Corpus.release(to));
+    assertThat(v.get("kernel").get("release").asText()).isEqualTo(Corpus.release(to));
     assertThat(vm.code()).as("some modules are refused on every transition, so verify exits 1").isEqualTo(1);
 
     List<String> checkArgs = new ArrayList<>(List.of("check", "--json", "--root", Corpus.root(to).toString(), "--kernel", Corpus.release(to)));

@@ -27,7 +27,7 @@ public record VmKernel(Path image, String release, Sysroot root) {
     if (!Files.isRegularFile(image)) {
       throw new BadInputException(image.toString(), "no such file; pass a vmlinuz, the kernel's image package, or a release with --root");
     }
-    String release = KernelImage.release(image);
+    String release = BootHeader.release(image);
     if (root != null) {
       if (!Files.isDirectory(root.modulesDir(release))) {
         throw new BadInputException(root.modulesDir(release).toString(), "missing: " + image + " is kernel " + release + " but --root " + root.root() + " holds no modules for it (ls " + root.modulesDir() + ")");
@@ -49,7 +49,7 @@ public record VmKernel(Path image, String release, Sysroot root) {
     for (String p : List.of("/boot/vmlinuz-" + release, "/lib/modules/" + release + "/vmlinuz")) {
       Optional<Path> f = root.resolve(p);
       if (f.isPresent() && Files.isRegularFile(f.get())) {
-        String inside = KernelImage.release(f.get());
+        String inside = BootHeader.release(f.get());
         if (!inside.equals(release)) {
           throw new BadInputException(f.get().toString(), "is kernel " + inside + ", not " + release + "; check the image");
         }

@@ -50,7 +50,7 @@ class VmVerifierTest {
   }
 
   VmKernel kernel() throws Exception {
-    return new VmKernel(Files.write(dir.resolve("vmlinuz"), KernelImageTest.bzImage("6.1.0-56-cloud-amd64 #1\0")), "6.1.0-56-cloud-amd64", null);
+    return new VmKernel(Files.write(dir.resolve("vmlinuz"), BootHeaderTest.bzImage("6.1.0-56-cloud-amd64 #1\0")), "6.1.0-56-cloud-amd64", null);
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 
-class KernelImageTest {
+class BootHeaderTest {
   @TempDir Path dir;
 
   /** The start of an x86 bzImage: setup header with "HdrS", protocol 2.15, kernel_version at 0x42c0 + 0x200 (as Debian 6.1's). */
@@ -31,13 +31,13 @@ class KernelImageTest {
   @Test
   void theReleaseIsTheFirstWordOfTheKernelVersionString() throws Exception {
     Path f = Files.write(dir.resolve("vmlinuz"), bzImage("6.1.0-56-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)\0"));
-    assertThat(KernelImage.release(f)).isEqualTo("6.1.0-56-cloud-amd64");
+    assertThat(BootHeader.release(f)).isEqualTo("6.1.0-56-cloud-amd64");
   }
 
   @Test
   void aFileThatIsNotABzImageIsRefusedWithTheNextStep() throws Exception {
     Path f = Files.write(dir.resolve("vmlinux"), new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
-    assertThatThrownBy(() -> KernelImage.release(f))
+    assertThatThrownBy(() -> BootHeader.release(f))
         .isInstanceOf(BadInputException.class)
         .hasMessage(f + ": is not an x86 kernel image (no bzImage setup header 'HdrS' at 0x202); pass a vmlinuz, the kernel's image package, or a release with --root");
   }
@@ -47,6 +47,6 @@ class KernelImageTest {
     byte[] b = bzImage("x");
     ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(0x20e, (short) 0x7fff);
     Path f = Files.write(dir.resolve("vmlinuz"), b);
-    assertThatThrownBy(() -> KernelImage.release(f)).isInstanceOf(BadInputException.class).hasMessageContaining("without a kernel_version string");
+    assertThatThrownBy(() -> BootHeader.release(f)).isInstanceOf(BadInputException.class).hasMessageContaining("without a kernel_version string");
   }
 }

@@ -13,8 +13,8 @@ import org.kmodkit.core.BadInputException;
  * An x86 bzImage (vmlinuz), as far as booting it needs: the boot protocol's setup header
  * (Documentation/arch/x86/boot.rst) says it is one, and its kernel_version string gives the release.
  */
-public final class KernelImage {
-  private KernelImage() {}
+public final class BootHeader {
+  private BootHeader() {}
 
   /** The release (uname -r) {@code vmlinuz} was built as, read from its setup header. */
   public static String release(Path vmlinuz) throws BadInputException {
