@@ -3,7 +3,6 @@ package org.kmodkit.core.verify;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +23,7 @@ public final class SystemProcessRunner implements ProcessRunner {
           lines.accept(line);
         }
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        // the pipe closes under the reader when a stopped program is killed: its output ends there
       }
     }, "console-reader");
     reader.setDaemon(true);
