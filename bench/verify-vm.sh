@@ -25,7 +25,7 @@ abis=("$@")
 [ ${#abis[@]} -gt 0 ] || abis=(54 55 56)
 export KMODKIT_CACHE=$work/cache   # the launcher's class-data archive: keep it out of the user's cache
 
-for tool in qemu-system-x86_64 busybox dpkg-deb python3; do
+for tool in qemu-system-x86_64 busybox dpkg-deb python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing (scripts/install-test-deps installs the tools)" >&2; exit 3; }
 done
 [ -f "$repo/kmodkit-cli/target/kmodkit.jar" ] || (cd "$repo" && mvn -q -DskipTests package)
@@ -35,8 +35,8 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 results=$work/results.md
 {
-  echo "| kernel | --kernel form | modules | loaded+reloaded | whole command (median of $runs) | VM run (median) | guest boot to init (median) | runs (whole command) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| kernel | --kernel form | modules | loaded+reloaded | whole command, wall (median of $runs) | its CPU time, user+sys (median) | VM run (median) | guest boot to init (median) | runs, wall | load average before |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
 } > "$results"
 
 for abi in "${abis[@]}"; do
@@ -50,9 +50,11 @@ for abi in "${abis[@]}"; do
   batch=$work/batch-$abi
   rm -rf "$batch"; mkdir -p "$batch"
   n=0
+  find "$root/lib/modules/$rel" -name '*.ko' > "$work/index-$abi"
   while read -r name; do
     case "$name" in ''|'#'*) continue ;; esac
-    f=$(find "$root/lib/modules/$rel" \( -name "$name.ko" -o -name "${name//_/-}.ko" \) | head -1)
+    # module names use '_' where file names may use '-' (pci-hyperv-intf.ko is pci_hyperv_intf)
+    f=$(awk -v n="$name" '{ b = $0; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b); if (b == n) { print; exit } }' "$work/index-$abi")
     [ -n "$f" ] || { echo "bench: $rel has no module $name" >&2; exit 2; }
     cp "$f" "$batch/"; n=$((n+1))
   done < "$here/verify-vm.modules"
@@ -67,26 +69,27 @@ for abi in "${abis[@]}"; do
       *) echo "bench: unknown form $form (root, vmlinuz or deb)" >&2; exit 2 ;;
     esac
     : > "$work/times"
+    loadavg=$(cut -d' ' -f1 /proc/loadavg)
     for i in $(seq "$runs"); do
-      start=$(date +%s.%N)
       set +e
-      "$repo/bin/kmodkit" verify --vm --json --accel tcg "${kargs[@]}" --modules "$batch" --load "$load" --work-dir "$work/run" > "$work/out.json" 2> "$work/err.txt"
+      /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$repo/bin/kmodkit" verify --vm --json --accel tcg "${kargs[@]}" --modules "$batch" --load "$load" --work-dir "$work/run" > "$work/out.json" 2> "$work/err.txt"
       rc=$?
       set -e
-      end=$(date +%s.%N)
       [ $rc -eq 0 ] || { echo "bench: run failed (exit $rc) for $rel ($form):" >&2; cat "$work/err.txt" >&2; exit 1; }
-      python3 - "$work/out.json" "$start" "$end" >> "$work/times" <<'PY'
+      python3 - "$work/out.json" "$work/time.txt" >> "$work/times" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
-print(f'{float(sys.argv[3]) - float(sys.argv[2]):.2f} {j["run"]["wall_seconds"]:.2f} {j["run"]["boot_seconds"]:.2f} {j["summary"]["ok"]} {j["summary"]["requested"]}')
+wall, user, sys_ = (float(x) for x in open(sys.argv[2]).read().split()[-3:])
+print(f'{wall:.2f} {user + sys_:.2f} {j["run"]["wall_seconds"]:.2f} {j["run"]["boot_seconds"]:.2f} {j["summary"]["ok"]}')
 PY
     done
     whole=$(cut -d' ' -f1 "$work/times" | median)
-    vm=$(cut -d' ' -f2 "$work/times" | median)
-    boot=$(cut -d' ' -f3 "$work/times" | median)
-    ok=$(cut -d' ' -f4 "$work/times" | sort -u | paste -sd/ -)
+    cpu=$(cut -d' ' -f2 "$work/times" | median)
+    vm=$(cut -d' ' -f3 "$work/times" | median)
+    boot=$(cut -d' ' -f4 "$work/times" | median)
+    ok=$(cut -d' ' -f5 "$work/times" | sort -u | paste -sd/ -)
     all=$(cut -d' ' -f1 "$work/times" | paste -sd' ' -)
-    echo "| $rel | $form | $n | $ok | $whole s | $vm s | $boot s | $all |" | tee -a "$results"
+    echo "| $rel | $form | $n | $ok | $whole s | $cpu s | $vm s | $boot s | $all | $loadavg |" | tee -a "$results"
   done
 done
 echo
