@@ -15,12 +15,14 @@ import java.util.regex.Pattern;
  * recorded consoles make tests.
  */
 public final class ConsoleParser {
+  // every number is bounded: a guest (or a module in it) writes these lines, and no line of it may
+  // make the parser throw
   private static final Pattern TIMESTAMP = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\]\\s?");
-  private static final Pattern BOOTED = Pattern.compile("@@ BOOTED release=(\\S*) uptime=([0-9.]+) tainted=(\\d+)");
-  private static final Pattern BEGIN = Pattern.compile("@@ BEGIN (\\d+) (load|unload|reload|cleanup)");
-  private static final Pattern OUT = Pattern.compile("@@ OUT (\\d+) (load|unload|reload|cleanup) ?(.*)");
-  private static final Pattern END = Pattern.compile("@@ END (\\d+) (load|unload|reload|cleanup) rc=(\\d+) taint=(\\S*)");
-  private static final Pattern DONE = Pattern.compile("@@ DONE uptime=([0-9.]+) tainted=(\\d+)");
+  private static final Pattern BOOTED = Pattern.compile("@@ BOOTED release=(\\S*) uptime=(\\d{1,9}(?:\\.\\d{1,9})?) tainted=(\\d{1,18})");
+  private static final Pattern BEGIN = Pattern.compile("@@ BEGIN (\\d{1,9}) (load|unload|reload|cleanup)");
+  private static final Pattern OUT = Pattern.compile("@@ OUT (\\d{1,9}) (load|unload|reload|cleanup) ?(.*)");
+  private static final Pattern END = Pattern.compile("@@ END (\\d{1,9}) (load|unload|reload|cleanup) rc=(\\d{1,9}) taint=(\\S*)");
+  private static final Pattern DONE = Pattern.compile("@@ DONE uptime=(\\d{1,9}(?:\\.\\d{1,9})?) tainted=(\\d{1,18})");
   private static final Pattern PANIC = Pattern.compile("Kernel panic - not syncing.*");
   /** How many console lines a report keeps for a run that did not complete. */
   static final int LAST_LINES = 25;

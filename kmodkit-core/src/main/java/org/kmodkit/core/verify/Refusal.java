@@ -92,7 +92,7 @@ public sealed interface Refusal {
   /** The kernel's formats (pr_warn/pr_err in kernel/module/*.c, 6.x). */
   final class Patterns {
     static final Pattern DISAGREES = Pattern.compile("disagrees about version of symbol (\\S+)");
-    static final Pattern UNKNOWN = Pattern.compile("Unknown symbol (\\S+) \\(err (-?\\d+)\\)");
+    static final Pattern UNKNOWN = Pattern.compile("Unknown symbol (\\S+) \\(err (-?\\d{1,9})\\)");
     static final Pattern VERMAGIC = Pattern.compile("version magic '(.*)' should be '(.*)'");
     static final Pattern NAMESPACE = Pattern.compile("module uses symbol \\((\\S+)\\) from namespace (\\S+), but does not import it\\.");
     static final Pattern DUPLICATE = Pattern.compile("exports duplicate symbol (\\S+) \\(owned by (\\S+)\\)");

@@ -147,4 +147,26 @@ class ConsoleParserTest {
     assertThat(Refusal.parse("m", "m: loading out-of-tree module taints kernel.")).isEmpty();
     assertThat(Refusal.parse("m", "other: disagrees about version of symbol x")).as("another module's line").isEmpty();
   }
+
+  @Test
+  void linesAModuleInTheGuestCouldPrintNeverMakeTheParserThrow() {
+    BootPlan plan = new BootPlan("r", List.of(new BootPlan.Unit(1, "s", List.of(new BootPlan.Step(1, "m", BootPlan.Origin.SET, "m.ko", Path.of("m.ko"), "/m/1/m.ko", true)))), List.of());
+    List<String> console = List.of(
+        "[    2.0] @@ BOOTED release=r uptime=1.2.3 tainted=99999999999999999999999",
+        "[    2.0] @@ BOOTED release=r uptime=2.0 tainted=0",
+        "[    2.1] @@ BEGIN 99999999999 load",
+        "[    2.1] @@ END 99999999999 load rc=0 taint=",
+        "[    2.1] @@ OUT 1 load text for nobody",
+        "[    2.2] @@ BEGIN 1 load",
+        "[    2.3] m: Unknown symbol x (err -99999999999)",
+        "[    2.4] @@ END 1 load rc=99999999999 taint=",
+        "[    2.5] @@ END 1 load rc=2 taint=",
+        "@@",
+        "[ garbage ] @@ DONE uptime=x tainted=y");
+    VerifyReport r = ConsoleParser.parse(plan, console, VerifyReport.Accel.TCG, POWERED_OFF);
+    assertThat(r.release()).isEqualTo("r");
+    assertThat(r.bootSeconds()).isEqualTo(2.0);
+    assertThat(r.modules().get(0).load()).isEqualTo(new LoadOutcome.Refused(2, "", List.of()));
+    assertThat(r.outcome()).isEqualTo(new BootOutcome.VmExited(0));
+  }
 }
