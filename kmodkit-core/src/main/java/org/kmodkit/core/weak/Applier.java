@@ -23,7 +23,8 @@ import org.kmodkit.core.tree.Sysroot;
  * (links, depmod.d overrides, manifest) beside the live one, flushes it, and switches the one
  * symlink weak-updates/kmodkit to it with rename(2): a kill -9 at any instant leaves the old
  * generation or the new one live, never a mix. depmod runs after the switch; a generation without
- * its depmod-done marker is finished by the next run. Only what kmodkit created is ever removed.
+ * its depmod-done marker is finished by the next run, and so is a removal whose state directory
+ * is still there (it goes last, after depmod). Only what kmodkit created is ever removed.
  */
 public final class Applier {
   private final Sysroot root;
@@ -82,17 +83,21 @@ public final class Applier {
             collectGarbage(k, currentGen(k));
             continue;
           case REMOVE:
-            remove(k);
+            // links first, then depmod, then the state: until the state is gone the next run
+            // sees an unfinished removal and finishes it (depmod included)
+            unlink(k);
             switched.add(k);
             if (Files.isDirectory(root.modulesDir(k).resolve("kernel"))) {
               tools.depmod(root, k);
               depmod.add(k);
             }
+            forget(k);
             break;
           case UPDATE: {
             String gen = writeGeneration(kp);
             switchTo(k, gen);
             switched.add(k);
+            linkDepmodConf(k);
             tools.depmod(root, k);
             markDepmodDone(k, gen);
             depmod.add(k);
@@ -101,6 +106,7 @@ public final class Applier {
           }
           case DEPMOD_ONLY: {
             String gen = currentGen(k);
+            linkDepmodConf(k); // a kill right after the switch may have come before it
             tools.depmod(root, k);
             markDepmodDone(k, gen);
             depmod.add(k);
@@ -183,8 +189,9 @@ public final class Applier {
   private void switchTo(String k, String gen) throws IOException {
     Path weak = layout.weakUpdates(k);
     if (!Files.isDirectory(weak, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(weak);
+      // the marker first: a kill between the two must not leave a weak-updates/ nobody owns
       write(layout.createdWeakUpdates(k), "kmodkit created " + weak + "\n");
+      Files.createDirectories(weak);
     }
     // made outside every kernel tree, so a crash never leaves a second way into a generation where depmod looks
     Path tmpLink = layout.kernelState(k).resolve("live.new");
@@ -192,6 +199,10 @@ public final class Applier {
     Files.createSymbolicLink(tmpLink, Path.of(layout.liveTarget(k, gen)));
     Files.move(tmpLink, layout.liveLink(k), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     fsync(weak);
+  }
+
+  /** The depmod.d file, a symlink through the live link, so it always names the live generation's overrides. */
+  private void linkDepmodConf(String k) throws IOException {
     Path conf = layout.depmodConfLink(k);
     if (!Files.isSymbolicLink(conf)) {
       Files.createDirectories(conf.getParent());
@@ -203,15 +214,23 @@ public final class Applier {
     }
   }
 
-  private void remove(String k) throws IOException {
+  /** The removal's atomic step (the live link goes), and the depmod.d link that resolved through it. */
+  private void unlink(String k) throws IOException {
     Files.deleteIfExists(layout.liveLink(k));
-    Path weak = layout.weakUpdates(k);
-    if (Files.exists(layout.createdWeakUpdates(k)) && Files.isDirectory(weak, LinkOption.NOFOLLOW_LINKS) && list(weak).isEmpty()) {
-      Files.delete(weak);
+    if (Files.isDirectory(layout.weakUpdates(k), LinkOption.NOFOLLOW_LINKS)) {
+      fsync(layout.weakUpdates(k));
     }
     Path conf = layout.depmodConfLink(k);
     if (Files.isSymbolicLink(conf)) {
       Files.delete(conf);
+    }
+  }
+
+  /** After depmod: the weak-updates/ kmodkit made (when empty) and the state, the marker of an unfinished removal, last. */
+  private void forget(String k) throws IOException {
+    Path weak = layout.weakUpdates(k);
+    if (Files.exists(layout.createdWeakUpdates(k)) && Files.isDirectory(weak, LinkOption.NOFOLLOW_LINKS) && list(weak).isEmpty()) {
+      Files.delete(weak);
     }
     deleteTree(layout.kernelState(k));
   }

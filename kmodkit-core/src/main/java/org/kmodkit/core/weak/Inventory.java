@@ -10,13 +10,18 @@ import org.kmodkit.core.tree.Sysroot;
  * What a root holds for weak-updates: its kernels (newest first), every out-of-tree module build
  * (extra/, updates/), kmodkit's current generation per kernel, links others made, and notes on
  * what it could not use (a kernel without an ABI source, an unreadable module, a dangling link).
+ *
+ * @param unfinished kernels with kmodkit state but no live generation: a run was interrupted
+ *     after it took the links away and before depmod (or before its first switch); the next apply
+ *     finishes it
  */
-public record Inventory(Sysroot root, List<String> kernels, List<String> unusableKernels, List<ModuleBuild> builds, Map<String, Generation> current, List<ForeignLink> foreign, List<String> notes) {
+public record Inventory(Sysroot root, List<String> kernels, List<String> unusableKernels, List<ModuleBuild> builds, Map<String, Generation> current, List<String> unfinished, List<ForeignLink> foreign, List<String> notes) {
   public Inventory {
     kernels = List.copyOf(kernels);
     unusableKernels = List.copyOf(unusableKernels);
     builds = List.copyOf(builds);
     current = Map.copyOf(current);
+    unfinished = List.copyOf(unfinished);
     foreign = List.copyOf(foreign);
     notes = List.copyOf(notes);
   }

@@ -96,7 +96,13 @@ public final class InventoryReader {
       generation(layout, k, notes).ifPresent(g -> current.put(k, g));
       foreignLinks(root, layout, k, foreign, notes);
     }
-    return new Inventory(root, kernels, unusable, builds, current, foreign, notes);
+    List<String> unfinished = new ArrayList<>();
+    for (String k : list(layout.stateDir())) {
+      if (Files.isDirectory(layout.kernelState(k), LinkOption.NOFOLLOW_LINKS) && !current.containsKey(k)) {
+        unfinished.add(k);
+      }
+    }
+    return new Inventory(root, kernels, unusable, builds, current, unfinished, foreign, notes);
   }
 
   /** Without a package database: one set per directory under extra/ (or updates/); a loose file is its own set. */

@@ -51,7 +51,7 @@ public final class Planner {
     for (String k : inv.kernels()) {
       if (removing.contains(k)) {
         out.add(removal(inv, k));
-      } else if (scope == null || scope.contains(k)) {
+      } else if (scope == null || scope.contains(k) || interrupted(inv, k)) {
         out.add(planKernel(inv, k, notes));
       }
     }
@@ -61,7 +61,9 @@ public final class Planner {
       }
     }
     // state left behind by kernels that are gone
-    for (String k : inv.current().keySet()) {
+    Set<String> leftovers = new TreeSet<>(inv.current().keySet());
+    leftovers.addAll(inv.unfinished());
+    for (String k : leftovers) {
       if (!inv.kernels().contains(k) && !removing.contains(k) && !inv.unusableKernels().contains(k)) {
         out.add(removal(inv, k));
       }
@@ -69,19 +71,26 @@ public final class Planner {
     return new Plan(out, notes);
   }
 
+  /** A run was killed half-way on this kernel (depmod owed, or a removal unfinished): whatever the scope, finish it. */
+  private static boolean interrupted(Inventory inv, String k) {
+    Inventory.Generation g = inv.current().get(k);
+    return inv.unfinished().contains(k) || (g != null && !g.depmodDone());
+  }
+
   /**
    * The plan for a kernel that is not installed yet (its ABI from its packages): no native builds,
    * nothing on disk to compare with.
    */
   public Plan.KernelPlan preview(Inventory inv, String release) throws BadInputException {
-    Inventory without = new Inventory(inv.root(), inv.kernels(), inv.unusableKernels(), inv.builds().stream().filter(b -> !b.release().equals(release)).toList(), java.util.Map.of(), List.of(), List.of());
+    Inventory without = new Inventory(inv.root(), inv.kernels(), inv.unusableKernels(), inv.builds().stream().filter(b -> !b.release().equals(release)).toList(), java.util.Map.of(), List.of(), List.of(), List.of());
     return planKernel(without, release, new ArrayList<>());
   }
 
   private static Plan.KernelPlan removal(Inventory inv, String k) {
     Inventory.Generation g = inv.current().get(k);
     List<String> changed = g == null ? List.of() : g.links().stream().map(l -> moduleName(l.path())).toList();
-    return new Plan.KernelPlan(k, g == null ? Plan.Change.NONE : Plan.Change.REMOVE, List.of(), List.of(), List.of(), changed);
+    boolean ours = g != null || inv.unfinished().contains(k);
+    return new Plan.KernelPlan(k, ours ? Plan.Change.REMOVE : Plan.Change.NONE, List.of(), List.of(), List.of(), changed);
   }
 
   private Plan.KernelPlan planKernel(Inventory inv, String k, List<String> notes) throws BadInputException {
@@ -175,7 +184,7 @@ public final class Planner {
     List<Inventory.Link> all = new ArrayList<>(links.values());
     all.sort(Comparator.comparing(Inventory.Link::path));
     List<String> overrides = overrides(k, abi, all);
-    return new Plan.KernelPlan(k, change(inv.current().get(k), all, overrides), all, overrides, decisions, changed(inv.current().get(k), all));
+    return new Plan.KernelPlan(k, change(inv.current().get(k), inv.unfinished().contains(k), all, overrides), all, overrides, decisions, changed(inv.current().get(k), all));
   }
 
   private static String newest(List<ModuleBuild> builds) {
@@ -289,9 +298,10 @@ public final class Planner {
     return org.kmodkit.core.elf.ModuleReader.nameFromPath(path);
   }
 
-  private static Plan.Change change(Inventory.Generation current, List<Inventory.Link> links, List<String> overrides) {
+  private static Plan.Change change(Inventory.Generation current, boolean unfinished, List<Inventory.Link> links, List<String> overrides) {
     if (current == null) {
-      return links.isEmpty() ? Plan.Change.NONE : Plan.Change.UPDATE;
+      // an interrupted removal still owes depmod and the clean-up: finishing it is a removal
+      return !links.isEmpty() ? Plan.Change.UPDATE : unfinished ? Plan.Change.REMOVE : Plan.Change.NONE;
     }
     if (links.isEmpty()) {
       return Plan.Change.REMOVE;

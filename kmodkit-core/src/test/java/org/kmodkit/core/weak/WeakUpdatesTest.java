@@ -221,6 +221,51 @@ class WeakUpdatesTest {
   }
 
   @Test
+  void aRemovalInterruptedBeforeDepmodIsFinishedByTheNextRunWhateverItsScope() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    Path hello = root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko");
+    Files.delete(hello); // the package went away; its %postun runs weak-modules, killed before depmod
+    tools.failDepmod = true;
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false)).isInstanceOf(EnvironmentException.class);
+    assertThat(links(K2)).isEmpty();
+    tools.failDepmod = false;
+    tools.depmod.clear();
+    // the next run is about another kernel, and still owes K2 its depmod (modules.dep names the gone links)
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.addKernel(K1), false, false);
+    assertThat(r.plan().kernels()).filteredOn(k -> k.release().equals(K2)).extracting(Plan.KernelPlan::change).containsExactly(Plan.Change.REMOVE);
+    assertThat(tools.depmod).containsExactly(K2);
+    assertThat(dir.resolve("lib/modules/.kmodkit-weak/" + K2)).doesNotExist();
+    assertThat(dir.resolve("lib/modules/" + K2 + "/weak-updates")).doesNotExist();
+    tools.depmod.clear();
+    assertThat(weak().run(WeakUpdates.Request.all(), false, false).plan().changes()).isFalse();
+    assertThat(tools.depmod).isEmpty();
+  }
+
+  @Test
+  void aKillRightAfterTheSwitchLeavesTheOverrideLinkToTheNextRun() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk", "ib_register").kernel(K2, 0x1, 0xaa, "_printk", "ib_register");
+    root.module(K2, "kernel/drivers/net/mlx5_core.ko", mod("mlx5_core", K2, 0x1).uses("_printk", 0xaa));
+    mlxSet(K1, 0x1, 0xaa, "mlnx");
+    weak().run(WeakUpdates.Request.all(), false, false);
+    // what kill -9 just after the rename leaves: the new generation live, its depmod.d link and depmod still to come
+    Path conf = dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf");
+    Files.delete(conf);
+    try (Stream<Path> s = Files.list(dir.resolve("lib/modules/.kmodkit-weak/" + K2))) {
+      for (Path gen : s.filter(p -> p.getFileName().toString().startsWith("gen-")).toList()) {
+        Files.delete(gen.resolve("depmod-done"));
+      }
+    }
+    tools.depmod.clear();
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(r.plan().kernels()).filteredOn(k -> k.release().equals(K2)).extracting(Plan.KernelPlan::change).containsExactly(Plan.Change.DEPMOD_ONLY);
+    assertThat(Files.isSymbolicLink(conf)).isTrue();
+    assertThat(Files.readString(conf)).contains("override mlx5_core " + K2 + " weak-updates/kmodkit/mlnx");
+    assertThat(tools.depmod).containsExactly(K2);
+  }
+
+  @Test
   void aDryRunWritesNothing() throws Exception {
     root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
     root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
