@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
 
@@ -41,8 +42,9 @@ public final class Applier {
   public record Outcome(List<String> switched, List<String> depmod, List<String> initramfs, List<String> notes) {}
 
   /** Serialises kmodkit runs on one root (parallel weak-modules runs corrupted depmod output: rhbz 2026938). */
-  public AutoCloseable lock() throws EnvironmentException {
+  public AutoCloseable lock() throws BadInputException, EnvironmentException {
     try {
+      requireInside(layout.stateDir());
       Files.createDirectories(layout.stateDir());
       FileChannel ch = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = null;
@@ -70,7 +72,7 @@ public final class Applier {
     }
   }
 
-  public Outcome apply(Plan plan, boolean initramfs) throws EnvironmentException {
+  public Outcome apply(Plan plan, boolean initramfs) throws BadInputException, EnvironmentException {
     List<String> switched = new ArrayList<>();
     List<String> depmod = new ArrayList<>();
     List<String> initrd = new ArrayList<>();
@@ -78,6 +80,7 @@ public final class Applier {
     for (Plan.KernelPlan kp : plan.kernels()) {
       String k = kp.release();
       try {
+        guard(k);
         switch (kp.change()) {
           case NONE:
             collectGarbage(k, currentGen(k));
@@ -133,6 +136,46 @@ public final class Applier {
       }
     }
     return new Outcome(switched, depmod, initrd, notes);
+  }
+
+  /**
+   * Before anything is written for {@code k}: every directory kmodkit writes in must lie inside the
+   * root as the host sees it (an image whose weak-updates/ or /etc/depmod.d is an absolute symlink
+   * would lead the host's kmodkit into the host's own files), and weak-updates/kmodkit, when
+   * there, must be kmodkit's symlink (a file or directory of that name is someone else's).
+   */
+  private void guard(String k) throws BadInputException, IOException {
+    requireInside(layout.kernelState(k));
+    requireInside(layout.weakUpdates(k));
+    requireInside(layout.depmodConfLink(k).getParent());
+    Path live = layout.liveLink(k);
+    if (Files.exists(live, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(live)) {
+      throw new BadInputException(live.toString(), "is a " + (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS) ? "directory" : "regular file")
+          + " kmodkit did not make, where kmodkit keeps its link; nothing was changed: move it away and run again");
+    }
+  }
+
+  /** {@code p}, or its nearest existing ancestor, resolves inside the root; a dangling symlink on the way counts as outside. */
+  private void requireInside(Path p) throws BadInputException, IOException {
+    Path realRoot = root.root().toRealPath();
+    Path q = p;
+    while (q != null && !Files.exists(q, LinkOption.NOFOLLOW_LINKS)) {
+      q = q.getParent();
+    }
+    if (q == null) {
+      return;
+    }
+    Path real;
+    try {
+      real = q.toRealPath();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new BadInputException(q.toString(), "is a dangling symlink (" + Files.readSymbolicLink(q) + ") where kmodkit must write " + p
+          + "; nothing was changed: make it a directory of the image, or a link that resolves inside it");
+    }
+    if (!real.startsWith(realRoot)) {
+      throw new BadInputException(q.toString(), "leads outside the root " + root.root() + " (to " + real + "), and kmodkit would write " + p
+          + " there; nothing was changed: make the link relative so it stays inside the image, or pass the right --root");
+    }
   }
 
   private void markDepmodDone(String k, String gen) throws IOException {
@@ -216,7 +259,9 @@ public final class Applier {
 
   /** The removal's atomic step (the live link goes), and the depmod.d link that resolved through it. */
   private void unlink(String k) throws IOException {
-    Files.deleteIfExists(layout.liveLink(k));
+    if (Files.isSymbolicLink(layout.liveLink(k))) {
+      Files.delete(layout.liveLink(k));
+    }
     if (Files.isDirectory(layout.weakUpdates(k), LinkOption.NOFOLLOW_LINKS)) {
       fsync(layout.weakUpdates(k));
     }

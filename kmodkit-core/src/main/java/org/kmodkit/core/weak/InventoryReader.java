@@ -175,7 +175,8 @@ public final class InventoryReader {
           boolean dangling = root.resolve(inside).isEmpty();
           out.add(new Inventory.ForeignLink(k, weak.relativize(p).toString(), target, dangling));
           if (dangling) {
-            notes.add("weak-updates link " + p + " → " + target + " is dangling (or escapes the root); kmodkit did not make it and leaves it");
+            notes.add("weak-updates link " + p + " → " + target + (climbsOutOfRoot(inside) ? " escapes the root" : " is dangling")
+                + "; kmodkit did not make it, leaves it and never follows it (remove it if its package is gone)");
           }
         } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ModuleFiles.isModuleFileName(p.getFileName().toString())) {
           notes.add("weak-updates holds a regular file " + p + " where a link should be; kmodkit did not make it and leaves it");
@@ -184,6 +185,21 @@ public final class InventoryReader {
     } catch (IOException | UncheckedIOException e) {
       notes.add("cannot list " + weak + " (" + e.getMessage() + ")");
     }
+  }
+
+  /** {@code absolute} (as seen inside the root) climbs above the root with "..". */
+  static boolean climbsOutOfRoot(String absolute) {
+    int depth = 0;
+    for (String part : absolute.split("/")) {
+      if (part.equals("..")) {
+        if (--depth < 0) {
+          return true;
+        }
+      } else if (!part.isEmpty() && !part.equals(".")) {
+        depth++;
+      }
+    }
+    return false;
   }
 
   static List<String> list(Path dir) {

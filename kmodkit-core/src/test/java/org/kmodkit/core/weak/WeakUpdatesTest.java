@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.testkit.FakeRoot;
@@ -27,6 +28,8 @@ class WeakUpdatesTest {
   static final String K10 = "5.14.0-10.el9.x86_64";
 
   @TempDir Path dir;
+  /** A directory of "the host", outside the root: nothing may ever be written there. */
+  @TempDir Path outside;
   FakeRoot root;
   Tools tools;
 
@@ -265,6 +268,140 @@ class WeakUpdatesTest {
     assertThat(tools.depmod).containsExactly(K2);
   }
 
+  /** Every entry under {@code top}, links not followed: relative path → "dir", "link → target" or the file's content. */
+  static Map<String, String> snapshot(Path top) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.walk(top)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String rel = top.relativize(p).toString();
+        if (Files.isSymbolicLink(p)) {
+          out.put(rel, "link → " + Files.readSymbolicLink(p));
+        } else if (Files.isDirectory(p)) {
+          out.put(rel, "dir");
+        } else {
+          out.put(rel, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+        }
+      }
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  /** The root without kmodkit's own state: what a run may not change when it refuses. */
+  Map<String, String> rootWithoutState() throws IOException {
+    Map<String, String> s = snapshot(dir);
+    s.keySet().removeIf(k -> k.startsWith("lib/modules/.kmodkit-weak"));
+    return s;
+  }
+
+  @Test
+  void aWeakUpdatesDirectoryLinkedOutOfTheRootIsRefusedAndNothingIsWrittenThere() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    // an image whose weak-updates/ is an absolute link: inside the image it means its own /srv/weak,
+    // but followed from the host it is the host's directory
+    Files.writeString(outside.resolve("host-file"), "the host's own\n");
+    Files.createSymbolicLink(dir.resolve("lib/modules/" + K2 + "/weak-updates"), outside);
+    Map<String, String> host = snapshot(outside);
+    Map<String, String> before = rootWithoutState();
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(dir.resolve("lib/modules/" + K2 + "/weak-updates") + ": leads outside the root")
+        .hasMessageContaining("nothing was changed");
+    assertThat(snapshot(outside)).isEqualTo(host);
+    assertThat(rootWithoutState()).isEqualTo(before);
+    assertThat(tools.depmod).isEmpty();
+  }
+
+  @Test
+  void anEtcDepmodDLinkedOutOfTheRootIsRefusedBeforeAnyLinkIsMade() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    Files.createDirectories(dir.resolve("etc"));
+    Files.createSymbolicLink(dir.resolve("etc/depmod.d"), outside);
+    Map<String, String> host = snapshot(outside);
+    Map<String, String> before = rootWithoutState();
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false)).isInstanceOf(BadInputException.class).hasMessageContaining("leads outside the root");
+    assertThat(snapshot(outside)).isEqualTo(host);
+    assertThat(rootWithoutState()).isEqualTo(before);
+    assertThat(links(K2)).isEmpty();
+  }
+
+  @Test
+  void aDanglingSymlinkWhereKmodkitMustWriteIsRefusedNotWrittenThrough() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    Path gone = outside.resolve("not-there/weak");
+    Files.createSymbolicLink(dir.resolve("lib/modules/" + K2 + "/weak-updates"), gone);
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false)).isInstanceOf(BadInputException.class).hasMessageContaining("is a dangling symlink");
+    assertThat(outside.resolve("not-there")).doesNotExist();
+  }
+
+  @Test
+  void aFileOfKmodkitsNameInWeakUpdatesIsNeitherReplacedNorDeleted() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    Path mine = root.write("/lib/modules/" + K2 + "/weak-updates/kmodkit", "a user's notes\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(mine + ": is a regular file kmodkit did not make, where kmodkit keeps its link; nothing was changed: move it away and run again");
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.removeKernel(K2), false, false)).isInstanceOf(BadInputException.class);
+    assertThat(mine).hasContent("a user's notes");
+  }
+
+  @Test
+  void foreignLinksThatEscapeTheRootOrDangleAreNamedLeftAloneAndNeverFollowed() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    Path vendor = Files.createDirectories(dir.resolve("lib/modules/" + K2 + "/weak-updates/vendor"));
+    Files.write(outside.resolve("host.ko"), mod("host", K1, 0x1).uses("_printk", 0xaa).build());
+    String climb = "../".repeat(vendor.getNameCount() + 2) + outside.toString().substring(1) + "/host.ko";
+    Files.createSymbolicLink(vendor.resolve("escape.ko"), Path.of(climb));
+    Files.createSymbolicLink(vendor.resolve("gone.ko"), Path.of("/lib/modules/" + K1 + "/extra/gone.ko"));
+    Map<String, String> host = snapshot(outside);
+    Map<String, String> theirs = snapshot(vendor);
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko");
+    assertThat(r.inventory().notes())
+        .anyMatch(n -> n.contains(vendor.resolve("escape.ko") + " → " + climb + " escapes the root"))
+        .anyMatch(n -> n.contains(vendor.resolve("gone.ko") + " → /lib/modules/" + K1 + "/extra/gone.ko is dangling"));
+    Status st = Status.of(r.inventory(), weak().plan(weak().inventory(), WeakUpdates.Request.all()));
+    assertThat(st.sets()).containsExactly("extra/hello"); // the escaping module is nobody's set
+    weak().run(WeakUpdates.Request.removeKernel(K2), false, false);
+    assertThat(snapshot(vendor)).isEqualTo(theirs);
+    assertThat(snapshot(outside)).isEqualTo(host);
+  }
+
+  @Test
+  void aSetWhoseFilesVanishedLosesItsLinksAndNothingKmodkitDidNotMakeIsTouched() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    root.module(K1, "extra/keep/keep.ko", mod("keep", K1, 0x1).uses("_printk", 0xaa));
+    root.write("/lib/modules/" + K2 + "/weak-updates/vendor/copied.ko", mod("copied", K2, 0x1).build());
+    root.write("/etc/depmod.d/vendor.conf", "override copied * weak-updates/vendor\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko", "keep/keep.ko");
+    Map<String, String> theirs = snapshot(dir.resolve("lib/modules/" + K2 + "/weak-updates/vendor"));
+    Map<String, String> conf = snapshot(dir.resolve("etc/depmod.d/vendor.conf"));
+    Map<String, String> k1 = snapshot(dir.resolve("lib/modules/" + K1 + "/extra/keep"));
+    Applier.deleteTree(dir.resolve("lib/modules/" + K1 + "/extra/hello"));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("keep/keep.ko");
+    Applier.deleteTree(dir.resolve("lib/modules/" + K1 + "/extra"));
+    weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).isEmpty();
+    assertThat(dir.resolve("lib/modules/.kmodkit-weak/" + K2)).doesNotExist();
+    assertThat(dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf")).doesNotExist();
+    // weak-updates/ stays: it was there before kmodkit, and holds what another tool put there
+    assertThat(snapshot(dir.resolve("lib/modules/" + K2 + "/weak-updates/vendor"))).isEqualTo(theirs);
+    assertThat(snapshot(dir.resolve("etc/depmod.d/vendor.conf"))).isEqualTo(conf);
+    assertThat(k1).isNotEmpty();
+  }
+
   @Test
   void aDryRunWritesNothing() throws Exception {
     root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
@@ -289,9 +426,14 @@ class WeakUpdatesTest {
     root.kernel(K1, 0x1, 0xaa, "_printk");
     Files.createDirectories(dir.resolve("lib/modules/" + K2 + "/kernel"));
     root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    Map<String, String> before = snapshot(dir.resolve("lib/modules/" + K2));
     WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
     assertThat(r.inventory().notes()).anyMatch(n -> n.startsWith("kernel " + K2 + " has no symvers"));
-    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.addKernel(K2), false, false)).hasMessageContaining("has no symvers, headers or image");
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.addKernel(K2), false, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(dir.resolve("lib/modules/" + K2) + ": kernel " + K2 + " has no symvers, headers or image to judge modules against; install linux-headers-" + K2 + " or kernel-devel");
+    assertThat(snapshot(dir.resolve("lib/modules/" + K2))).isEqualTo(before);
+    assertThat(tools.depmod).isEmpty();
   }
 
   @Test
