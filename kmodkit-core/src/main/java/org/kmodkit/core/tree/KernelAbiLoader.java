@@ -193,6 +193,69 @@ public final class KernelAbiLoader {
     }
   }
 
+  /**
+   * As {@link #fromTree(Sysroot, String, java.util.function.Predicate)}, for planning that loads
+   * many installed kernels at once (weak-updates, status): when a symvers (or the headers'
+   * Module.symvers) gives the kernel's exports, the kernel's own modules under kernel/ are listed,
+   * not read (symvers already holds their exports and CRCs; one is read for the architecture and
+   * vermagic), and the image is not decompressed for the cross-check `check --root` makes.
+   * Modules elsewhere in the tree (extra/, updates/) are read as always.
+   */
+  public static KernelAbi fromInstalledTree(Sysroot root, String release, java.util.function.Predicate<String> include) throws BadInputException {
+    Path modules = root.modulesDir(release);
+    Optional<Path> symvers = findSymvers(root, release);
+    Optional<Path> headers = findHeaders(root, release);
+    if (!Files.isDirectory(modules) || (symvers.isEmpty() && headers.isEmpty())) {
+      return fromTree(root, release, include);
+    }
+    KernelAbi.Builder b = KernelAbi.builder().release(release);
+    if (symvers.isPresent()) {
+      addSymvers(b, symvers.get().toString(), readFile(symvers.get()));
+    } else {
+      addHeaders(b, headers.get());
+    }
+    Optional<Path> config = root.resolve("/boot/config-" + release);
+    if (config.isPresent()) {
+      addConfig(b, config.get().toString(), readFile(config.get()));
+    } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
+      addConfig(b, headers.get().resolve(".config").toString(), readFile(headers.get().resolve(".config")));
+    }
+    if (!b.hasSymbols()) {
+      return fromTree(root, release, include);
+    }
+    List<Path> all = ModuleFiles.find(modules).stream().filter(f -> include.test(modules.relativize(f).toString())).toList();
+    List<Path> read = new java.util.ArrayList<>();
+    boolean sampled = false;
+    for (Path f : all) {
+      boolean own = modules.relativize(f).toString().startsWith("kernel/");
+      if (!own || !sampled) {
+        read.add(f);
+        sampled |= own;
+      }
+    }
+    java.util.Map<Path, ModuleFiles.Read> reads = new java.util.HashMap<>();
+    for (ModuleFiles.Read r : ModuleFiles.readAll(read, Path::toString)) {
+      reads.put(r.file(), r);
+    }
+    int ok = 0;
+    for (Path f : all) { // in the tree's order, as fromTree adds them: the later of two namesakes wins there too
+      String rel = modules.relativize(f).toString();
+      ModuleFiles.Read r = reads.get(f);
+      if (r == null) {
+        b.treeModule(ModuleReader.nameFromPath(rel), List.of(), rel);
+      } else if (r.ok()) {
+        addTreeModule(b, r.module(), rel);
+        ok++;
+      }
+    }
+    Path builtin = modules.resolve("modules.builtin");
+    if (Files.isRegularFile(builtin)) {
+      addBuiltin(b, readFile(builtin));
+    }
+    b.source("modules: " + modules + " (kernel/ listed, " + ok + " of " + read.size() + " others read)");
+    return b.build();
+  }
+
   static Optional<Path> findSymvers(Sysroot root, String release) {
     for (String p : List.of("/boot/symvers-" + release + ".gz", "/boot/symvers-" + release + ".xz", "/lib/modules/" + release + "/symvers.gz", "/lib/modules/" + release + "/symvers.xz")) {
       Optional<Path> f = root.resolve(p);

@@ -47,7 +47,7 @@ public final class WeakUpdates {
   public KernelAbi abi(String release) throws BadInputException {
     KernelAbi a = abis.get(release);
     if (a == null) {
-      a = KernelAbiLoader.fromTree(root, release, rel -> !rel.startsWith("weak-updates/"));
+      a = KernelAbiLoader.fromInstalledTree(root, release, rel -> !rel.startsWith("weak-updates/"));
       abis.put(release, a);
     }
     return a;
