@@ -43,6 +43,7 @@ public final class Main implements Runnable {
     m.put("status", h -> new StatusCommand());
     m.put("weak-modules", h -> new WeakModulesCommand());
     m.put("preflight", h -> new PreflightCommand());
+    m.put("demo", h -> new DemoCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 

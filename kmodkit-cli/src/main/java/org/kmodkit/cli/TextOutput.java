@@ -218,16 +218,24 @@ final class TextOutput {
       out.println("no modules under extra/ or updates/ of any kernel");
       return;
     }
-    int w = Math.max(12, st.sets().stream().mapToInt(String::length).max().orElse(0) + 2);
+    int w = Math.max("set \\ kernel".length(), st.sets().stream().mapToInt(String::length).max().orElse(0)) + 2;
+    java.util.Map<String, Integer> cw = new java.util.HashMap<>();
+    for (String k : st.kernels()) {
+      int width = k.length();
+      for (String set : st.sets()) {
+        width = Math.max(width, short_(st.cell(set, k)).length());
+      }
+      cw.put(k, width + 2);
+    }
     StringBuilder head = new StringBuilder(String.format("%-" + w + "s", "set \\ kernel"));
     for (String k : st.kernels()) {
-      head.append(String.format("%-24s", k));
+      head.append(String.format("%-" + cw.get(k) + "s", k));
     }
     out.println(head.toString().stripTrailing());
     for (String set : st.sets()) {
       StringBuilder row = new StringBuilder(String.format("%-" + w + "s", set));
       for (String k : st.kernels()) {
-        row.append(String.format("%-24s", short_(st.cell(set, k))));
+        row.append(String.format("%-" + cw.get(k) + "s", short_(st.cell(set, k))));
       }
       out.println(row.toString().stripTrailing());
     }

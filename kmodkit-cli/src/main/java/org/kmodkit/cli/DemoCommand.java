@@ -1,0 +1,182 @@
+package org.kmodkit.cli;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.core.weak.HostSystemTools;
+import org.kmodkit.core.weak.Plan;
+import org.kmodkit.core.weak.Status;
+import org.kmodkit.core.weak.WeakUpdates;
+import org.kmodkit.packaging.PackageExtractor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code kmodkit demo}: the status matrix on real kernels where the host has none (a container).
+ * Four Debian bookworm cloud kernels (apt-get download into a cache, unpacked in-process by PackageExtractor) form a
+ * root; the mlx stack of 6.1.0-55 is installed under its extra/mlnx as a vendor package would;
+ * weak-modules runs for every kernel; status shows the result.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Builds a demo root from real Debian kernels (6.1.0-53…56 cloud-amd64, fetched with apt-get download into a cache),",
+      "installs 6.1.0-55's mlx stack as a vendor module set, links it where it fits (weak-modules) and prints status."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final List<Integer> ABIS = List.of(53, 54, 55, 56);
+  static final int VENDOR_ABI = 55;
+  static final Set<String> MLX = Set.of("ib_core", "ib_uverbs", "mlxfw", "mlx5_core", "mlx5_ib", "rdma_cm", "rdma_ucm");
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--cache", paramLabel = "DIR", description = "Where the packages and the demo root live (default: $KMODKIT_CACHE/demo or ~/.cache/kmodkit/demo).")
+  Path cache;
+
+  @Option(names = "--debs", paramLabel = "DIR", description = "Take the kernel packages (linux-image-6.1.0-5x-cloud-amd64-unsigned_*.deb) from DIR instead of apt-get download.")
+  Path debs;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "Also write the matrix as one self-contained HTML page.")
+  Path html;
+
+  @Option(names = "--json", description = "Print the matrix as JSON (schema kmodkit.status/1).")
+  boolean json;
+
+  static String release(int abi) {
+    return "6.1.0-" + abi + "-cloud-amd64";
+  }
+
+  static String packageName(int abi) {
+    return "linux-image-" + release(abi) + "-unsigned";
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = cache != null ? cache : defaultCache();
+    Path root = prepare(dir);
+    var err = spec.commandLine().getErr();
+    err.println("kmodkit demo: root " + root + " (Debian kernels " + String.join(", ", ABIS.stream().map(DemoCommand::release).toList()) + "; "
+        + release(VENDOR_ABI) + "'s mlx stack installed as the vendor set extra/mlnx); linking where it fits");
+    Sysroot sysroot = new Sysroot(root);
+    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools());
+    WeakUpdates.Result r = weak.run(WeakUpdates.Request.all(), false, false);
+    Plan plan = weak.plan(weak.inventory(), WeakUpdates.Request.all());
+    Status status = Status.of(weak.inventory(), plan);
+    if (html != null) {
+      HtmlOutput.write(html, sysroot, status);
+    }
+    var out = spec.commandLine().getOut();
+    if (json) {
+      JsonOutput.status(out, sysroot, status);
+    } else {
+      TextOutput.status(out, sysroot, status);
+      out.println();
+      out.println("linked now: " + (r.outcome().switched().isEmpty() ? "nothing new" : String.join(", ", r.outcome().switched())) + "; look closer with: kmodkit status --root " + root + " [--html FILE]");
+      if (html != null) {
+        out.println("wrote " + html);
+      }
+    }
+    return StatusCommand.needsAttention(status) ? ExitCode.INCOMPATIBLE.code() : ExitCode.OK.code();
+  }
+
+  static Path defaultCache() {
+    String c = System.getenv("KMODKIT_CACHE");
+    return (c != null ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "kmodkit")).resolve("demo");
+  }
+
+  /** The demo root, made once per cache (unpacked beside it, then renamed into place). */
+  Path prepare(Path dir) throws BadInputException, EnvironmentException {
+    Path root = dir.resolve("root");
+    if (Files.isRegularFile(root.resolve(".kmodkit-demo"))) {
+      return root;
+    }
+    try {
+      Files.createDirectories(dir);
+      List<Path> pkgs = new ArrayList<>();
+      for (int abi : ABIS) {
+        pkgs.add(debOf(dir, abi));
+      }
+      Path tmp = dir.resolve("root.tmp");
+      deleteTree(tmp);
+      for (Path p : pkgs) {
+        PackageExtractor.extract(p, tmp, path -> true);
+      }
+      Path kernel = tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/kernel");
+      Path vendor = Files.createDirectories(tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/extra/mlnx"));
+      try (Stream<Path> s = Files.walk(kernel)) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          String n = p.getFileName().toString();
+          if (n.endsWith(".ko") && MLX.contains(n.substring(0, n.length() - 3))) {
+            Files.copy(p, vendor.resolve(n)); // a copy, as a vendor package installs its own build
+          }
+        }
+      }
+      Files.writeString(tmp.resolve(".kmodkit-demo"), "kmodkit demo root\n");
+      deleteTree(root);
+      Files.move(tmp, root, StandardCopyOption.ATOMIC_MOVE);
+      return root;
+    } catch (IOException e) {
+      throw new EnvironmentException("cannot prepare the demo root in " + dir + " (" + e.getMessage() + "); pass --cache DIR on a writable disk with ~1 GB free", e);
+    }
+  }
+
+  /** The image package of {@code abi}: from --debs, from the cache, or fetched with apt-get download into it. */
+  Path debOf(Path dir, int abi) throws BadInputException, EnvironmentException, IOException {
+    String prefix = packageName(abi) + "_";
+    for (Path d : debs != null ? List.of(debs) : List.of(dir)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, prefix + "*.deb")) {
+        for (Path p : ds) {
+          return p;
+        }
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new BadInputException(d.toString(), "no such directory; pass --debs DIR holding " + prefix + "*.deb");
+      }
+    }
+    if (debs != null) {
+      throw new BadInputException(debs.toString(), "holds no " + prefix + "*.deb; download it with: apt-get download " + packageName(abi));
+    }
+    try {
+      Process p = new ProcessBuilder("apt-get", "download", packageName(abi)).directory(dir.toFile()).redirectErrorStream(true).start();
+      String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(900, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new EnvironmentException("apt-get download " + packageName(abi) + " failed (" + said.lines().reduce((a, b) -> b).orElse("") + "); run apt-get update, or pass --debs DIR holding the package");
+      }
+    } catch (IOException e) {
+      throw new EnvironmentException("cannot run apt-get (" + e.getMessage() + "); on a host without it pass --debs DIR holding " + prefix + "*.deb", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EnvironmentException("interrupted while downloading " + packageName(abi), e);
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*.deb")) {
+      for (Path p : ds) {
+        return p;
+      }
+    }
+    throw new EnvironmentException("apt-get download " + packageName(abi) + " left no " + prefix + "*.deb in " + dir);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
