@@ -33,8 +33,8 @@ import org.kmodkit.testkit.KoBuilder;
  *   java -cp kmodkit-testkit.jar:kmodkit.jar bench/WeakCrash.java WORKDIR RUNS [java launcher args…]
  *
  * Kill instants: half uniform over the typical run time (measured first), half right after the
- * run's first write under lib/modules/.kmodkit-weak/K2 is seen, plus a random 0–30 ms, to land
- * inside the apply itself rather than in JVM start-up.
+ * run's first write is seen (under lib/modules/.kmodkit-weak/K2, or the live link changing), plus a
+ * random 0–30 ms, to land inside the apply itself rather than in JVM start-up.
  */
 public final class WeakCrash {
   static final String K1 = "5.14.0-1.el9.x86_64";
@@ -112,7 +112,7 @@ public final class WeakCrash {
       String old = state;
       String next = next(state);
       toState(next, p, x, aside);
-      List<String> before = listing(watch);
+      String before = watched(watch, root);
       Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       if (i % 2 == 0) {
         // uniform over the typical run
@@ -121,7 +121,7 @@ public final class WeakCrash {
       } else {
         // right after the apply starts writing, plus 0–30 ms
         long deadline = System.nanoTime() + typical * 3_000_000L;
-        while (pr.isAlive() && System.nanoTime() < deadline && listing(watch).equals(before)) {
+        while (pr.isAlive() && System.nanoTime() < deadline && watched(watch, root).equals(before)) {
           Thread.onSpinWait();
         }
         triggered++;
@@ -313,6 +313,18 @@ public final class WeakCrash {
       return "modules.dep does not rank the vendor mlx5_core first (override not applied)";
     }
     return null;
+  }
+
+  /** What the trigger watches: kmodkit's state directory for K2 and where its live link points. */
+  static String watched(Path state, Path root) {
+    Path live = root.resolve("lib/modules/" + K2 + "/weak-updates/kmodkit");
+    String target;
+    try {
+      target = Files.isSymbolicLink(live) ? Files.readSymbolicLink(live).toString() : "-";
+    } catch (IOException e) {
+      target = "?";
+    }
+    return listing(state) + " " + target;
   }
 
   static List<String> listing(Path dir) {
