@@ -1,0 +1,53 @@
+package org.kmodkit.core.build;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Every (driver, kernel) pair: a build to run, or a skip that dkms.conf asks for. */
+public record BuildPlan(List<Item> items) {
+  public BuildPlan {
+    items = List.copyOf(items);
+  }
+
+  public List<Build> builds() {
+    return items.stream().filter(Build.class::isInstance).map(Build.class::cast).toList();
+  }
+
+  /** One pair of the plan. */
+  public sealed interface Item permits Build, Skip {
+    DriverSource driver();
+
+    KernelTarget kernel();
+
+    default String id() {
+      return driver().name() + "-" + driver().version() + " for " + kernel().release();
+    }
+  }
+
+  /**
+   * A build: copy the source to {@code buildDir}, run {@code steps} there, collect {@code modules}
+   * (every .ko found when empty), check them, write them to {@code outDir}.
+   */
+  public record Build(DriverSource driver, KernelTarget kernel, Path buildDir, List<Step> steps, List<ExpectedModule> modules, Path log, Path outDir) implements Item {
+    public Build {
+      steps = List.copyOf(steps);
+      modules = List.copyOf(modules);
+    }
+  }
+
+  /** dkms.conf excludes this kernel (BUILD_EXCLUSIVE_*): DKMS would skip it too, and so do we. */
+  public record Skip(DriverSource driver, KernelTarget kernel, String reason) implements Item {}
+
+  /** A shell command run in the build directory: pre_build, make, post_build. */
+  public record Step(String name, String command) {}
+
+  /**
+   * A module the build must produce.
+   *
+   * @param builtName file name without .ko
+   * @param builtLocation directory relative to the build directory ("" for its top)
+   * @param destName the installed name without .ko
+   * @param installPath where DKMS would install it: /lib/modules/&lt;release&gt;/&lt;DEST_MODULE_LOCATION&gt;/&lt;destName&gt;.ko
+   */
+  public record ExpectedModule(String builtName, String builtLocation, String destName, String installPath) {}
+}

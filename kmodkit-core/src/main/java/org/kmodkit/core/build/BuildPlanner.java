@@ -1,0 +1,176 @@
+package org.kmodkit.core.build;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.kmodkit.core.BadInputException;
+
+/**
+ * Plans every (driver, kernel) build, as DKMS would run it, without touching anything: pure, so a
+ * plan can be printed, tested and then applied by {@link BuildRunner}.
+ */
+public final class BuildPlanner {
+  /**
+   * Where builds happen and land.
+   *
+   * @param work scratch space: {@code <work>/<release>/<name>/<version>/build} (DKMS's
+   *     {@code $dkms_tree/$module/$module_version/build}, so dkms.conf's MAKE lines work unchanged)
+   * @param out the output tree: {@code <out>/<release>/extra/<name>/…ko} and {@code <out>/logs/}
+   */
+  public record Layout(Path work, Path out) {
+    public Layout {
+      work = work.toAbsolutePath().normalize();
+      out = out.toAbsolutePath().normalize();
+    }
+  }
+
+  private BuildPlanner() {}
+
+  public static BuildPlan plan(List<DriverSource> drivers, List<KernelTarget> kernels, Layout layout) throws BadInputException {
+    Set<String> names = new HashSet<>();
+    for (DriverSource d : drivers) {
+      if (!names.add(d.name())) {
+        throw new BadInputException(d.origin(), "is a second driver named " + d.name() + "; rebuild one of them at a time (their outputs would collide in extra/" + d.name() + ")");
+      }
+    }
+    Set<String> releases = new HashSet<>();
+    for (KernelTarget k : kernels) {
+      if (!releases.add(k.release())) {
+        throw new BadInputException(k.origin(), "names kernel " + k.release() + " a second time; name each kernel once");
+      }
+    }
+    List<BuildPlan.Item> items = new ArrayList<>();
+    for (KernelTarget k : kernels) {
+      for (DriverSource d : drivers) {
+        items.add(item(d, k, layout));
+      }
+    }
+    return new BuildPlan(items);
+  }
+
+  static BuildPlan.Item item(DriverSource d, KernelTarget k, Layout layout) {
+    Path dkmsTree = layout.work().resolve(k.release());
+    Path buildDir = dkmsTree.resolve(d.name()).resolve(d.version()).resolve("build");
+    Path log = layout.out().resolve("logs").resolve(k.release()).resolve(d.name() + ".log");
+    Path outDir = layout.out().resolve(k.release()).resolve("extra").resolve(d.name());
+    String kdir = k.buildDir().toAbsolutePath().toString();
+    if (d instanceof DriverSource.Kbuild) {
+      String make = "make KERNELRELEASE=" + quote(k.release()) + " -C " + quote(kdir) + " M=" + quote(buildDir.toString()) + " modules";
+      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("make", make)), List.of(), log, outDir);
+    }
+    DkmsConf conf = ((DriverSource.Dkms) d).conf();
+    Optional<String> excluded = excluded(conf, k);
+    if (excluded.isPresent()) {
+      return new BuildPlan.Skip(d, k, excluded.get());
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("kernelver", k.release());
+    env.put("kernel_source_dir", kdir);
+    env.put("dkms_tree", dkmsTree.toString());
+    env.put("source_tree", d.dir().toAbsolutePath().getParent() == null ? "/" : d.dir().toAbsolutePath().getParent().toString());
+    env.put("install_tree", "/lib/modules");
+    env.put("arch", k.arch());
+    env.put("module", d.name());
+    env.put("module_version", d.version());
+    List<BuildPlan.Step> steps = new ArrayList<>();
+    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.expand(env)))));
+    String make = conf.makeFor(k.release()).map(w -> w.expand(env)).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
+    steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));
+    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.expand(env)))));
+    List<BuildPlan.ExpectedModule> modules = new ArrayList<>();
+    for (DkmsConf.Module m : conf.modules()) {
+      String location = strip(m.builtLocation().expand(env));
+      String dest = m.destLocation().expand(env);
+      String destName = m.destName().expand(env);
+      String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
+      modules.add(new BuildPlan.ExpectedModule(m.builtName().expand(env), location, destName, install));
+    }
+    return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir);
+  }
+
+  /** Why dkms.conf's BUILD_EXCLUSIVE_* keeps the driver off {@code k}, or empty. */
+  static Optional<String> excluded(DkmsConf conf, KernelTarget k) {
+    if (conf.exclusiveKernel().isPresent() && !Pattern.compile(conf.exclusiveKernel().get()).matcher(k.release()).find()) {
+      return Optional.of("BUILD_EXCLUSIVE_KERNEL=\"" + conf.exclusiveKernel().get() + "\" does not match " + k.release());
+    }
+    if (conf.exclusiveKernelMin().isPresent() && compareReleases(k.release(), conf.exclusiveKernelMin().get()) < 0) {
+      return Optional.of(k.release() + " is older than BUILD_EXCLUSIVE_KERNEL_MIN=\"" + conf.exclusiveKernelMin().get() + "\"");
+    }
+    if (conf.exclusiveKernelMax().isPresent() && compareReleases(k.release(), conf.exclusiveKernelMax().get()) > 0) {
+      return Optional.of(k.release() + " is newer than BUILD_EXCLUSIVE_KERNEL_MAX=\"" + conf.exclusiveKernelMax().get() + "\"");
+    }
+    if (conf.exclusiveArch().isPresent() && !Pattern.compile(conf.exclusiveArch().get()).matcher(k.arch()).find()) {
+      return Optional.of("BUILD_EXCLUSIVE_ARCH=\"" + conf.exclusiveArch().get() + "\" does not match " + k.arch());
+    }
+    for (String item : conf.exclusiveConfig()) {
+      boolean negated = item.startsWith("!");
+      String option = (negated ? item.substring(1) : item).substring("CONFIG_".length());
+      boolean set = k.config().enabled(option);
+      if (set == negated) {
+        return Optional.of("BUILD_EXCLUSIVE_CONFIG: CONFIG_" + option + (negated ? " is set" : " is not set") + " in " + k.release());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Orders releases the way DKMS's version compare does for MIN/MAX: numeric runs compare as
+   * numbers, anything else as text.
+   */
+  static int compareReleases(String a, String b) {
+    String[] x = a.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
+    String[] y = b.split("(?<=\\d)(?=\\D)|(?<=\\D)(?=\\d)");
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      int c;
+      if (!x[i].isEmpty() && !y[i].isEmpty() && Character.isDigit(x[i].charAt(0)) && Character.isDigit(y[i].charAt(0))) {
+        c = new java.math.BigInteger(x[i]).compareTo(new java.math.BigInteger(y[i]));
+      } else {
+        c = x[i].compareTo(y[i]);
+      }
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(x.length, y.length);
+  }
+
+  /**
+   * DKMS rewrites a MAKE line's leading {@code make} to pass the release (it also adds
+   * -j$(nproc); kmodkit shares its job slots with make through a jobserver instead).
+   */
+  static String dkmsMake(String command, String release) {
+    String c = command.strip();
+    if (c.equals("make") || c.startsWith("make ")) {
+      return "make KERNELRELEASE=" + quote(release) + c.substring(4);
+    }
+    return c;
+  }
+
+  /** PRE_BUILD/POST_BUILD name a script relative to the build directory, maybe with arguments. */
+  static String script(String value) {
+    String v = value.strip();
+    return v.startsWith("/") ? v : "./" + v;
+  }
+
+  private static String strip(String location) {
+    String l = location.strip();
+    while (l.startsWith("/")) {
+      l = l.substring(1);
+    }
+    while (l.endsWith("/")) {
+      l = l.substring(0, l.length() - 1);
+    }
+    return l;
+  }
+
+  /** Single-quotes {@code s} for sh. */
+  static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+}

@@ -1,0 +1,44 @@
+package org.kmodkit.core.build;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.kmodkit.core.check.ModuleVerdict;
+
+/** How one (driver, kernel) pair ended. */
+public sealed interface BuildResult permits BuildResult.Built, BuildResult.Failed, BuildResult.Skipped {
+  BuildPlan.Item item();
+
+  /**
+   * A module the build made.
+   *
+   * @param file where it is now: the output tree for a good build, the build directory otherwise
+   * @param installPath where DKMS would install it (null for a Kbuild tree)
+   * @param verdict {@code check}'s verdict against the kernel built for
+   */
+  record Module(String name, Path file, String installPath, boolean signed, ModuleVerdict verdict) {}
+
+  /** Built, every module checked good against its kernel, written to the output tree. */
+  record Built(BuildPlan.Build item, Duration duration, Duration processTime, List<Module> modules) implements BuildResult {
+    public Built {
+      modules = List.copyOf(modules);
+    }
+  }
+
+  /**
+   * A step failed, a module is missing, or check rejects a module: nothing was written to the
+   * output tree, the build directory is kept.
+   *
+   * @param reason one line: what failed
+   * @param errorLines the first error lines of the log (compiler errors first)
+   */
+  record Failed(BuildPlan.Build item, Duration duration, Duration processTime, String reason, List<String> errorLines, List<Module> modules) implements BuildResult {
+    public Failed {
+      errorLines = List.copyOf(errorLines);
+      modules = List.copyOf(modules);
+    }
+  }
+
+  /** Not built because dkms.conf excludes the kernel. */
+  record Skipped(BuildPlan.Skip item) implements BuildResult {}
+}

@@ -1,0 +1,341 @@
+package org.kmodkit.core.build;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.check.Checker;
+import org.kmodkit.core.check.ModuleVerdict;
+import org.kmodkit.core.check.SetVerdict;
+import org.kmodkit.core.elf.ModuleFile;
+import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.core.tree.KernelAbiLoader;
+
+/**
+ * Applies a {@link BuildPlan}: builds run in parallel on {@code jobs} slots (shared with make
+ * through a {@link JobServer}), each in a fresh copy of its source with its own log; what a build
+ * makes is checked against its kernel before it reaches the output tree. A failed build never
+ * stops the others.
+ */
+public final class BuildRunner {
+  /** Where a kernel's ABI comes from, to check the modules built for it. */
+  public interface AbiSource {
+    KernelAbi load(KernelTarget kernel) throws BadInputException;
+
+    /** The installed tree when the kernel was named by release, else its build directory. */
+    static AbiSource standard() {
+      return k -> k.root().isPresent() ? KernelAbiLoader.fromTree(k.root().get(), k.release()) : KernelAbiLoader.fromHeaders(k.buildDir());
+    }
+  }
+
+  private static final Pattern COMPILER_ERROR = Pattern.compile(".*:\\d+(:\\d+)?: (fatal )?error: .*|.*: fatal error: .*");
+  private static final Pattern MODPOST_ERROR = Pattern.compile("^(ERROR|FATAL): .*");
+  private static final Pattern MAKE_ERROR = Pattern.compile("^make(\\[\\d+\\])?: \\*\\*\\* .*");
+  private static final int ERROR_LINES = 6;
+
+  private final ProcessRunner processes;
+  private final JobServer jobServer;
+  private final int jobs;
+  private final BuildListener listener;
+  private final ModuleSigner signer;
+  private final AbiSource abiSource;
+  private final Map<String, CompletableFuture<KernelAbi>> abis = new ConcurrentHashMap<>();
+
+  /**
+   * @param signer signs every module written to the output tree; null to leave them unsigned
+   */
+  public BuildRunner(ProcessRunner processes, JobServer jobServer, int jobs, BuildListener listener, ModuleSigner signer, AbiSource abiSource) {
+    if (jobs < 1) {
+      throw new IllegalArgumentException("jobs must be at least 1, not " + jobs);
+    }
+    this.processes = processes;
+    this.jobServer = jobServer;
+    this.jobs = jobs;
+    this.listener = listener;
+    this.signer = signer;
+    this.abiSource = abiSource;
+  }
+
+  public BuildReport run(BuildPlan plan) throws InterruptedException {
+    List<BuildPlan.Build> builds = plan.builds();
+    int total = builds.size();
+    long t0 = System.nanoTime();
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs, total)), r -> {
+      Thread t = new Thread(r, "kmodkit-build");
+      t.setDaemon(true);
+      return t;
+    });
+    jobServer.grant(jobs - total);
+    List<Future<BuildResult>> futures = new ArrayList<>();
+    try {
+      for (BuildPlan.Item item : plan.items()) {
+        if (item instanceof BuildPlan.Skip skip) {
+          futures.add(CompletableFuture.completedFuture(new BuildResult.Skipped(skip)));
+          continue;
+        }
+        BuildPlan.Build b = (BuildPlan.Build) item;
+        futures.add(pool.submit(() -> {
+          listener.started(b, started.incrementAndGet(), total);
+          BuildResult r = build(b);
+          if (started.get() == total) {
+            jobServer.grant(1); // nothing waits for this slot: let the running makes use it
+          }
+          listener.finished(r, done.incrementAndGet(), total);
+          return r;
+        }));
+      }
+      List<BuildResult> results = new ArrayList<>();
+      for (Future<BuildResult> f : futures) {
+        try {
+          results.add(f.get());
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("a build thread failed: " + e.getCause(), e.getCause());
+        }
+      }
+      return new BuildReport(results, Duration.ofNanos(System.nanoTime() - t0), jobs);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  BuildResult build(BuildPlan.Build b) {
+    long t0 = System.nanoTime();
+    long inProcesses = 0;
+    try {
+      Files.createDirectories(b.log().getParent());
+      Files.writeString(b.log(), "# kmodkit rebuild: " + b.id() + "\n# source: " + b.driver().origin() + "\n# build directory: " + b.buildDir() + "\n", StandardCharsets.UTF_8);
+      deleteTree(b.buildDir());
+      copyTree(b.driver().dir(), b.buildDir());
+      for (BuildPlan.Step step : b.steps()) {
+        appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
+        long s0 = System.nanoTime();
+        int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), jobServer.env(), b.log()));
+        inProcesses += System.nanoTime() - s0;
+        if (code != 0) {
+          return failed(b, t0, inProcesses, step.name() + " exited with status " + code, errorLines(b.log()), List.of());
+        }
+      }
+      List<BuiltFile> files = collect(b);
+      if (files.isEmpty()) {
+        return failed(b, t0, inProcesses, "the build made no .ko file in " + b.buildDir(), errorLines(b.log()), List.of());
+      }
+      for (BuiltFile f : files) {
+        if (!Files.isRegularFile(f.path)) {
+          String conf = b.driver() instanceof DriverSource.Dkms d ? d.conf().file() : "dkms.conf";
+          return failed(b, t0, inProcesses, "BUILT_MODULE_NAME " + f.expected.builtName() + ": " + b.buildDir().relativize(f.path) + " was not made; check BUILT_MODULE_NAME/BUILT_MODULE_LOCATION in " + conf, errorLines(b.log()), List.of());
+        }
+      }
+      return checkAndWrite(b, files, t0, inProcesses);
+    } catch (IOException | UncheckedIOException e) {
+      return failed(b, t0, inProcesses, "kmodkit could not prepare or collect the build (" + e.getMessage() + "); check free space and permissions under " + b.buildDir().getParent(), List.of(), List.of());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return failed(b, t0, inProcesses, "interrupted", List.of(), List.of());
+    }
+  }
+
+  private record BuiltFile(Path path, BuildPlan.ExpectedModule expected) {}
+
+  private static List<BuiltFile> collect(BuildPlan.Build b) throws IOException {
+    List<BuiltFile> out = new ArrayList<>();
+    if (b.modules().isEmpty()) {
+      try (Stream<Path> s = Files.walk(b.buildDir())) {
+        for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".ko") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
+          String name = p.getFileName().toString();
+          name = name.substring(0, name.length() - 3);
+          out.add(new BuiltFile(p, new BuildPlan.ExpectedModule(name, b.buildDir().relativize(p.getParent()).toString(), name, null)));
+        }
+      }
+      return out;
+    }
+    for (BuildPlan.ExpectedModule m : b.modules()) {
+      Path dir = m.builtLocation().isEmpty() ? b.buildDir() : b.buildDir().resolve(m.builtLocation());
+      out.add(new BuiltFile(dir.resolve(m.builtName() + ".ko"), m));
+    }
+    return out;
+  }
+
+  private BuildResult checkAndWrite(BuildPlan.Build b, List<BuiltFile> files, long t0, long inProcesses) throws IOException {
+    List<ModuleFile> modules = new ArrayList<>();
+    try {
+      for (BuiltFile f : files) {
+        modules.add(ModuleReader.read(f.path));
+      }
+    } catch (BadInputException e) {
+      return failed(b, t0, inProcesses, "the build made an unreadable module: " + e.getMessage(), List.of(), List.of());
+    }
+    KernelAbi abi;
+    try {
+      abi = abi(b.kernel());
+      for (ModuleFile m : modules) {
+        Checker.requireSameArch(m, abi);
+      }
+    } catch (BadInputException e) {
+      return failed(b, t0, inProcesses, "cannot check the modules: " + e.getMessage(), List.of(), List.of());
+    }
+    SetVerdict verdict = new Checker(abi).check(b.driver().name(), modules);
+    boolean loads = verdict.loads();
+    List<BuildResult.Module> results = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      BuiltFile f = files.get(i);
+      ModuleVerdict v = verdict.modules().get(i);
+      Path file = f.path;
+      boolean signed = false;
+      if (loads) {
+        file = b.outDir().resolve(f.expected.destName() + ".ko");
+        byte[] bytes = Files.readAllBytes(f.path);
+        if (signer != null) {
+          try {
+            bytes = signer.sign(f.path.toString(), bytes);
+            signed = true;
+          } catch (BadInputException e) {
+            return failed(b, t0, inProcesses, "cannot sign " + f.path.getFileName() + ": " + e.getMessage(), List.of(), List.of());
+          }
+        }
+        write(file, bytes);
+      }
+      results.add(new BuildResult.Module(v.name(), file, f.expected.installPath(), signed, v));
+    }
+    if (!loads) {
+      ModuleVerdict bad = verdict.modules().stream().filter(m -> !m.loads()).findFirst().orElseThrow();
+      return failed(b, t0, inProcesses, "check rejects the module it built: " + bad.summary(), List.of(), results);
+    }
+    deleteTree(b.buildDir());
+    return new BuildResult.Built(b, since(t0), Duration.ofNanos(inProcesses), results);
+  }
+
+  private KernelAbi abi(KernelTarget k) throws BadInputException {
+    CompletableFuture<KernelAbi> mine = new CompletableFuture<>();
+    CompletableFuture<KernelAbi> f = abis.putIfAbsent(k.release(), mine);
+    if (f == null) {
+      f = mine;
+      try {
+        mine.complete(abiSource.load(k));
+      } catch (BadInputException | RuntimeException e) {
+        mine.completeExceptionally(e);
+      }
+    }
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof BadInputException bad) {
+        throw bad;
+      }
+      throw e;
+    }
+  }
+
+  private static BuildResult failed(BuildPlan.Build b, long t0, long inProcesses, String reason, List<String> errors, List<BuildResult.Module> modules) {
+    try {
+      appendLog(b.log(), "\n# kmodkit: FAILED: " + reason + "\n");
+    } catch (IOException e) {
+      // the report still says why
+    }
+    return new BuildResult.Failed(b, since(t0), Duration.ofNanos(inProcesses), reason, errors, modules);
+  }
+
+  private static Duration since(long t0) {
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  /**
+   * The lines a person looks for first: compiler errors, else modpost's ERROR lines, else make's
+   * *** lines, else the log's last lines.
+   */
+  static List<String> errorLines(Path log) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      try {
+        lines = new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1).lines().toList();
+      } catch (IOException e2) {
+        return List.of();
+      }
+    }
+    for (Pattern p : List.of(COMPILER_ERROR, MODPOST_ERROR, MAKE_ERROR)) {
+      List<String> hits = lines.stream().filter(l -> p.matcher(l).matches()).limit(ERROR_LINES).toList();
+      if (!hits.isEmpty()) {
+        return hits;
+      }
+    }
+    List<String> tail = lines.stream().filter(l -> !l.startsWith("# ")).toList();
+    return tail.subList(Math.max(0, tail.size() - ERROR_LINES), tail.size());
+  }
+
+  private static void appendLog(Path log, String text) throws IOException {
+    Files.writeString(log, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** Writes {@code file} whole or not at all. */
+  static void write(Path file, byte[] bytes) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Copies a source tree: files with their permissions, links as links (never followed). */
+  static void copyTree(Path from, Path to) throws IOException {
+    Files.walkFileTree(from, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.copy(file, to.resolve(from.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Deletes {@code dir} and everything under it, never following links out of it. */
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

@@ -1,0 +1,72 @@
+package org.kmodkit.core.build;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.kmodkit.core.BadInputException;
+
+/** A driver's source tree, ready to be copied into a build directory. */
+public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms {
+  /** The driver's name: the output directory under extra/, and the log's name. */
+  String name();
+
+  String version();
+
+  /** The source directory (never written: each build works on a copy). */
+  Path dir();
+
+  /** What the user named (a directory, tarball or package), for messages. */
+  String origin();
+
+  /** A plain Kbuild tree: {@code make -C <kernel> M=<copy> modules}, every .ko it makes is kept. */
+  record Kbuild(String name, String version, Path dir, String origin) implements DriverSource {
+    public Kbuild {
+      requireName(name, origin);
+    }
+  }
+
+  /** A DKMS tree: built as its dkms.conf says. */
+  record Dkms(DkmsConf conf, Path dir, String origin) implements DriverSource {
+    @Override
+    public String name() {
+      return conf.packageName();
+    }
+
+    @Override
+    public String version() {
+      return conf.packageVersion();
+    }
+  }
+
+  /**
+   * The driver in {@code dir}: a DKMS tree when it has dkms.conf, a Kbuild tree when it has a
+   * Kbuild or Makefile; {@code name} and {@code version} name a Kbuild tree (DKMS trees name
+   * themselves).
+   */
+  static DriverSource of(Path dir, String origin, String name, String version) throws BadInputException {
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(origin, "is not a directory; pass a driver source directory, a tarball of one, or a *-dkms package");
+    }
+    Path conf = dir.resolve("dkms.conf");
+    if (Files.isRegularFile(conf)) {
+      String text;
+      try {
+        text = Files.readString(conf, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new BadInputException(conf.toString(), "cannot read (" + e.getMessage() + "); check permissions");
+      }
+      return new Dkms(DkmsConf.parse(conf.toString(), text), dir, origin);
+    }
+    if (Files.isRegularFile(dir.resolve("Kbuild")) || Files.isRegularFile(dir.resolve("Makefile"))) {
+      return new Kbuild(name, version, dir, origin);
+    }
+    throw new BadInputException(origin, "has no dkms.conf, Kbuild or Makefile at its top; point at the driver's source directory (where `make -C <kernel> M=$PWD` would be run)");
+  }
+
+  private static void requireName(String name, String origin) {
+    if (name == null || name.isBlank() || name.contains("/") || name.startsWith(".")) {
+      throw new IllegalArgumentException(origin + ": driver name '" + name + "' cannot name a directory");
+    }
+  }
+}

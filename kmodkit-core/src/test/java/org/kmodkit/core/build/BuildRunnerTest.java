@@ -1,0 +1,217 @@
+package org.kmodkit.core.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.core.abi.Crc;
+import org.kmodkit.core.abi.ExportType;
+import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.abi.KernelConfig;
+import org.kmodkit.core.abi.KernelSymbol;
+import org.kmodkit.testkit.KoBuilder;
+
+class BuildRunnerTest {
+  static final String RELEASE = "6.1.0-56-cloud-amd64";
+  static final String MAGIC = RELEASE + " SMP preempt mod_unload modversions ";
+  static final long LAYOUT = 0x11110000L;
+  static final long PRINTK = 0x92997ed8L;
+
+  @TempDir Path tmp;
+
+  static KernelAbi abi() {
+    return KernelAbi.builder().release(RELEASE).config(new KernelConfig(Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y")))
+        .symbols(List.of(new KernelSymbol("module_layout", Crc.of(LAYOUT), "vmlinux", ExportType.EXPORT_SYMBOL, ""),
+            new KernelSymbol("_printk", Crc.of(PRINTK), "vmlinux", ExportType.EXPORT_SYMBOL, "")))
+        .build();
+  }
+
+  static byte[] goodModule(String name) {
+    return KoBuilder.module(name).vermagic(MAGIC).version("module_layout", LAYOUT).uses("_printk", PRINTK).build();
+  }
+
+  /** A make that writes what {@code behaviour} says into the build directory and log. */
+  static final class FakeMake implements ProcessRunner {
+    final BiFunction<ProcessRunner.Spec, String, Integer> behaviour;
+    final List<ProcessRunner.Spec> calls = Collections.synchronizedList(new ArrayList<>());
+
+    FakeMake(BiFunction<ProcessRunner.Spec, String, Integer> behaviour) {
+      this.behaviour = behaviour;
+    }
+
+    @Override
+    public int run(ProcessRunner.Spec spec) {
+      calls.add(spec);
+      return behaviour.apply(spec, spec.dir().getParent().getParent().getFileName().toString());
+    }
+  }
+
+  static void write(Path p, byte[] bytes) {
+    try {
+      Files.createDirectories(p.getParent());
+      Files.write(p, bytes);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static void log(ProcessRunner.Spec spec, String text) {
+    try {
+      Files.writeString(spec.log(), text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  DriverSource dkms(String name) throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src").resolve(name));
+    Files.writeString(src.resolve(name + ".c"), "/* source */\n");
+    String conf = "PACKAGE_NAME=" + name + "\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=" + name + "\nDEST_MODULE_LOCATION[0]=/extra\n";
+    Files.writeString(src.resolve("dkms.conf"), conf);
+    return DriverSource.of(src, src.toString(), name, "1.0");
+  }
+
+  KernelTarget kernel() {
+    return new KernelTarget(RELEASE, tmp.resolve("headers"), "x86_64", KernelConfig.empty(), "gcc-12", Optional.empty(), "headers");
+  }
+
+  BuildReport run(ProcessRunner make, int jobs, ModuleSigner signer, DriverSource... drivers) throws Exception {
+    BuildPlan plan = BuildPlanner.plan(List.of(drivers), List.of(kernel()), new BuildPlanner.Layout(tmp.resolve("work"), tmp.resolve("out")));
+    return new BuildRunner(make, JobServer.none(), jobs, BuildListener.none(), signer, k -> abi()).run(plan);
+  }
+
+  @Test
+  void aFailedBuildShowsItsFirstCompilerErrorsAndLogWhileTheOthersGoOn() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> {
+      if (name.equals("broken")) {
+        log(spec, "  CC [M]  broken.o\nbroken.c:12:5: error: implicit declaration of function 'foo'\nbroken.c:20:1: error: expected ';' before '}' token\n"
+            + "make[2]: *** [scripts/Makefile.build:250: broken.o] Error 1\n");
+        return 2;
+      }
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    BuildReport report = run(make, 2, null, dkms("broken"), dkms("fine"));
+    assertThat(report.failed()).isEqualTo(1);
+    assertThat(report.built()).isEqualTo(1);
+    BuildResult.Failed f = (BuildResult.Failed) report.results().get(0);
+    assertThat(f.reason()).isEqualTo("MAKE exited with status 2");
+    assertThat(f.errorLines()).containsExactly("broken.c:12:5: error: implicit declaration of function 'foo'", "broken.c:20:1: error: expected ';' before '}' token");
+    assertThat(f.item().log()).isEqualTo(tmp.resolve("out/logs/" + RELEASE + "/broken.log"));
+    assertThat(Files.readString(f.item().log())).contains("# MAKE: make KERNELRELEASE=").contains("# kmodkit: FAILED: MAKE exited with status 2");
+    assertThat(f.item().buildDir()).as("kept for inspection").isDirectory();
+    assertThat(tmp.resolve("out/" + RELEASE + "/extra/broken")).doesNotExist();
+    BuildResult.Built ok = (BuildResult.Built) report.results().get(1);
+    assertThat(ok.modules()).singleElement().satisfies(m -> {
+      assertThat(m.file()).isEqualTo(tmp.resolve("out/" + RELEASE + "/extra/fine/fine.ko"));
+      assertThat(m.installPath()).isEqualTo("/lib/modules/" + RELEASE + "/extra/fine.ko");
+      assertThat(m.verdict().loads()).isTrue();
+    });
+    assertThat(tmp.resolve("out/" + RELEASE + "/extra/fine/fine.ko")).hasBinaryContent(goodModule("fine"));
+    assertThat(ok.item().buildDir()).as("removed after success").doesNotExist();
+  }
+
+  @Test
+  void aRebuiltModuleThatCheckRejectsIsAFailedBuildAndNeverReachesTheOutput() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> {
+      write(spec.dir().resolve(name + ".ko"), KoBuilder.module(name).vermagic(MAGIC).version("module_layout", LAYOUT).uses("_printk", 0xdeadbeefL).build());
+      return 0;
+    });
+    BuildReport report = run(make, 1, null, dkms("stale"));
+    BuildResult.Failed f = (BuildResult.Failed) report.results().get(0);
+    assertThat(f.reason()).startsWith("check rejects the module it built: stale: ").contains("_printk");
+    assertThat(f.modules()).singleElement().satisfies(m -> assertThat(m.verdict().loads()).isFalse());
+    assertThat(tmp.resolve("out/" + RELEASE + "/extra/stale")).doesNotExist();
+  }
+
+  @Test
+  void aModuleDkmsConfPromisesButTheBuildDidNotMakeIsAFailure() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> 0);
+    BuildResult.Failed f = (BuildResult.Failed) run(make, 1, null, dkms("ghost")).results().get(0);
+    assertThat(f.reason()).startsWith("BUILT_MODULE_NAME ghost: ghost.ko was not made; check BUILT_MODULE_NAME/BUILT_MODULE_LOCATION in ");
+  }
+
+  @Test
+  void buildsRunAtTheSameTimeUpToTheJobCount() throws Exception {
+    CountDownLatch together = new CountDownLatch(2);
+    FakeMake make = new FakeMake((spec, name) -> {
+      together.countDown();
+      try {
+        if (!together.await(20, TimeUnit.SECONDS)) {
+          return 99; // never met: the builds ran one after another
+        }
+      } catch (InterruptedException e) {
+        return 98;
+      }
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    BuildReport report = run(make, 2, null, dkms("a"), dkms("b"));
+    assertThat(report.built()).isEqualTo(2);
+  }
+
+  @Test
+  void eachBuildWorksOnItsOwnCopyOfTheSource() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> {
+      assertThat(spec.dir().resolve(name + ".c")).hasContent("/* source */");
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    DriverSource d = dkms("copy");
+    run(make, 1, null, d);
+    assertThat(make.calls).singleElement().satisfies(s -> {
+      assertThat(s.dir()).isEqualTo(tmp.resolve("work/" + RELEASE + "/copy/1.0/build"));
+      assertThat(s.argv()).containsExactly("/bin/sh", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
+    });
+    assertThat(d.dir().resolve("copy.ko")).as("the source tree is never written").doesNotExist();
+  }
+
+  @Test
+  void aSignerSignsWhatIsWrittenToTheOutputTree() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> {
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    ModuleSigner signer = new ModuleSigner() {
+      @Override
+      public byte[] sign(String source, byte[] module) {
+        byte[] out = java.util.Arrays.copyOf(module, module.length + 4);
+        System.arraycopy("SIGN".getBytes(StandardCharsets.US_ASCII), 0, out, module.length, 4);
+        return out;
+      }
+
+      @Override
+      public String signer() {
+        return "test";
+      }
+    };
+    BuildResult.Built b = (BuildResult.Built) run(make, 1, signer, dkms("s")).results().get(0);
+    assertThat(b.modules().get(0).signed()).isTrue();
+    byte[] written = Files.readAllBytes(b.modules().get(0).file());
+    assertThat(new String(written, written.length - 4, 4, StandardCharsets.US_ASCII)).isEqualTo("SIGN");
+  }
+
+  @Test
+  void errorLinesFallBackToModpostThenMakeThenTheLogsEnd() throws Exception {
+    Path log = tmp.resolve("l.log");
+    Files.writeString(log, "# kmodkit header\nMODPOST Module.symvers\nERROR: modpost: \"foo\" [x.ko] undefined!\nmake[1]: *** [Makefile:1] Error 1\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("ERROR: modpost: \"foo\" [x.ko] undefined!");
+    Files.writeString(log, "# kmodkit header\nmake: *** No rule to make target 'modules'.  Stop.\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("make: *** No rule to make target 'modules'.  Stop.");
+    Files.writeString(log, "# kmodkit header\nsomething odd\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("something odd");
+  }
+}
