@@ -101,9 +101,9 @@ public final class PackageReader {
       }
       String path = normalize(source, t.getName());
       if (t.isSymbolicLink()) {
-        visitor.visit(new PackageEntry(path, 0, false, t.getLinkName()), InputStream.nullInputStream());
+        visitor.visit(new PackageEntry(path, 0, false, t.getLinkName(), 0777), InputStream.nullInputStream());
       } else if (t.isFile() && !t.isLink()) {
-        visitor.visit(new PackageEntry(path, t.getSize(), true, null), tar);
+        visitor.visit(new PackageEntry(path, t.getSize(), true, null, t.getMode() & 07777), tar);
       }
     }
   }
@@ -122,9 +122,9 @@ public final class PackageReader {
       String path = normalize(source, c.getName());
       if (c.isSymbolicLink()) {
         String target = new String(cpio.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        visitor.visit(new PackageEntry(path, 0, false, target), InputStream.nullInputStream());
+        visitor.visit(new PackageEntry(path, 0, false, target, 0777), InputStream.nullInputStream());
       } else if (c.isRegularFile()) {
-        visitor.visit(new PackageEntry(path, c.getSize(), true, null), cpio);
+        visitor.visit(new PackageEntry(path, c.getSize(), true, null, (int) (c.getMode() & 07777)), cpio);
       }
     }
   }

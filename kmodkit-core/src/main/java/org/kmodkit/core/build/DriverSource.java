@@ -40,6 +40,16 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
   }
 
   /**
+   * The driver in {@code dir}, a Kbuild tree named after the directory: {@code hello-1.2} is
+   * hello version 1.2, {@code hello} is hello version 0.
+   */
+  static DriverSource of(Path dir, String origin) throws BadInputException {
+    String base = dir.toAbsolutePath().normalize().getFileName() == null ? "driver" : dir.toAbsolutePath().normalize().getFileName().toString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+?)-(\\d[0-9A-Za-z.+~_]*)").matcher(base);
+    return m.matches() ? of(dir, origin, m.group(1), m.group(2)) : of(dir, origin, base, "0");
+  }
+
+  /**
    * The driver in {@code dir}: a DKMS tree when it has dkms.conf, a Kbuild tree when it has a
    * Kbuild or Makefile; {@code name} and {@code version} name a Kbuild tree (DKMS trees name
    * themselves).

@@ -1,0 +1,92 @@
+package org.kmodkit.packaging;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+
+/** Writes tarballs and .debs entry by entry, hostile ones included, for the tests. */
+final class ArchivesForTests {
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+  private final TarArchiveOutputStream tar;
+
+  ArchivesForTests() {
+    tar = new TarArchiveOutputStream(bytes);
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+  }
+
+  ArchivesForTests file(String name, String content) throws IOException {
+    byte[] b = content.getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry e = new TarArchiveEntry(name, true); // preserve the name as given: '..' and '/' included
+    e.setSize(b.length);
+    e.setMode(0100644);
+    tar.putArchiveEntry(e);
+    tar.write(b);
+    tar.closeArchiveEntry();
+    return this;
+  }
+
+  ArchivesForTests dir(String name) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", true);
+    tar.putArchiveEntry(e);
+    tar.closeArchiveEntry();
+    return this;
+  }
+
+  ArchivesForTests symlink(String name, String target) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
+    e.setLinkName(target);
+    tar.putArchiveEntry(e);
+    tar.closeArchiveEntry();
+    return this;
+  }
+
+  ArchivesForTests hardlink(String name, String target) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_LINK, true);
+    e.setLinkName(target);
+    tar.putArchiveEntry(e);
+    tar.closeArchiveEntry();
+    return this;
+  }
+
+  byte[] tarBytes() throws IOException {
+    tar.finish();
+    return bytes.toByteArray();
+  }
+
+  Path writeTgz(Path file) throws IOException {
+    byte[] t = tarBytes();
+    try (OutputStream out = new GzipCompressorOutputStream(Files.newOutputStream(file))) {
+      out.write(t);
+    }
+    return file;
+  }
+
+  /** A .deb whose data.tar.gz is this archive. */
+  Path writeDeb(Path file) throws IOException {
+    byte[] t = tarBytes();
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (OutputStream out = new GzipCompressorOutputStream(gz)) {
+      out.write(t);
+    }
+    try (ArArchiveOutputStream ar = new ArArchiveOutputStream(Files.newOutputStream(file))) {
+      member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
+      member(ar, "data.tar.gz", gz.toByteArray());
+    }
+    return file;
+  }
+
+  private static void member(ArArchiveOutputStream ar, String name, byte[] b) throws IOException {
+    ar.putArchiveEntry(new ArArchiveEntry(name, b.length));
+    ar.write(b);
+    ar.closeArchiveEntry();
+  }
+}
