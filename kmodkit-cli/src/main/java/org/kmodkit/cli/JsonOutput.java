@@ -31,7 +31,7 @@ final class JsonOutput {
 
   private JsonOutput() {}
 
-  private static JsonGenerator open(PrintWriter out) throws IOException {
+  static JsonGenerator open(PrintWriter out) throws IOException {
     JsonGenerator g = new JsonFactory().createGenerator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.useDefaultPrettyPrinter();
@@ -199,7 +199,7 @@ final class JsonOutput {
     out.println();
   }
 
-  private static void verdict(JsonGenerator g, ModuleVerdict v) throws IOException {
+  static void verdict(JsonGenerator g, ModuleVerdict v) throws IOException {
     g.writeStartObject();
     g.writeStringField("name", v.name());
     g.writeStringField("path", v.module().path());

@@ -44,6 +44,8 @@ public final class Main implements Runnable {
     m.put("weak-modules", h -> new WeakModulesCommand());
     m.put("preflight", h -> new PreflightCommand());
     m.put("demo", h -> new DemoCommand());
+    m.put("rebuild", h -> new RebuildCommand());
+    m.put("add-kernel-support", h -> new AddKernelSupportCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 

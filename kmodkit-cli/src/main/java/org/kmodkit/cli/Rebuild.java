@@ -1,0 +1,124 @@
+package org.kmodkit.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
+import org.kmodkit.core.build.BuildPlan;
+import org.kmodkit.core.build.BuildPlanner;
+import org.kmodkit.core.build.BuildReport;
+import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.build.DriverSource;
+import org.kmodkit.core.build.FifoJobServer;
+import org.kmodkit.core.build.KernelTarget;
+import org.kmodkit.core.build.LocalProcessRunner;
+import org.kmodkit.core.build.ModuleSigner;
+import org.kmodkit.core.build.Toolchain;
+import org.kmodkit.packaging.DriverInputs;
+import org.kmodkit.packaging.KernelInputs;
+import org.kmodkit.packaging.sign.KernelModuleSigner;
+
+/** What rebuild and add-kernel-support share: inputs to plan, plan to builds, builds to a report. */
+final class Rebuild {
+  /**
+   * One run.
+   *
+   * @param work scratch space (build copies, unpacked sources); removed after a run without failures unless keepWork
+   * @param cache kmodkit's cache (unpacked kernel packages, prepared headers)
+   */
+  record Request(List<Path> sources, List<String> kernels, Path root, int jobs, Path out, Path work, Path cache,
+      Path signKey, Path signCert, String signHash, boolean dryRun, boolean keepWork) {}
+
+  /** The plan, and the report unless it was a dry run. */
+  record Outcome(List<DriverSource> drivers, List<KernelTarget> kernels, BuildPlan plan, BuildReport report, ModuleSigner signer, double cpuSeconds) {
+    ExitCode code() {
+      return report == null || report.ok() ? ExitCode.OK : ExitCode.INCOMPATIBLE;
+    }
+  }
+
+  private Rebuild() {}
+
+  static Outcome run(Request r, PrintWriter err) throws KmodkitException, InterruptedException {
+    return run(r, kernels(r), err);
+  }
+
+  static List<KernelTarget> kernels(Request r) throws KmodkitException {
+    return new KernelInputs(r.cache()).kernels(r.kernels(), r.root());
+  }
+
+  /** A run for kernels already found (add-kernel-support needs their arch before it names its output). */
+  static Outcome run(Request r, List<KernelTarget> kernels, PrintWriter err) throws KmodkitException, InterruptedException {
+    KernelModuleSigner signer = signer(r);
+    List<DriverSource> drivers = new ArrayList<>();
+    for (Path s : r.sources()) {
+      drivers.add(DriverInputs.source(s.toString(), r.work()));
+    }
+    BuildPlan plan = BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out()));
+    if (r.dryRun()) {
+      return new Outcome(drivers, kernels, plan, null, signer, cpuSeconds());
+    }
+    new Toolchain(System.getenv("PATH")).require(kernels);
+    int builds = plan.builds().size();
+    err.println("kmodkit: rebuilding " + drivers.size() + (drivers.size() == 1 ? " driver" : " drivers") + " for " + kernels.size() + (kernels.size() == 1 ? " kernel" : " kernels")
+        + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + r.jobs() + " job slots" + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
+        + "; logs in " + r.out().resolve("logs"));
+    BuildReport report;
+    try (FifoJobServer jobServer = FifoJobServer.create(r.work());
+        ProgressDisplay progress = new ProgressDisplay(err)) {
+      report = new BuildRunner(new LocalProcessRunner(), jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard()).run(plan);
+    }
+    if (report.ok() && !r.keepWork()) {
+      try {
+        BuildRunner.deleteTree(r.work());
+      } catch (IOException e) {
+        err.println("kmodkit: could not remove the work directory " + r.work() + " (" + e.getMessage() + "); remove it by hand");
+      }
+    }
+    return new Outcome(drivers, kernels, plan, report, signer, cpuSeconds());
+  }
+
+  private static KernelModuleSigner signer(Request r) throws BadInputException {
+    if (r.signKey() == null && r.signCert() == null) {
+      return null;
+    }
+    if (r.signKey() == null || r.signCert() == null) {
+      throw new BadInputException(r.signKey() == null ? "--sign-cert" : "--sign-key", "needs its partner: pass both --sign-key KEY.pem and --sign-cert CERT (the kernel's signing_key.pem may be both)");
+    }
+    return KernelModuleSigner.load(r.signKey(), r.signCert(), r.signHash());
+  }
+
+  /** CPU time of this JVM: kmodkit's own cost, apart from the compilers it runs. */
+  static double cpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime() / 1e9;
+    }
+    return -1;
+  }
+
+  /** kmodkit's cache: $KMODKIT_CACHE, else $XDG_CACHE_HOME/kmodkit, else ~/.cache/kmodkit. */
+  static Path cacheDir() {
+    String c = System.getenv("KMODKIT_CACHE");
+    if (c != null && !c.isBlank()) {
+      return Path.of(c);
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "kmodkit");
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "kmodkit");
+  }
+
+  static void requireWritableDir(Path dir, String option) throws EnvironmentException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new EnvironmentException(dir + ": cannot create the " + option + " directory (" + e.getMessage() + "); pick another with " + option);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package org.kmodkit.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kmodkit.core.EnvironmentException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kmodkit rebuild --source SRC… --kernel K…}: every driver for every kernel, in parallel, checked. */
+@Command(
+    name = "rebuild",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Rebuild out-of-tree drivers for kernels, in parallel, each module checked against its kernel (and signed on request).",
+      "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), or a Debian *-dkms package.",
+      "K: a release installed under --root (default /), a headers directory, or kernel headers packages",
+      "(.deb: linux-headers-<release> + -common + linux-kbuild; .rpm: kernel-devel), unpacked into the cache, never installed.",
+      "Output: OUT/<release>/extra/<driver>/*.ko, OUT/logs/<release>/<driver>.log, OUT/report.json.",
+      "Exit: 0 every build good (or skipped by dkms.conf), 1 a build failed or check rejects what it made, 2 bad input, 3 environment."
+    })
+final class RebuildCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-s", "--source"}, required = true, paramLabel = "SRC", description = "A driver source (repeat for several).")
+  List<Path> sources;
+
+  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "K", description = "A kernel to build for (repeat; packages of several kernels may be mixed).")
+  List<String> kernels;
+
+  @Option(names = "--root", paramLabel = "DIR", description = "System root holding lib/modules/<release>/build; --kernel then names releases.")
+  Path root;
+
+  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Job slots shared by all builds and their makes (default: the number of cores).")
+  Integer jobs;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "kmodkit-rebuild", description = "Output tree (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--sign-key", paramLabel = "KEY", description = "PEM private key to sign every module with (the kernel's signing_key.pem works).")
+  Path signKey;
+
+  @Option(names = "--sign-cert", paramLabel = "CERT", description = "Its X.509 certificate, PEM or DER (the key id modinfo shows is its serial).")
+  Path signCert;
+
+  @Option(names = "--sign-hash", paramLabel = "HASH", defaultValue = "sha256", description = "Signature hash: sha256 (default), sha384, sha512 (the kernel's CONFIG_MODULE_SIG_HASH).")
+  String signHash;
+
+  @Option(names = "--dry-run", description = "Print the plan (every build, its commands and outputs) and build nothing.")
+  boolean dryRun;
+
+  @Option(names = "--keep-work", description = "Keep OUT/.work (build copies) even when every build succeeded.")
+  boolean keepWork;
+
+  @Option(names = "--json", description = "Print the report as JSON (schema kmodkit.rebuild/1, see README.md).")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
+    if (n < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1");
+    }
+    Path o = out.toAbsolutePath().normalize();
+    if (!dryRun) {
+      Rebuild.requireWritableDir(o, "--out");
+    }
+    Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, dryRun, keepWork);
+    Rebuild.Outcome outcome = Rebuild.run(request, spec.commandLine().getErr());
+    if (dryRun) {
+      RebuildOutput.plan(spec.commandLine().getOut(), outcome);
+      return ExitCode.OK.code();
+    }
+    ExitCode code = outcome.code();
+    String report = RebuildOutput.json(outcome, code, Map.of());
+    Path file = o.resolve("report.json");
+    write(file, report);
+    if (json) {
+      spec.commandLine().getOut().print(report);
+    } else {
+      RebuildOutput.text(spec.commandLine().getOut(), outcome, file);
+    }
+    return code.code();
+  }
+
+  static void write(Path file, String text) throws EnvironmentException {
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new EnvironmentException(file + ": cannot write the report (" + e.getMessage() + "); check free space and permissions");
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package org.kmodkit.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.kmodkit.core.build.BuildPlan;
+import org.kmodkit.core.build.BuildReport;
+import org.kmodkit.core.build.BuildResult;
+import org.kmodkit.core.build.DriverSource;
+import org.kmodkit.core.build.KernelTarget;
+
+/** The rebuild report: text for people, JSON ({@value #SCHEMA}, README.md) for scripts and report.json. */
+final class RebuildOutput {
+  static final String SCHEMA = "kmodkit.rebuild/1";
+
+  private RebuildOutput() {}
+
+  static void text(PrintWriter out, Rebuild.Outcome o, Path reportFile) {
+    BuildReport r = o.report();
+    out.printf("rebuilt %d %s for %d %s in %s on %d job slots: %d built, %d failed, %d skipped%n",
+        o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels",
+        ProgressDisplay.seconds(r.wall().toNanos()), r.jobs(), r.built(), r.failed(), r.skipped());
+    for (BuildResult b : r.results()) {
+      if (b instanceof BuildResult.Built ok) {
+        for (BuildResult.Module m : ok.modules()) {
+          out.printf("  ok    %s: %s (%s%s)%n", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : "");
+        }
+      } else if (b instanceof BuildResult.Failed f) {
+        out.printf("  FAIL  %s: %s%n", f.item().id(), f.reason());
+        for (String l : f.errorLines()) {
+          out.println("          " + l);
+        }
+        out.println("          log: " + f.item().log());
+        out.println("          build directory kept: " + f.item().buildDir());
+      } else if (b instanceof BuildResult.Skipped s) {
+        out.printf("  skip  %s: %s%n", s.item().id(), s.item().reason());
+      }
+    }
+    if (reportFile != null) {
+      out.println("report: " + reportFile);
+    }
+  }
+
+  static void plan(PrintWriter out, Rebuild.Outcome o) {
+    out.printf("plan: %d %s for %d %s%n", o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels");
+    for (KernelTarget k : o.kernels()) {
+      out.printf("  kernel %s (%s, %s): make -C %s%n", k.release(), k.arch(), k.compiler(), k.buildDir());
+    }
+    for (BuildPlan.Item i : o.plan().items()) {
+      if (i instanceof BuildPlan.Build b) {
+        out.printf("  build %s in %s%n", b.id(), b.buildDir());
+        for (BuildPlan.Step s : b.steps()) {
+          out.printf("    %s: %s%n", s.name(), s.command());
+        }
+        for (BuildPlan.ExpectedModule m : b.modules()) {
+          out.printf("    module %s.ko -> %s%s%n", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")");
+        }
+        if (b.modules().isEmpty()) {
+          out.printf("    every .ko made -> %s/%n", b.outDir());
+        }
+      } else if (i instanceof BuildPlan.Skip s) {
+        out.printf("  skip %s: %s%n", s.id(), s.reason());
+      }
+    }
+  }
+
+  /** The report as JSON text; {@code extra} adds top-level string fields (add-kernel-support's bundle). */
+  static String json(Rebuild.Outcome o, ExitCode code, Map<String, String> extra) {
+    StringWriter sw = new StringWriter();
+    PrintWriter out = new PrintWriter(sw);
+    BuildReport r = o.report();
+    try (JsonGenerator g = JsonOutput.open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", SCHEMA);
+      for (Map.Entry<String, String> e : extra.entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeNumberField("jobs", r.jobs());
+      g.writeNumberField("wall_seconds", round(r.wall().toNanos() / 1e9));
+      g.writeNumberField("kmodkit_cpu_seconds", round(o.cpuSeconds()));
+      g.writeStringField("signer", o.signer() == null ? null : o.signer().signer());
+      g.writeArrayFieldStart("kernels");
+      for (KernelTarget k : o.kernels()) {
+        g.writeStartObject();
+        g.writeStringField("release", k.release());
+        g.writeStringField("arch", k.arch());
+        g.writeStringField("compiler", k.compiler());
+        g.writeStringField("build_dir", k.buildDir().toString());
+        g.writeStringField("origin", k.origin());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("drivers");
+      for (DriverSource d : o.drivers()) {
+        g.writeStartObject();
+        g.writeStringField("name", d.name());
+        g.writeStringField("version", d.version());
+        g.writeStringField("kind", d instanceof DriverSource.Dkms ? "dkms" : "kbuild");
+        g.writeStringField("source", d.dir().toString());
+        g.writeStringField("origin", d.origin());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("builds");
+      for (BuildResult b : r.results()) {
+        build(g, b);
+      }
+      g.writeEndArray();
+      g.writeObjectFieldStart("summary");
+      g.writeNumberField("builds", r.results().size());
+      g.writeNumberField("built", r.built());
+      g.writeNumberField("failed", r.failed());
+      g.writeNumberField("skipped", r.skipped());
+      g.writeNumberField("exit_code", code.code());
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+    out.flush();
+    return sw.toString();
+  }
+
+  private static void build(JsonGenerator g, BuildResult b) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("driver", b.item().driver().name());
+    g.writeStringField("version", b.item().driver().version());
+    g.writeStringField("kernel", b.item().kernel().release());
+    List<BuildResult.Module> modules = List.of();
+    if (b instanceof BuildResult.Built ok) {
+      g.writeStringField("status", "built");
+      times(g, ok.duration().toNanos(), ok.processTime().toNanos());
+      g.writeStringField("log", ok.item().log().toString());
+      g.writeStringField("reason", null);
+      modules = ok.modules();
+    } else if (b instanceof BuildResult.Failed f) {
+      g.writeStringField("status", "failed");
+      times(g, f.duration().toNanos(), f.processTime().toNanos());
+      g.writeStringField("log", f.item().log().toString());
+      g.writeStringField("reason", f.reason());
+      g.writeStringField("build_dir", f.item().buildDir().toString());
+      g.writeArrayFieldStart("error_lines");
+      for (String l : f.errorLines()) {
+        g.writeString(l);
+      }
+      g.writeEndArray();
+      modules = f.modules();
+    } else if (b instanceof BuildResult.Skipped s) {
+      g.writeStringField("status", "skipped");
+      g.writeNumberField("duration_seconds", 0);
+      g.writeStringField("log", null);
+      g.writeStringField("reason", s.item().reason());
+    }
+    g.writeArrayFieldStart("modules");
+    for (BuildResult.Module m : modules) {
+      g.writeStartObject();
+      g.writeStringField("name", m.name());
+      g.writeStringField("file", m.file().toString());
+      g.writeStringField("install_path", m.installPath());
+      g.writeBooleanField("signed", m.signed());
+      g.writeBooleanField("loads", m.verdict().loads());
+      g.writeFieldName("check");
+      JsonOutput.verdict(g, m.verdict());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  private static void times(JsonGenerator g, long duration, long process) throws IOException {
+    g.writeNumberField("duration_seconds", round(duration / 1e9));
+    g.writeNumberField("process_seconds", round(process / 1e9));
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}
