@@ -133,7 +133,7 @@ public final class BuildRunner {
       for (BuildPlan.Step step : b.steps()) {
         appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
         long s0 = System.nanoTime();
-        int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), jobServer.env(), b.log()));
+        int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), env(), b.log()));
         inProcesses += System.nanoTime() - s0;
         if (code != 0) {
           return failed(b, t0, inProcesses, step.name() + " exited with status " + code, errorLines(b.log()), List.of());
@@ -156,6 +156,20 @@ public final class BuildRunner {
       Thread.currentThread().interrupt();
       return failed(b, t0, inProcesses, "interrupted", List.of(), List.of());
     }
+  }
+
+  /**
+   * The jobserver's variables, and the C locale: compiler messages in plain ASCII, the same on
+   * every machine, so logs and the error lines quoted from them grep alike.
+   */
+  private Map<String, String> env() {
+    Map<String, String> env = new java.util.HashMap<>(jobServer.env());
+    env.put("LC_ALL", "C");
+    // the kernel's Makefile unexports LC_ALL, so the compiler would fall back to LANG/LC_*
+    env.put("LANG", "C");
+    env.put("LC_CTYPE", "C");
+    env.put("LC_MESSAGES", "C");
+    return env;
   }
 
   private record BuiltFile(Path path, BuildPlan.ExpectedModule expected) {}
