@@ -78,7 +78,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
         throw new BadInputException(manifest + ":" + n, "'" + line + "' is not key=value; the keys are " + KEYS);
       }
       String key = line.substring(0, eq).strip();
-      String value = line.substring(eq + 1).strip();
+      String value = line.substring(eq + 1).replaceFirst("\\s+#.*$", "").strip(); // "key=value  # comment"
       if (!KEYS.contains(key)) {
         throw new BadInputException(manifest + ":" + n, "unknown key '" + key + "'; the keys are name, version, distro, arch, drivers, kernels (README.md)");
       }
