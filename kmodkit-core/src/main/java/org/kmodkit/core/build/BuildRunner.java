@@ -213,6 +213,9 @@ public final class BuildRunner {
     }
     SetVerdict verdict = new Checker(abi).check(b.driver().name(), modules);
     boolean loads = verdict.loads();
+    if (loads) {
+      deleteTree(b.outDir()); // a module an earlier run made and this one no longer does must not linger
+    }
     List<BuildResult.Module> results = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       BuiltFile f = files.get(i);
