@@ -45,7 +45,7 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
    */
   static DriverSource of(Path dir, String origin) throws BadInputException {
     String base = dir.toAbsolutePath().normalize().getFileName() == null ? "driver" : dir.toAbsolutePath().normalize().getFileName().toString();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+?)-(\\d[0-9A-Za-z.+~_]*)").matcher(base);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+?)-(\\d[0-9A-Za-z.+~_-]*)").matcher(base);
     return m.matches() ? of(dir, origin, m.group(1), m.group(2)) : of(dir, origin, base, "0");
   }
 
