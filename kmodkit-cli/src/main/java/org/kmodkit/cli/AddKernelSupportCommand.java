@@ -1,7 +1,5 @@
 package org.kmodkit.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.tree.Sysroot;
@@ -81,8 +78,8 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, Rebuild.cacheDir(), signKey, signCert, signHash, false, false);
       List<KernelTarget> targets = Rebuild.kernels(probe);
       String arch = b.arch().orElse(arch(targets));
-      String distro = b.distro().orElse(hostDistro(Sysroot.host()));
-      Path ext = tmp.resolve(b.name() + "-" + b.version() + "-" + distro + "-" + arch + "-ext");
+      String distro = b.distro().orElse(Bundle.distro(Sysroot.host()));
+      Path ext = tmp.resolve(b.extName(distro, arch));
       if (Files.exists(ext)) {
         if (!yes) {
           throw new BadInputException(ext.toString(), "exists already; pass -y to replace it, or another --tmpdir");
@@ -96,12 +93,10 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, false, false);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
-      StringBuilder manifest = new StringBuilder(b.manifest().isEmpty() ? "name=" + b.name() + "\nversion=" + b.version() + "\n" : b.manifest().endsWith("\n") ? b.manifest() : b.manifest() + "\n");
-      manifest.append("# added by kmodkit add-kernel-support: the kernels this directory holds modules for\n");
-      manifest.append("kernels=").append(String.join(" ", targets.stream().map(KernelTarget::release).toList())).append('\n');
-      RebuildCommand.write(ext.resolve(Bundle.MANIFEST), manifest.toString().replaceAll("(?m)^kernels=.*\\n(?=[\\s\\S]*^kernels=)", ""));
+      List<String> releases = targets.stream().map(KernelTarget::release).toList();
+      RebuildCommand.write(ext.resolve(Bundle.MANIFEST), b.manifestFor(releases));
       // MLNX's bundles list the kernels they carry modules for in .supported_kernels
-      RebuildCommand.write(ext.resolve(".supported_kernels"), String.join("\n", targets.stream().map(KernelTarget::release).toList()) + "\n");
+      RebuildCommand.write(ext.resolve(".supported_kernels"), String.join("\n", releases) + "\n");
       Map<String, String> extra = new LinkedHashMap<>();
       extra.put("bundle", b.name());
       extra.put("bundle_version", b.version());
@@ -115,7 +110,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       if (json) {
         spec.commandLine().getOut().print(report);
       } else {
-        spec.commandLine().getOut().println("bundle " + b.name() + " " + b.version() + " for " + String.join(", ", targets.stream().map(KernelTarget::release).toList()) + ": " + ext);
+        spec.commandLine().getOut().println("bundle " + b.name() + " " + b.version() + " for " + String.join(", ", releases) + ": " + ext);
         RebuildOutput.text(spec.commandLine().getOut(), outcome, reportFile);
       }
       return code.code();
@@ -130,27 +125,5 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       throw new BadInputException("--kernel", "kernels of several architectures (" + String.join(", ", archs) + ") cannot share one -ext directory; run once per architecture");
     }
     return archs.get(0);
-  }
-
-  /** ID and VERSION_ID of os-release, as MLNX names its bundles (debian12, rhel9.4); "linux" when unknown. */
-  static String hostDistro(Sysroot host) throws EnvironmentException {
-    Path f = host.path("/etc/os-release");
-    if (!Files.isRegularFile(f)) {
-      return "linux";
-    }
-    try {
-      Map<String, String> v = new LinkedHashMap<>();
-      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-        int eq = line.indexOf('=');
-        if (eq > 0) {
-          v.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", "").strip());
-        }
-      }
-      String id = v.getOrDefault("ID", "linux").replaceAll("[^A-Za-z0-9._+~-]", "");
-      String ver = v.getOrDefault("VERSION_ID", "").replaceAll("[^A-Za-z0-9._+~-]", "");
-      return id.isEmpty() ? "linux" : id + ver;
-    } catch (IOException e) {
-      throw new EnvironmentException(f + ": cannot read (" + e.getMessage() + "); name the distribution with distro= in the bundle manifest");
-    }
   }
 }

@@ -63,6 +63,46 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
     throw new BadInputException(arg, "has no " + MANIFEST + " and is no DKMS tree; add a manifest (name=…, version=…; see README.md) or pass a DKMS tree");
   }
 
+  /** The -ext directory's name, as mlnx_add_kernel_support.sh names its output. */
+  public String extName(String distro, String arch) {
+    return name + "-" + version + "-" + distro + "-" + arch + "-ext";
+  }
+
+  /** The manifest to write beside the rebuilt modules: this one, its kernels= line replaced. */
+  public String manifestFor(List<String> releases) {
+    StringBuilder sb = new StringBuilder();
+    String base = manifest.isEmpty() ? "name=" + name + "\nversion=" + version + "\n" : manifest;
+    for (String line : base.split("\n")) {
+      if (!line.strip().startsWith("kernels=")) {
+        sb.append(line).append('\n');
+      }
+    }
+    sb.append("# added by kmodkit add-kernel-support: the kernels this directory holds modules for\n");
+    sb.append("kernels=").append(String.join(" ", releases)).append('\n');
+    return sb.toString();
+  }
+
+  /**
+   * The distribution as MLNX names bundles (debian12, rhel9.4): os-release's ID and VERSION_ID
+   * under {@code root}; "linux" when there is none.
+   */
+  public static String distro(org.kmodkit.core.tree.Sysroot root) throws BadInputException {
+    Path f = root.path("/etc/os-release");
+    if (!Files.isRegularFile(f)) {
+      return "linux";
+    }
+    Map<String, String> v = new LinkedHashMap<>();
+    for (String line : read(f).split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        v.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", "").strip());
+      }
+    }
+    String id = v.getOrDefault("ID", "linux").replaceAll("[^A-Za-z0-9._+~-]", "");
+    String ver = v.getOrDefault("VERSION_ID", "").replaceAll("[^A-Za-z0-9._+~-]", "");
+    return id.isEmpty() ? "linux" : id + ver;
+  }
+
   static Bundle fromManifest(Path dir, Path manifest) throws BadInputException {
     String text = read(manifest);
     Map<String, String> values = new LinkedHashMap<>();
