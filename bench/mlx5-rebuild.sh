@@ -53,7 +53,7 @@ done
 echo "== kmodkit add-kernel-support: mlx5_core + mlxfw for 6.1.0-55 and 6.1.0-56, $JOBS job slots" >&2
 /usr/bin/time -f 'wall %e s, user %U s, sys %S s' "$kmodkit" add-kernel-support --bundle "$WORK/bundle" --tmpdir "$WORK/tmp" -j "$JOBS" -y "${kargs[@]}"
 ext=$(ls -d "$WORK"/tmp/mlx5-debian-*-ext)
-for abi in 55 56; do ls -la "$ext/6.1.0-$abi-cloud-amd64/extra/mellanox/"; done
+for abi in 55 56; do ls -la "$ext/6.1.0-$abi-cloud-amd64/extra/"*/; done
 
 hdr() { ls "$DEBS"/linux-headers-6.1.0-$1-cloud-amd64_*.deb; }
 echo "== check: built for 55, judged on 56 (same ABI: must load)" >&2
