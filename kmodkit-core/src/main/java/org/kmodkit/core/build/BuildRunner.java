@@ -316,18 +316,28 @@ public final class BuildRunner {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Copies a source tree: files with their permissions, links as links (never followed). */
+  /**
+   * Copies a source tree: files with their permissions, links as links (never followed). When the
+   * copy goes inside the source (`kmodkit rebuild -s .` with the default --out), the directory
+   * holding it is left out, or the copy would copy itself.
+   */
   static void copyTree(Path from, Path to) throws IOException {
-    Files.walkFileTree(from, new SimpleFileVisitor<>() {
+    Path src = from.toAbsolutePath().normalize();
+    Path dst = to.toAbsolutePath().normalize();
+    Path inside = dst.startsWith(src) && !dst.equals(src) ? src.resolve(src.relativize(dst).getName(0)) : null;
+    Files.walkFileTree(src, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+        if (dir.equals(inside)) {
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        Files.createDirectories(dst.resolve(src.relativize(dir).toString()));
         return FileVisitResult.CONTINUE;
       }
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.copy(file, to.resolve(from.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(file, dst.resolve(src.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
         return FileVisitResult.CONTINUE;
       }
     });

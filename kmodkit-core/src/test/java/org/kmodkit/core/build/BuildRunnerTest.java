@@ -181,6 +181,20 @@ class BuildRunnerTest {
   }
 
   @Test
+  void anOutputTreeInsideTheSourceIsNotCopiedIntoTheBuild() throws Exception {
+    DriverSource d = dkms("inplace");
+    FakeMake make = new FakeMake((spec, name) -> {
+      assertThat(spec.dir().resolve("kmodkit-rebuild")).as("the output tree is not part of the source").doesNotExist();
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    BuildPlan plan = BuildPlanner.plan(List.of(d), List.of(kernel()), new BuildPlanner.Layout(d.dir().resolve("kmodkit-rebuild/.work"), d.dir().resolve("kmodkit-rebuild")));
+    BuildReport report = new BuildRunner(make, JobServer.none(), 1, BuildListener.none(), null, k -> abi()).run(plan);
+    assertThat(report.built()).isEqualTo(1);
+    assertThat(d.dir().resolve("kmodkit-rebuild/" + RELEASE + "/extra/inplace/inplace.ko")).exists();
+  }
+
+  @Test
   void aSignerSignsWhatIsWrittenToTheOutputTree() throws Exception {
     FakeMake make = new FakeMake((spec, name) -> {
       write(spec.dir().resolve(name + ".ko"), goodModule(name));
