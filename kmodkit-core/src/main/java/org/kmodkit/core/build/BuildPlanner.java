@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -96,7 +95,7 @@ public final class BuildPlanner {
 
   /** Why dkms.conf's BUILD_EXCLUSIVE_* keeps the driver off {@code k}, or empty. */
   static Optional<String> excluded(DkmsConf conf, KernelTarget k) {
-    if (conf.exclusiveKernel().isPresent() && !Pattern.compile(conf.exclusiveKernel().get()).matcher(k.release()).find()) {
+    if (conf.exclusiveKernel().isPresent() && !DkmsRegex.find(conf.exclusiveKernel().get(), k.release())) {
       return Optional.of("BUILD_EXCLUSIVE_KERNEL=\"" + conf.exclusiveKernel().get() + "\" does not match " + k.release());
     }
     if (conf.exclusiveKernelMin().isPresent() && compareReleases(k.release(), conf.exclusiveKernelMin().get()) < 0) {
@@ -105,7 +104,7 @@ public final class BuildPlanner {
     if (conf.exclusiveKernelMax().isPresent() && compareReleases(k.release(), conf.exclusiveKernelMax().get()) > 0) {
       return Optional.of(k.release() + " is newer than BUILD_EXCLUSIVE_KERNEL_MAX=\"" + conf.exclusiveKernelMax().get() + "\"");
     }
-    if (conf.exclusiveArch().isPresent() && !Pattern.compile(conf.exclusiveArch().get()).matcher(k.arch()).find()) {
+    if (conf.exclusiveArch().isPresent() && !DkmsRegex.find(conf.exclusiveArch().get(), k.arch())) {
       return Optional.of("BUILD_EXCLUSIVE_ARCH=\"" + conf.exclusiveArch().get() + "\" does not match " + k.arch());
     }
     for (String item : conf.exclusiveConfig()) {

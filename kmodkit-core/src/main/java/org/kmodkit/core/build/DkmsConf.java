@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -82,7 +81,7 @@ public record DkmsConf(
       "PATCH", "apply the patches to the source tree first and drop PATCH[]",
       "PATCH_MATCH", "apply the patches to the source tree first and drop PATCH[]/PATCH_MATCH[]");
 
-  private static final Pattern ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:\\[([0-9]+)\\])?=(.*)", Pattern.DOTALL);
+  private static final Pattern ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:\\[([0-9]{1,6})\\])?=(.*)", Pattern.DOTALL);
   private static final Pattern CONFIG_ITEM = Pattern.compile("!?CONFIG_[A-Za-z0-9_]+");
 
   /** Parses {@code text}, the contents of {@code file}. */
@@ -93,7 +92,7 @@ public record DkmsConf(
   /** The make command line for {@code release}: MAKE[i] whose MAKE_MATCH[i] matches, else MAKE[0]. */
   public Optional<Word> makeFor(String release) {
     for (Map.Entry<Integer, String> e : new TreeMap<>(makeMatch).entrySet()) {
-      if (Pattern.compile(e.getValue()).matcher(release).find()) {
+      if (DkmsRegex.find(e.getValue(), release)) {
         return Optional.ofNullable(make.get(e.getKey()));
       }
     }
@@ -339,12 +338,7 @@ public record DkmsConf(
     }
 
     private String regex(String key, String value) throws BadInputException {
-      try {
-        Pattern.compile(value);
-        return value;
-      } catch (PatternSyntaxException e) {
-        throw new BadInputException(file, key + "=\"" + value + "\" is not a valid regular expression (" + e.getDescription() + ")");
-      }
+      return DkmsRegex.validate(file, key, value);
     }
 
     private static String abbreviate(String s) {

@@ -126,6 +126,12 @@ class DkmsConfTest {
   }
 
   @Test
+  void anIndexTooLargeForAnArrayIsNotAnAssignment() {
+    assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nMAKE[99999999999]=make\n"))
+        .isInstanceOf(BadInputException.class).hasMessageStartingWith("dkms.conf:2: 'MAKE[99999999999]=make' is not a KEY=\"value\" assignment");
+  }
+
+  @Test
   void anUndefinedVariableIsRefusedRatherThanExpandedToNothing() {
     assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=$MODNAME\n"))
         .hasMessageStartingWith("dkms.conf:3: $MODNAME is neither set above nor one of DKMS's variables");
@@ -142,9 +148,26 @@ class DkmsConfTest {
     assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nBUILD_EXCLUSIVE_CONFIG=\"ACPI\"\n"))
         .hasMessageContaining("'ACPI' is not CONFIG_NAME or !CONFIG_NAME");
     assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nBUILD_EXCLUSIVE_KERNEL=\"^(6\"\n"))
-        .hasMessageContaining("not a valid regular expression");
+        .hasMessageContaining("is not a regular expression kmodkit accepts (unbalanced '('");
     assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nCLEAN[1]=x\n"))
         .hasMessageContaining("CLEAN takes no [index]");
+  }
+
+  @Test
+  void regularExpressionsOutsideTheEreSubsetAreRefusedBeforeAnythingCompilesThem() {
+    for (String bad : java.util.List.of("a**", "(?i)x", "[[:digit:]]", "x{2,1}", "[z-a]", "^*", "a{", "\\d", "[]", "x)", "[a&&b]")) {
+      assertThatThrownBy(() -> DkmsConf.parse("dkms.conf", "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nBUILD_EXCLUSIVE_KERNEL='" + bad + "'\n"))
+          .as(bad).isInstanceOf(BadInputException.class).hasMessageContaining("is not a regular expression kmodkit accepts");
+    }
+  }
+
+  @Test
+  void theSubsetMatchesAsBashWould() {
+    assertThat(DkmsRegex.find("^6\\.(1|2)\\.[0-9]+-[0-9]{2}-(cloud-)?amd64$", "6.1.0-56-cloud-amd64")).isTrue();
+    assertThat(DkmsRegex.find("arm", "x86_64")).isFalse();
+    // (a+)+$ on 40 a's and a '!' is 2^40 steps of backtracking: the budget ends it in milliseconds
+    boolean found = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> DkmsRegex.find("(a+)+$", "a".repeat(40) + "!"));
+    assertThat(found).isFalse();
   }
 
   @Test
