@@ -3,22 +3,22 @@
 #
 # 3 drivers (Debian's vpoll, acpi-call and dpdk-kmods *-dkms sources) x 4 kernels (corpus
 # 6.1.0-53..56 cloud-amd64, headers packages prepared once by kmodkit into its cache) = 12 builds.
-#   serial:  for each (kernel, driver): fresh copy of the source, then the dkms.conf MAKE line as
-#            DKMS 3 runs it (`make -j$(nproc) KERNELRELEASE=<r> -C <kdir> M=<copy> ...`), one after
-#            another: what `dkms autoinstall` does for a new kernel.
+#   make:    for each (kernel, driver): fresh copy of the source, then the dkms.conf MAKE line with
+#            plain make, one build after another (DKMS's model: one build at a time)
+#   make-jN: the same with `make -j$(nproc)`, as DKMS 3 actually runs each build
 #   kmodkit: `kmodkit rebuild -j $(nproc)` on the same unpacked sources and the same prepared headers,
 #            including what DKMS does not do: checking every module against its kernel, the report.
-# The two run as pairs, alternating which goes first, after one unmeasured warm-up of each (page
-# cache, kmodkit's class-data archive). The machine may be shared: pairs see the same noise.
-# Reports per pair and medians: wall times, speed-up, and kmodkit's own CPU (its JVM, from the
+# The three run as a set, rotating which goes first, after one unmeasured warm-up of each (page
+# cache, kmodkit's class-data archive). The machine may be shared: a set sees the same noise.
+# Reports per set and medians: wall times, speed-up, and kmodkit's own CPU (its JVM, from the
 # report's kmodkit_cpu_seconds) as a share of all CPU the run used (/usr/bin/time, children included).
 #
-# Usage: bench/rebuild-vs-make.sh [PAIRS]      (default 5)
+# Usage: bench/rebuild-vs-make.sh [SETS]      (default 5)
 # Env:   DEBS=dir with the corpus .debs (default ../shared/debian, else ~/.cache/kmodkit/corpus)
 #        WORK=scratch dir (default /tmp/kmodkit-bench-rebuild)   JOBS=job slots (default nproc)
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-PAIRS=${1:-5}
+PAIRS=${1:-5} # sets of three runs
 JOBS=${JOBS:-$(nproc)}
 WORK=${WORK:-/tmp/kmodkit-bench-rebuild}
 DEBS=${DEBS:-}
@@ -50,22 +50,22 @@ mapfile -t kdirs < <("$kmodkit" rebuild --dry-run "${sargs[@]}" "${kargs[@]}" --
 [ ${#kdirs[@]} -eq 4 ] || { echo "bench: expected 4 prepared kernels, got: ${kdirs[*]}" >&2; exit 1; }
 kdirargs=(); for k in "${kdirs[@]}"; do kdirargs+=(--kernel "${k#* }"); done
 
-serial() { # the DKMS model: one build after another, each its MAKE line with -j$(nproc)
-  local k rel kdir s b extra
+serial() { # the DKMS model: one build after another, each its MAKE line, make given $1 (-j1 or -jN)
+  local j=$1 k rel kdir s b extra
   for k in "${kdirs[@]}"; do
     rel=${k%% *}; kdir=${k#* }
     for s in "${sources[@]}"; do
       b=$WORK/serial/$rel/$(basename "$s")/build
       rm -rf "$b"; mkdir -p "$(dirname "$b")"; cp -r "$s" "$b"
       extra=(); case $s in *dpdk-kmods*) extra=(MODULE_CFLAGS=-fno-PIE modules) ;; esac
-      make -j"$(nproc)" KERNELRELEASE="$rel" -C "$kdir" M="$b" "${extra[@]}" >"$b.log" 2>&1 || { echo "bench: serial build failed: $b.log" >&2; exit 1; }
+      make "$j" KERNELRELEASE="$rel" -C "$kdir" M="$b" "${extra[@]}" >"$b.log" 2>&1 || { echo "bench: serial build failed: $b.log" >&2; exit 1; }
       ls "$b"/*.ko >/dev/null
     done
   done
 }
 
 run_serial() {
-  local t0 t1; t0=$(date +%s.%N); serial; t1=$(date +%s.%N)
+  local t0 t1; t0=$(date +%s.%N); serial "$1"; t1=$(date +%s.%N)
   echo "$t0 $t1" | awk '{printf "%.2f", $2-$1}'
 }
 
@@ -79,15 +79,18 @@ run_kmodkit() { # prints "wall total_cpu kmodkit_cpu"
 }
 
 echo "warm-up (not measured)..." >&2
-run_serial >/dev/null; run_kmodkit >/dev/null
-printf 'pair\tserial_s\tkmodkit_s\tspeedup\tkmodkit_cpu_s\tall_cpu_s\toverhead_share\tload_before\n' | tee "$WORK/results.tsv"
+run_serial -j1 >/dev/null; run_kmodkit >/dev/null
+printf 'set\tmake_s\tmake_jN_s\tkmodkit_s\tspeedup_vs_make\tspeedup_vs_make_jN\tkmodkit_cpu_s\tall_cpu_s\toverhead_share\tload_before\n' | tee "$WORK/results.tsv"
 for i in $(seq 1 "$PAIRS"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
-  if [ $((i % 2)) -eq 1 ]; then s=$(run_serial); read -r kw kcpu_all kcpu < <(run_kmodkit; echo)
-  else read -r kw kcpu_all kcpu < <(run_kmodkit; echo); s=$(run_serial); fi
-  awk -v i="$i" -v s="$s" -v k="$kw" -v kc="$kcpu" -v a="$kcpu_all" -v l="$load" 'BEGIN{printf "%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%s\n", i, s, k, s/k, kc, a, kc/a, l}' | tee -a "$WORK/results.tsv"
+  case $((i % 3)) in
+    1) s1=$(run_serial -j1); sN=$(run_serial -j"$(nproc)"); read -r kw kcpu_all kcpu < <(run_kmodkit; echo) ;;
+    2) read -r kw kcpu_all kcpu < <(run_kmodkit; echo); s1=$(run_serial -j1); sN=$(run_serial -j"$(nproc)") ;;
+    0) sN=$(run_serial -j"$(nproc)"); read -r kw kcpu_all kcpu < <(run_kmodkit; echo); s1=$(run_serial -j1) ;;
+  esac
+  awk -v i="$i" -v s="$s1" -v n="$sN" -v k="$kw" -v kc="$kcpu" -v a="$kcpu_all" -v l="$load" 'BEGIN{printf "%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%s\n", i, s, n, k, s/k, n/k, kc, a, kc/a, l}' | tee -a "$WORK/results.tsv"
 done
-awk -F'\t' 'NR>1{s[NR]=$2; k[NR]=$3; r[NR]=$4; o[NR]=$7; n++}
+awk -F'\t' 'NR>1{s[NR]=$2; n[NR]=$3; k[NR]=$4; r[NR]=$5; rn[NR]=$6; o[NR]=$9; c++}
   function med(a,  m,i,j,t,x){m=0; for(i in a) x[++m]=a[i]; for(i=1;i<=m;i++) for(j=i+1;j<=m;j++) if(x[j]<x[i]){t=x[i];x[i]=x[j];x[j]=t}; return m%2? x[(m+1)/2] : (x[m/2]+x[m/2+1])/2}
-  END{printf "median over %d pairs: serial %.2f s, kmodkit %.2f s, speed-up %.2fx (median of ratios), kmodkit own CPU %.1f%% of all CPU\n", n, med(s), med(k), med(r), 100*med(o)}' "$WORK/results.tsv"
+  END{printf "median over %d sets: make %.2f s, make -jN %.2f s, kmodkit %.2f s; speed-up %.2fx vs make, %.2fx vs make -jN (medians of ratios); kmodkit own CPU %.1f%% of all CPU\n", c, med(s), med(n), med(k), med(r), med(rn), 100*med(o)}' "$WORK/results.tsv"
 echo "cores: $(nproc), jobs: $JOBS, results: $WORK/results.tsv" >&2
