@@ -61,6 +61,9 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--load", split = ",", paramLabel = "NAME", description = "Verify only these modules, in this order (default: all given); a name no set has is loaded from the kernel's tree.")
   List<String> load = new ArrayList<>();
 
+  @Option(names = "--kernel-arg", paramLabel = "ARG", description = "Append ARG to the kernel command line (repeatable), e.g. module.sig_enforce=1 to boot a kernel that refuses unsigned modules.")
+  List<String> kernelArgs = new ArrayList<>();
+
   @Option(names = "--json", description = "Print JSON (schema kmodkit.verify/1, see README.md).")
   boolean json;
 
@@ -140,7 +143,13 @@ final class VerifyCommand implements Callable<Integer> {
       BootPlan plan = new LoadPlanner(tree, abi).plan(sets, load);
       Duration limit = timeout != null ? Duration.ofSeconds(timeout) : VmVerifier.Options.defaultTimeout(plan);
       VmVerifier verifier = new VmVerifier(host.runner(), tools, line -> err.println("kmodkit: " + line));
-      VerifyReport report = verifier.verify(k, plan, new VmVerifier.Options(memory, limit, dir));
+      VmVerifier.Options options;
+      try {
+        options = new VmVerifier.Options(memory, limit, dir, kernelArgs);
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException("--kernel-arg", e.getMessage());
+      }
+      VerifyReport report = verifier.verify(k, plan, options);
       ExitCode code = !report.booted() ? ExitCode.ENVIRONMENT : report.allRequestedOk() ? ExitCode.OK : ExitCode.INCOMPATIBLE;
       if (!errors.isEmpty()) {
         code = code.and(ExitCode.BAD_INPUT);

@@ -61,10 +61,26 @@ public sealed interface Refusal {
   }
 
   /**
+   * {@code Loading of unsigned module is rejected} / {@code … module with unavailable key …}: a
+   * kernel enforcing signatures (module.sig_enforce=1, CONFIG_MODULE_SIG_FORCE) refused it.
+   */
+  record SignatureRejected(String message, String reason) implements Refusal {
+    @Override
+    public String kind() {
+      return "signature";
+    }
+  }
+
+  /**
    * The refusal {@code line} (a kernel message without timestamp) states about module {@code
    * module}, or empty when the line is something else (a taint notice, the module's own output).
    */
   static Optional<Refusal> parse(String module, String line) {
+    Matcher sig = Patterns.SIGNATURE.matcher(line);
+    if (sig.matches()) {
+      // module_sig_check names no module: the line belongs to the step that logged it
+      return Optional.of(new SignatureRejected(line, sig.group(1)));
+    }
     String prefix = module + ": ";
     if (!line.startsWith(prefix)) {
       return Optional.empty();
@@ -96,6 +112,7 @@ public sealed interface Refusal {
     static final Pattern VERMAGIC = Pattern.compile("version magic '(.*)' should be '(.*)'");
     static final Pattern NAMESPACE = Pattern.compile("module uses symbol \\((\\S+)\\) from namespace (\\S+), but does not import it\\.");
     static final Pattern DUPLICATE = Pattern.compile("exports duplicate symbol (\\S+) \\(owned by (\\S+)\\)");
+    static final Pattern SIGNATURE = Pattern.compile("Loading of (unsigned module|module with unavailable key|module with unsupported crypto) is rejected");
 
     private Patterns() {}
   }

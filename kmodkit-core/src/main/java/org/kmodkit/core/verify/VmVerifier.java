@@ -31,9 +31,20 @@ public final class VmVerifier {
    * @param memoryMiB guest memory
    * @param timeout the VM is stopped by force after this long
    * @param workDir where the initramfs (deleted after the run) and console.log (kept) go
+   * @param kernelArgs appended to the kernel command line (e.g. module.sig_enforce=1)
    */
-  public record Options(int memoryMiB, Duration timeout, Path workDir) {
+  public record Options(int memoryMiB, Duration timeout, Path workDir, List<String> kernelArgs) {
+    public Options(int memoryMiB, Duration timeout, Path workDir) {
+      this(memoryMiB, timeout, workDir, List.of());
+    }
+
     public Options {
+      kernelArgs = List.copyOf(kernelArgs);
+      for (String a : kernelArgs) {
+        if (a.isBlank() || a.chars().anyMatch(Character::isWhitespace) || a.startsWith("console=") || a.startsWith("panic=") || a.startsWith("init=") || a.startsWith("rdinit=")) {
+          throw new IllegalArgumentException("kernel argument '" + a + "' is empty, holds a space, or would take the console, panic or init kmodkit needs");
+        }
+      }
       if (memoryMiB < 128) {
         throw new IllegalArgumentException("guest memory below 128 MiB cannot unpack the initramfs: " + memoryMiB);
       }
@@ -76,7 +87,7 @@ public final class VmVerifier {
     } catch (IOException e) {
       throw new EnvironmentException(initrd + ": cannot write the initramfs (" + e.getMessage() + "); check free space and permissions in " + options.workDir());
     }
-    List<String> command = command(tools, kernel.image(), initrd, options.memoryMiB());
+    List<String> command = command(tools, kernel.image(), initrd, options.memoryMiB(), options.kernelArgs());
     List<String> lines = new ArrayList<>();
     progress.status("booting " + kernel.release() + " under QEMU (" + tools.accel().name().toLowerCase() + ", no network) to load " + plan.steps().size() + " module" + (plan.steps().size() == 1 ? "" : "s") + " in " + plan.units().size() + " set" + (plan.units().size() == 1 ? "" : "s") + "; console: " + log);
     ProcessRunner.Result result;
@@ -112,7 +123,7 @@ public final class VmVerifier {
   }
 
   /** The QEMU command line: one CPU, no defaults, serial on stdout, no NIC, no disk, no shared directory. */
-  static List<String> command(HostTools tools, Path kernel, Path initrd, int memoryMiB) {
+  static List<String> command(HostTools tools, Path kernel, Path initrd, int memoryMiB, List<String> kernelArgs) {
     String accel = tools.accel() == VerifyReport.Accel.KVM ? "kvm" : "tcg";
     return List.of(
         tools.qemu().toString(),
@@ -127,6 +138,6 @@ public final class VmVerifier {
         "-nic", "none",
         "-kernel", kernel.toString(),
         "-initrd", initrd.toString(),
-        "-append", APPEND);
+        "-append", kernelArgs.isEmpty() ? APPEND : APPEND + " " + String.join(" ", kernelArgs));
   }
 }

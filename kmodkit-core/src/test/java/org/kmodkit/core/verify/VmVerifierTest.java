@@ -82,7 +82,17 @@ class VmVerifierTest {
   @Test
   void kvmIsUsedWhenTheHostOffersIt() throws Exception {
     HostTools kvm = new HostTools(Path.of("/q"), tools().busybox(), VerifyReport.Accel.KVM);
-    assertThat(VmVerifier.command(kvm, Path.of("/k"), Path.of("/i"), 256)).containsSubsequence("-machine", "q35,accel=kvm");
+    assertThat(VmVerifier.command(kvm, Path.of("/k"), Path.of("/i"), 256, java.util.List.of())).containsSubsequence("-machine", "q35,accel=kvm");
+  }
+
+  @Test
+  void extraKernelArgumentsGoAfterKmodkitsOwnAndCannotTakeItsConsoleOrInit() throws Exception {
+    java.util.List<String> cmd = VmVerifier.command(tools(), Path.of("/k"), Path.of("/i"), 256, java.util.List.of("module.sig_enforce=1"));
+    assertThat(cmd.get(cmd.size() - 1)).startsWith(VmVerifier.APPEND).endsWith(" module.sig_enforce=1");
+    for (String bad : java.util.List.of("console=tty0", "init=/bin/sh", "a b", "")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new VmVerifier.Options(256, java.time.Duration.ofSeconds(5), Path.of("/tmp"), java.util.List.of(bad)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test
