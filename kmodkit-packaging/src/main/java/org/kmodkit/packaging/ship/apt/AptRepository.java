@@ -1,0 +1,344 @@
+package org.kmodkit.packaging.ship.apt;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.packaging.ship.RepoOptions;
+import org.kmodkit.packaging.ship.RepoSummary;
+import org.kmodkit.packaging.ship.RepositoryWriter;
+import org.kmodkit.packaging.ship.deb.DebArchive;
+import org.kmodkit.packaging.ship.deb.DebControl;
+import org.kmodkit.packaging.ship.deb.DebSignature;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZ;
+import org.tukaani.xz.XZOutputStream;
+
+/**
+ * Writes an APT repository over the .deb files of a directory: suite {@value #SUITE}, component
+ * {@code main}, the standard {@code dists/} layout rather than a flat one, because a standard
+ * repository is what {@code apt} handles best on nodes (per-architecture indexes, one sources line
+ * with {@code signed-by}, no "flat repository" warnings, and room for a second suite later).
+ *
+ * <p>The new {@code dists} tree is written into {@code DIR/.kmodkit/dists-<unique>}, then
+ * {@code DIR/dists} becomes a symlink to it by renaming a fresh symlink over the old one (one
+ * rename(2), atomic), then older trees are deleted: a kill -9 at any instant leaves a complete
+ * tree served. A {@code dists} that is a real directory was not made by kmodkit: refused, nothing deleted.
+ * Packages indexes hold no time, so the same packages give the same indexes; Release carries the
+ * date of the run (from the clock) and the signatures their own.
+ */
+public final class AptRepository implements RepositoryWriter {
+  public static final String SUITE = "kmodkit";
+  public static final String COMPONENT = "main";
+  /** Used when every package is Architecture: all, so apt on either still finds them. */
+  private static final List<String> DEFAULT_ARCHES = List.of("amd64", "arm64");
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  private final Clock clock;
+
+  public AptRepository() {
+    this(Clock.systemUTC());
+  }
+
+  public AptRepository(Clock clock) {
+    this.clock = clock;
+  }
+
+  private record Deb(Path file, String relative, DebControl control, long size, String md5, String sha256) {}
+
+  @Override
+  public RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException {
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(dir.toString(), Files.exists(dir) ? "is not a directory; pass the directory that holds the .deb files"
+          : "no such directory; pass the directory that holds the .deb files");
+    }
+    Path dists = dir.resolve("dists");
+    if (Files.exists(dists, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dists)) {
+      throw new BadInputException(dists.toString(), "is a real directory kmodkit did not make (kmodkit keeps dists as a symlink into .kmodkit/); move it away or use another directory — nothing was changed");
+    }
+    List<PGPPublicKey> trusted = options.verify() ? trustedKeys(options) : List.of();
+    List<Deb> debs = new ArrayList<>();
+    for (Path file : findDebs(dir)) {
+      if (options.verify()) {
+        DebSignature.verify(file, trusted);
+      }
+      debs.add(read(dir, file));
+    }
+    if (debs.isEmpty()) {
+      throw new BadInputException(dir.toString(), "holds no .deb package (hidden directories are skipped); write some with `kmodkit ship --format deb` first");
+    }
+
+    TreeSet<String> arches = new TreeSet<>();
+    for (Deb d : debs) {
+      String a = d.control.get("Architecture");
+      if (!a.equals("all")) {
+        arches.add(a);
+      }
+    }
+    if (arches.isEmpty()) {
+      arches.addAll(DEFAULT_ARCHES);
+    }
+    // index path (relative to dists/<suite>) -> bytes, sorted so Release lists them in order
+    Map<String, byte[]> indexes = new TreeMap<>();
+    for (String arch : arches) {
+      StringBuilder packages = new StringBuilder();
+      for (Deb d : debs) {
+        String a = d.control.get("Architecture");
+        if (a.equals(arch) || a.equals("all")) {
+          packages.append(paragraph(d)).append('\n');
+        }
+      }
+      byte[] text = packages.toString().getBytes(StandardCharsets.UTF_8);
+      String base = COMPONENT + "/binary-" + arch + "/";
+      indexes.put(base + "Packages", text);
+      indexes.put(base + "Packages.xz", xz(text));
+    }
+    String release = release(options.name(), arches, indexes);
+
+    Path state = dir.resolve(".kmodkit");
+    Files.createDirectories(state);
+    String unique = "dists-" + DATE_ID.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Path fresh = state.resolve(unique);
+    Path suite = fresh.resolve(SUITE);
+    List<Path> metadata = new ArrayList<>();
+    try {
+      for (Map.Entry<String, byte[]> e : indexes.entrySet()) {
+        Path p = suite.resolve(e.getKey());
+        Files.createDirectories(p.getParent());
+        Files.write(p, e.getValue());
+        metadata.add(dists.resolve(SUITE).resolve(e.getKey()));
+      }
+      Files.writeString(suite.resolve("Release"), release, StandardCharsets.UTF_8);
+      metadata.add(dists.resolve(SUITE).resolve("Release"));
+      OpenPgpSigner signer = options.signer();
+      if (signer != null) {
+        Files.writeString(suite.resolve("InRelease"), signer.clearsign(release), StandardCharsets.US_ASCII);
+        Files.writeString(suite.resolve("Release.gpg"), signer.detachedArmored(release.getBytes(StandardCharsets.UTF_8)), StandardCharsets.US_ASCII);
+        metadata.add(dists.resolve(SUITE).resolve("InRelease"));
+        metadata.add(dists.resolve(SUITE).resolve("Release.gpg"));
+      }
+    } catch (IOException | RuntimeException e) {
+      deleteTree(fresh);
+      throw e;
+    }
+
+    List<Path> client = new ArrayList<>();
+    String options1;
+    if (options.signer() != null) {
+      Path key = dir.resolve(options.name() + ".gpg");
+      writeAtomically(key, options.signer().publicKeyBinary());
+      client.add(key);
+      Path asc = dir.resolve(options.name() + ".asc");
+      writeAtomically(asc, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      client.add(asc);
+      options1 = "[signed-by=/etc/apt/keyrings/" + options.name() + ".gpg]";
+    } else {
+      // unsigned metadata: apt refuses it unless told to trust this source
+      options1 = "[trusted=yes]";
+    }
+    Path list = dir.resolve(options.name() + ".list");
+    writeAtomically(list, ("deb " + options1 + " " + options.baseUrl() + " " + SUITE + " " + COMPONENT + "\n").getBytes(StandardCharsets.UTF_8));
+    client.add(0, list);
+
+    switchTo(dir, dists, fresh);
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(state, "dists-*")) {
+      for (Path p : old) {
+        if (!p.getFileName().equals(fresh.getFileName())) {
+          deleteTree(p);
+        }
+      }
+    }
+    return new RepoSummary(dir, debs.size(), metadata, client);
+  }
+
+  private static final DateTimeFormatter DATE_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** DIR/dists -> .kmodkit/<fresh> by renaming a new symlink over it: readers see the old tree or the new, never neither. */
+  private static void switchTo(Path dir, Path dists, Path fresh) throws IOException {
+    Path link = dir.resolve(".dists.new-" + fresh.getFileName());
+    Files.deleteIfExists(link);
+    Files.createSymbolicLink(link, dir.relativize(fresh));
+    try {
+      Files.move(link, dists, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      Files.deleteIfExists(link);
+      throw e;
+    }
+  }
+
+  private String release(String name, TreeSet<String> arches, Map<String, byte[]> indexes) {
+    StringBuilder r = new StringBuilder();
+    r.append("Origin: ").append(name).append('\n');
+    r.append("Label: ").append(name).append('\n');
+    r.append("Suite: ").append(SUITE).append('\n');
+    r.append("Codename: ").append(SUITE).append('\n');
+    r.append("Date: ").append(DATE.format(clock.instant())).append('\n');
+    r.append("Architectures: ").append(String.join(" ", arches)).append('\n');
+    r.append("Components: ").append(COMPONENT).append('\n');
+    r.append("Description: kernel driver packages written by kmodkit\n");
+    for (String[] algo : new String[][] {{"MD5Sum", "MD5"}, {"SHA256", "SHA-256"}}) {
+      r.append(algo[0]).append(":\n");
+      for (Map.Entry<String, byte[]> e : indexes.entrySet()) {
+        r.append(' ').append(digest(algo[1], e.getValue())).append(' ')
+            .append(String.format("%16d", e.getValue().length)).append(' ').append(e.getKey()).append('\n');
+      }
+    }
+    return r.toString();
+  }
+
+  private static String paragraph(Deb d) {
+    return d.control.text() + "\nFilename: " + d.relative + "\nSize: " + d.size + "\nMD5sum: " + d.md5 + "\nSHA256: " + d.sha256 + "\n";
+  }
+
+  private static List<PGPPublicKey> trustedKeys(RepoOptions options) throws IOException, BadInputException {
+    List<PGPPublicKey> keys = new ArrayList<>();
+    for (Path p : options.trusted()) {
+      keys.addAll(DebSignature.readPublicKeys(p));
+    }
+    if (keys.isEmpty()) {
+      if (options.signer() == null) {
+        throw new BadInputException("--verify", "needs a key to trust: give --trusted-key FILE or a signing key");
+      }
+      for (java.util.Iterator<PGPPublicKey> k = publicKeys(options.signer()); k.hasNext(); ) {
+        keys.add(k.next());
+      }
+    }
+    return keys;
+  }
+
+  private static java.util.Iterator<PGPPublicKey> publicKeys(OpenPgpSigner signer) throws IOException {
+    try {
+      return new org.bouncycastle.openpgp.PGPPublicKeyRing(signer.publicKeyBinary(), new org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator()).getPublicKeys();
+    } catch (RuntimeException e) {
+      return List.of(signer.publicKey()).iterator();
+    }
+  }
+
+  /** Every *.deb under DIR, recursively, not under hidden directories, sorted by relative path. */
+  private static List<Path> findDebs(Path dir) throws IOException, BadInputException {
+    List<Path> found = new ArrayList<>();
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+          return !d.equals(dir) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".deb") && !f.getFileName().toString().startsWith(".")) {
+            found.add(f);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw new BadInputException(dir.toString(), "cannot be read (" + e.getCause().getMessage() + "); fix the permissions of what it holds");
+    }
+    found.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
+    return found;
+  }
+
+  private static Deb read(Path dir, Path file) throws IOException, BadInputException {
+    DebControl control = DebArchive.control(file);
+    MessageDigest md5 = md("MD5");
+    MessageDigest sha = md("SHA-256");
+    long size = 0;
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md5.update(buf, 0, n);
+        sha.update(buf, 0, n);
+        size += n;
+      }
+    }
+    String rel = dir.relativize(file).toString().replace('\\', '/');
+    return new Deb(file, rel, control, size, HexFormat.of().formatHex(md5.digest()), HexFormat.of().formatHex(sha.digest()));
+  }
+
+  private static void writeAtomically(Path target, byte[] data) throws IOException {
+    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, data);
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(p, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+        Files.delete(f);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static byte[] xz(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (XZOutputStream xz = new XZOutputStream(out, new LZMA2Options(6), XZ.CHECK_CRC64)) {
+      xz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  private static MessageDigest md(String algorithm) {
+    try {
+      return MessageDigest.getInstance(algorithm);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String digest(String algorithm, byte[] data) {
+    return HexFormat.of().formatHex(md(algorithm).digest(data));
+  }
+}
