@@ -1,0 +1,144 @@
+package org.kmodkit.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.packaging.ship.PackageSpec;
+import org.kmodkit.packaging.ship.PayloadFile;
+import org.kmodkit.packaging.ship.Relation;
+import org.kmodkit.packaging.ship.RepoOptions;
+import org.kmodkit.packaging.ship.Scriptlets;
+import org.kmodkit.packaging.ship.apt.AptRepository;
+import org.kmodkit.packaging.ship.deb.DebWriter;
+import org.kmodkit.packaging.ship.serve.RepoServer;
+
+/**
+ * Debian packages and an APT repository written in-process, judged by the real tools: dpkg-deb
+ * reads the package as the spec said; apt-get, with its own state, cache and sources in a temporary
+ * directory and a signed-by keyring, fetches the repository over HTTP from RepoServer, verifies
+ * InRelease and downloads the package byte for byte; a repository re-signed by another key or
+ * with a tampered InRelease is refused by apt.
+ */
+class AptShipIT {
+  @TempDir Path tmp;
+
+  PackageSpec spec() throws Exception {
+    Path ko = tmp.resolve("hello.ko");
+    Files.write(ko, "\u007fELF pretend module bytes".getBytes(StandardCharsets.ISO_8859_1));
+    Path conf = tmp.resolve("hello.conf");
+    Files.writeString(conf, "options hello debug=1\n");
+    return new PackageSpec("hello-kmod", "1.2", "3", "x86_64", "hello driver rebuilt for 6.1.0-56-cloud-amd64",
+        "Rebuilt by kmodkit against the headers of 6.1.0-56-cloud-amd64.\n\nA second paragraph.", "GPL-2.0-only", "Example Corp <drivers@example.com>",
+        "https://example.com/hello", 1_700_000_000L,
+        List.of(new PayloadFile("/lib/modules/6.1.0-56-cloud-amd64/updates/hello.ko", 0644, ko), new PayloadFile("/etc/modprobe.d/hello.conf", 0644, conf)),
+        List.of(Relation.eq("linux-image-6.1.0-56-cloud-amd64", "6.1.192-2"), Relation.eq("kernel(netif_rx)", "0x12345678")),
+        List.of(Relation.any("hello-modules")), List.of(new Relation("hello-dkms", Relation.Op.LT, "2.0")),
+        new Scriptlets(null, "depmod -a 6.1.0-56-cloud-amd64 || true", null, null));
+  }
+
+  @Test
+  void dpkgDebReadsTheControlFieldsAndFilesTheSpecSaid() throws Exception {
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Path deb = new DebWriter().write(spec(), out, null);
+    Proc.Result info = Proc.check(tmp, 60, "dpkg-deb", "--info", deb.toString());
+    assertThat(info.out()).contains(" Package: hello-kmod\n", " Version: 1.2-3\n", " Architecture: amd64\n", " Maintainer: Example Corp <drivers@example.com>\n",
+        " Depends: linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2)\n", " Provides: hello-modules\n", " Conflicts: hello-dkms (<< 2.0)\n",
+        " Section: kernel\n", " Description: hello driver rebuilt for 6.1.0-56-cloud-amd64\n", "  .\n  A second paragraph.\n")
+        .contains("postinst").doesNotContain("kernel(netif_rx)");
+    Proc.Result postinst = Proc.check(tmp, 60, "dpkg-deb", "--info", deb.toString(), "postinst");
+    assertThat(postinst.out()).isEqualTo("#!/bin/sh\nset -e\ndepmod -a 6.1.0-56-cloud-amd64 || true\n");
+    Proc.Result contents = Proc.check(tmp, 60, "dpkg-deb", "--contents", deb.toString());
+    assertThat(contents.out()).containsPattern("drwxr-xr-x root/root +0 2023-11-1\\d \\d\\d:\\d\\d \\./lib/modules/6\\.1\\.0-56-cloud-amd64/updates/\n")
+        .containsPattern("-rw-r--r-- root/root +" + Files.size(tmp.resolve("hello.ko")) + " .* \\./lib/modules/6\\.1\\.0-56-cloud-amd64/updates/hello\\.ko\n")
+        .contains("./etc/modprobe.d/hello.conf");
+    Path root = Files.createDirectories(tmp.resolve("x"));
+    Proc.check(tmp, 60, "dpkg-deb", "--extract", deb.toString(), root.toString());
+    assertThat(root.resolve("lib/modules/6.1.0-56-cloud-amd64/updates/hello.ko")).hasSameBinaryContentAs(tmp.resolve("hello.ko"));
+  }
+
+  @Test
+  void aptFetchesTheSignedRepositoryOverHttpAndDownloadsThePackageAndRefusesAnotherKeyOrATamperedInRelease() throws Exception {
+    OpenPgpSigner key = OpenPgpSigner.generate("kmodkit e2e <e2e@kmodkit.invalid>", 2048);
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    Path deb = new DebWriter().write(spec(), Files.createDirectories(repo.resolve("pool")), key);
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (RepoServer server = RepoServer.start(repo, "127.0.0.1", 0, null, log::add)) {
+      new AptRepository().create(repo, new RepoOptions("kk", key, true, List.of(), server.url()));
+      assertThat(Files.readString(repo.resolve("kk.list"))).isEqualTo("deb [signed-by=/etc/apt/keyrings/kk.gpg] " + server.url() + " kmodkit main\n");
+      // the node's keyring: the binary kk.gpg exactly as the repository publishes it
+      Path keyring = tmp.resolve("keyrings/kk.gpg");
+      Files.createDirectories(keyring.getParent());
+      Files.copy(repo.resolve("kk.gpg"), keyring);
+      String sources = "deb [signed-by=" + keyring + "] " + server.url() + " kmodkit main\n";
+
+      Path node = tmp.resolve("node1");
+      Proc.Result update = apt(node, sources, "update");
+      assertThat(update.code()).as(update.out() + update.err()).isZero();
+      assertThat(update.out() + update.err()).doesNotContain("W:", "E:");
+      Proc.Result show = apt(node, sources, "show");
+      assertThat(show.out()).contains("Package: hello-kmod", "Version: 1.2-3", "SHA256: " + sha256(deb));
+      Proc.Result download = apt(node, sources, "download");
+      assertThat(download.code()).as(download.out() + download.err()).isZero();
+      Path fetched = node.resolve("hello-kmod_1.2-3_amd64.deb");
+      assertThat(sha256(fetched)).isEqualTo(sha256(deb));
+      assertThat(log).anySatisfy(l -> assertThat(l).contains("GET /dists/kmodkit/InRelease 200"));
+      assertThat(log).anySatisfy(l -> assertThat(l).contains("GET /pool/hello-kmod_1.2-3_amd64.deb 200"));
+
+      // the same packages, the metadata now signed by a key the node does not hold
+      new AptRepository().create(repo, new RepoOptions("kk", OpenPgpSigner.generate("intruder <x@kmodkit.invalid>", 2048), false, List.of(), server.url()));
+      Proc.Result refused = apt(tmp.resolve("node2"), sources, "update");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.out() + refused.err()).containsAnyOf("NO_PUBKEY", "is not signed").contains("E:");
+
+      // signed by the right key again, then one byte of InRelease changed
+      new AptRepository().create(repo, new RepoOptions("kk", key, false, List.of(), server.url()));
+      Path inRelease = repo.resolve("dists/kmodkit/InRelease");
+      String text = Files.readString(inRelease);
+      Files.writeString(inRelease, text.replace("Label: kk", "Label: kx"));
+      Proc.Result tampered = apt(tmp.resolve("node3"), sources, "update");
+      assertThat(tampered.code()).isNotZero();
+      assertThat(tampered.out() + tampered.err()).containsAnyOf("BADSIG", "is not signed", "signature").contains("E:");
+    }
+  }
+
+  /** apt-get (or apt-cache for show) with all its state in NODE, ignoring the host's sources and keys. */
+  static Proc.Result apt(Path node, String sources, String what) throws Exception {
+    Files.createDirectories(node.resolve("state/lists/partial"));
+    Files.createDirectories(node.resolve("cache/archives/partial"));
+    Files.createDirectories(node.resolve("trusted.d"));
+    Files.createDirectories(node.resolve("parts.d"));
+    Files.writeString(node.resolve("kk.list"), sources);
+    if (!Files.exists(node.resolve("status"))) {
+      Files.writeString(node.resolve("status"), "");
+    }
+    List<String> cmd = new ArrayList<>(List.of(what.equals("show") ? "apt-cache" : "apt-get",
+        "-o", "Dir::State=" + node.resolve("state"), "-o", "Dir::State::status=" + node.resolve("status"),
+        "-o", "Dir::Cache=" + node.resolve("cache"), "-o", "Dir::Etc::SourceList=" + node.resolve("kk.list"),
+        "-o", "Dir::Etc::SourceParts=" + node.resolve("parts.d"), "-o", "Dir::Etc::Trusted=" + node.resolve("trusted.gpg"),
+        "-o", "Dir::Etc::TrustedParts=" + node.resolve("trusted.d"), "-o", "Dir::Etc::Preferences=" + node.resolve("preferences"),
+        "-o", "Dir::Etc::PreferencesParts=" + node.resolve("parts.d"), "-o", "APT::Architecture=amd64", "-o", "APT::Architectures=amd64",
+        "-o", "Acquire::Languages=none", "-o", "Acquire::http::Proxy=DIRECT", "-o", "Debug::NoLocking=1",
+        // apt drops to _apt for downloads, which cannot write into a private temporary directory
+        "-o", "APT::Sandbox::User=root"));
+    switch (what) {
+      case "update" -> cmd.add("update");
+      case "show" -> cmd.addAll(List.of("show", "hello-kmod"));
+      case "download" -> cmd.addAll(List.of("download", "hello-kmod"));
+      default -> throw new IllegalArgumentException(what);
+    }
+    return Proc.run(node, 120, cmd.toArray(new String[0]));
+  }
+
+  static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+}
