@@ -92,6 +92,8 @@ class AptShipIT {
       assertThat(sha256(fetched)).isEqualTo(sha256(deb));
       assertThat(log).anySatisfy(l -> assertThat(l).contains("GET /dists/kmodkit/InRelease 200"));
       assertThat(log).anySatisfy(l -> assertThat(l).contains("GET /pool/hello-kmod_1.2-3_amd64.deb 200"));
+      // Acquire-By-Hash: apt took the index by its hash, which is what survives a switch mid-update
+      assertThat(log).anySatisfy(l -> assertThat(l).containsPattern("GET /dists/kmodkit/main/binary-amd64/by-hash/SHA256/[0-9a-f]{64} 200"));
 
       // the same packages, the metadata now signed by a key the node does not hold
       new AptRepository().create(repo, new RepoOptions("kk", OpenPgpSigner.generate("intruder <x@kmodkit.invalid>", 2048), false, List.of(), server.url()));

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -13,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,7 +53,9 @@ import org.tukaani.xz.XZOutputStream;
  * <p>The new {@code dists} tree is written into {@code DIR/.kmodkit/dists-<unique>}, then
  * {@code DIR/dists} becomes a symlink to it by renaming a fresh symlink over the old one (one
  * rename(2), atomic), then older trees are deleted: a kill -9 at any instant leaves a complete
- * tree served. A {@code dists} that is a real directory was not made by kmodkit: refused, nothing deleted.
+ * tree served. Indexes are also published by hash (Acquire-By-Hash), with the previous run's kept,
+ * so a node that read the old InRelease just before a switch still gets matching indexes. Runs on
+ * one directory take turns ({@code .kmodkit/lock}). A {@code dists} that is a real directory was not made by kmodkit: refused, nothing deleted.
  * Packages indexes hold no time, so the same packages give the same indexes; Release carries the
  * date of the run (from the clock) and the signatures their own.
  */
@@ -124,6 +129,15 @@ public final class AptRepository implements RepositoryWriter {
 
     Path state = dir.resolve(".kmodkit");
     Files.createDirectories(state);
+    // two runs at once would each delete the other's fresh tree; the second waits for the first
+    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.lock()) {
+      return write(dir, dists, state, options, debs, indexes, release);
+    }
+  }
+
+  private RepoSummary write(Path dir, Path dists, Path state, RepoOptions options, List<Deb> debs, Map<String, byte[]> indexes, String release)
+      throws IOException {
     String unique = "dists-" + DATE_ID.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path fresh = state.resolve(unique);
     Path suite = fresh.resolve(SUITE);
@@ -134,7 +148,11 @@ public final class AptRepository implements RepositoryWriter {
         Files.createDirectories(p.getParent());
         Files.write(p, e.getValue());
         metadata.add(dists.resolve(SUITE).resolve(e.getKey()));
+        Path byHash = byHash(suite, e.getKey(), digest("SHA-256", e.getValue()));
+        Files.createDirectories(byHash.getParent());
+        Files.write(byHash, e.getValue());
       }
+      keepPreviousByHash(dists.resolve(SUITE), suite);
       Files.writeString(suite.resolve("Release"), release, StandardCharsets.UTF_8);
       metadata.add(dists.resolve(SUITE).resolve("Release"));
       OpenPgpSigner signer = options.signer();
@@ -178,6 +196,41 @@ public final class AptRepository implements RepositoryWriter {
     return new RepoSummary(dir, debs.size(), metadata, client);
   }
 
+  /** Where apt fetches an index by its SHA256 (Acquire-By-Hash): next to it, by-hash/SHA256/HASH. */
+  private static Path byHash(Path suite, String index, String sha256) {
+    Path p = suite.resolve(index);
+    return p.getParent().resolve("by-hash/SHA256").resolve(sha256);
+  }
+
+  /**
+   * Copies the indexes the current Release names into the new tree's by-hash directories: a node
+   * that fetched the old InRelease just before the switch then still finds the indexes it names,
+   * instead of a "Hash Sum mismatch". One generation is kept; older ones go with their tree.
+   */
+  private static void keepPreviousByHash(Path currentSuite, Path newSuite) throws IOException {
+    Path release = currentSuite.resolve("Release");
+    if (!Files.isRegularFile(release)) {
+      return;
+    }
+    boolean sha = false;
+    for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+      if (!line.startsWith(" ")) {
+        sha = line.equals("SHA256:");
+        continue;
+      }
+      String[] f = line.trim().split("\\s+");
+      if (!sha || f.length != 3 || !f[0].matches("[0-9a-f]{64}") || f[2].contains("..") || f[2].startsWith("/")) {
+        continue;
+      }
+      Path from = currentSuite.resolve(f[2]);
+      Path to = byHash(newSuite, f[2], f[0]);
+      if (Files.isRegularFile(from) && !Files.exists(to)) {
+        Files.createDirectories(to.getParent());
+        Files.copy(from, to);
+      }
+    }
+  }
+
   private static final DateTimeFormatter DATE_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   /** DIR/dists -> .kmodkit/<fresh> by renaming a new symlink over it: readers see the old tree or the new, never neither. */
@@ -203,6 +256,7 @@ public final class AptRepository implements RepositoryWriter {
     r.append("Architectures: ").append(String.join(" ", arches)).append('\n');
     r.append("Components: ").append(COMPONENT).append('\n');
     r.append("Description: kernel driver packages written by kmodkit\n");
+    r.append("Acquire-By-Hash: yes\n");
     for (String[] algo : new String[][] {{"MD5Sum", "MD5"}, {"SHA256", "SHA-256"}}) {
       r.append(algo[0]).append(":\n");
       for (Map.Entry<String, byte[]> e : indexes.entrySet()) {

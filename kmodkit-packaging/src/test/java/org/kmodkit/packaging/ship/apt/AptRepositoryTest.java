@@ -89,11 +89,28 @@ class AptRepositoryTest {
     assertThat(Files.readAllBytes(repo.resolve("dists/kmodkit/main/binary-amd64/Packages.xz"))).isEqualTo(xz);
     assertThat(Files.readAllBytes(repo.resolve("dists/kmodkit/Release"))).isEqualTo(release);
     try (var s = Files.list(repo.resolve(".kmodkit"))) {
-      assertThat(s.map(p -> p.getFileName().toString())).containsExactly(second.getFileName().toString());
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(second.getFileName().toString(), "lock");
     }
     try (var s = Files.list(repo)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".tmp") || n.startsWith(".dists.new"));
     }
+  }
+
+  @Test
+  void indexesArePublishedByHashAndThePreviousRunsStayFetchableAfterASwitch() throws Exception {
+    Path repo = repoWithTwoPackages(false);
+    apt.create(repo, options(false));
+    byte[] before = Files.readAllBytes(repo.resolve("dists/kmodkit/main/binary-amd64/Packages"));
+    assertThat(Files.readString(repo.resolve("dists/kmodkit/Release"))).contains("Acquire-By-Hash: yes\n");
+    Path byHash = repo.resolve("dists/kmodkit/main/binary-amd64/by-hash/SHA256");
+    assertThat(byHash.resolve(sha256(before))).hasBinaryContent(before);
+
+    new DebWriter().write(ShipFixtures.spec(tmp.resolve("src"), "third-kmod", "1.0"), repo, null);
+    apt.create(repo, options(false));
+    byte[] after = Files.readAllBytes(repo.resolve("dists/kmodkit/main/binary-amd64/Packages"));
+    assertThat(after).isNotEqualTo(before);
+    assertThat(byHash.resolve(sha256(after))).hasBinaryContent(after);
+    assertThat(byHash.resolve(sha256(before))).hasBinaryContent(before);
   }
 
   @Test
