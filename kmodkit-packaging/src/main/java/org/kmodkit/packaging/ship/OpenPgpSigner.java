@@ -66,26 +66,75 @@ public final class OpenPgpSigner {
       PGPSecretKeyRingCollection rings = new PGPSecretKeyRingCollection(in, new BcKeyFingerprintCalculator());
       for (Iterator<PGPSecretKeyRing> r = rings.getKeyRings(); r.hasNext(); ) {
         PGPSecretKeyRing ring = r.next();
-        for (Iterator<PGPSecretKey> k = ring.getSecretKeys(); k.hasNext(); ) {
-          PGPSecretKey key = k.next();
-          if (!key.isSigningKey() || key.isPrivateKeyEmpty()) {
-            continue;
-          }
-          PGPPrivateKey priv;
-          try {
-            priv = key.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(passphrase));
-          } catch (PGPException e) {
-            throw new BadInputException(file.toString(), "cannot unlock the secret key " + hexKeyId(key.getKeyID()) + " (" + e.getMessage() + "); set KMODKIT_SIGN_PASSPHRASE to its passphrase");
-          }
-          ByteArrayOutputStream pub = new ByteArrayOutputStream();
-          ring.toCertificate().encode(pub);
-          return new OpenPgpSigner(key, priv, pub.toByteArray());
+        PGPSecretKey key = signingKey(ring);
+        if (key == null) {
+          continue;
         }
+        PGPPrivateKey priv;
+        try {
+          priv = key.extractPrivateKey(new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(passphrase));
+        } catch (PGPException e) {
+          throw new BadInputException(file.toString(), "cannot unlock the secret key " + hexKeyId(key.getKeyID()) + " (" + e.getMessage() + "); set KMODKIT_SIGN_PASSPHRASE to its passphrase");
+        }
+        ByteArrayOutputStream pub = new ByteArrayOutputStream();
+        ring.toCertificate().encode(pub);
+        return new OpenPgpSigner(key, priv, pub.toByteArray());
       }
       throw new BadInputException(file.toString(), "holds no OpenPGP secret key that can sign; export one with `gpg --export-secret-keys --armor KEYID`");
     } catch (PGPException | IOException | RuntimeException e) {
       throw new BadInputException(file.toString(), "not an OpenPGP secret key (" + e.getMessage() + "); export one with `gpg --export-secret-keys --armor KEYID > FILE`");
     }
+  }
+
+  /**
+   * The key of RING that gpg would sign with: the newest one whose self-signature grants the
+   * "sign data" flag and whose secret part is present. Algorithm alone is not enough: an RSA
+   * primary that only certifies, or an RSA encryption subkey, can do the maths but verifiers
+   * refuse a signature from a key not flagged for signing. Keys without any flags (old v3-style
+   * exports) fall back to the first that can sign by algorithm.
+   */
+  private static PGPSecretKey signingKey(PGPSecretKeyRing ring) {
+    PGPSecretKey flagged = null;
+    PGPSecretKey byAlgorithm = null;
+    boolean anyFlags = false;
+    for (Iterator<PGPSecretKey> k = ring.getSecretKeys(); k.hasNext(); ) {
+      PGPSecretKey key = k.next();
+      PGPPublicKey pub = key.getPublicKey();
+      Integer flags = keyFlags(pub);
+      anyFlags |= flags != null;
+      if (key.isPrivateKeyEmpty() || !key.isSigningKey() || pub.hasRevocation()) {
+        continue;
+      }
+      if (byAlgorithm == null) {
+        byAlgorithm = key;
+      }
+      if (flags != null && (flags & KeyFlags.SIGN_DATA) != 0
+          && (flagged == null || !pub.getCreationTime().before(flagged.getPublicKey().getCreationTime()))) {
+        flagged = key;
+      }
+    }
+    return anyFlags ? flagged : byAlgorithm;
+  }
+
+  /** The key flags of PUB's newest self-signature (user id certification or subkey binding), or null when none says. */
+  private static Integer keyFlags(PGPPublicKey pub) {
+    Integer flags = null;
+    java.util.Date newest = null;
+    for (Iterator<PGPSignature> s = pub.getSignatures(); s.hasNext(); ) {
+      PGPSignature sig = s.next();
+      if (sig.getKeyID() != pub.getKeyID() && sig.getSignatureType() != PGPSignature.SUBKEY_BINDING) {
+        continue; // someone else's certification says nothing about how this key may be used
+      }
+      org.bouncycastle.openpgp.PGPSignatureSubpacketVector hashed = sig.getHashedSubPackets();
+      if (hashed == null || !hashed.hasSubpacket(org.bouncycastle.bcpg.SignatureSubpacketTags.KEY_FLAGS)) {
+        continue;
+      }
+      if (newest == null || !sig.getCreationTime().before(newest)) {
+        newest = sig.getCreationTime();
+        flags = hashed.getKeyFlags();
+      }
+    }
+    return flags;
   }
 
   /** A fresh unprotected RSA key pair with one user id; for tests and first-time setup. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
@@ -80,6 +81,54 @@ class OpenPgpSignerTest {
     Run r = ShipFixtures.run(tmp, home, "gpg", "--batch", "--status-fd", "1", "--verify", sig.toString(), file.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("GOODSIG " + signer.keyId());
+  }
+
+  @Test
+  void aKeyWhosePrimaryOnlyCertifiesSignsWithItsSigningSubkeyNotTheEncryptionOne() throws Exception {
+    Path home = ShipFixtures.gnupgHome(tmp);
+    String[] gpg = {"gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""};
+    Run gen = ShipFixtures.run(tmp, home, concat(gpg, "--quick-gen-key", "subkeys <subkeys@kmodkit.invalid>", "rsa2048", "cert", "never"));
+    assertThat(gen.code()).as(gen.err()).isZero();
+    String fpr = colons(home, "fpr").get(0);
+    assertThat(ShipFixtures.run(tmp, home, concat(gpg, "--quick-add-key", fpr, "rsa2048", "encr", "never")).code()).isZero();
+    assertThat(ShipFixtures.run(tmp, home, concat(gpg, "--quick-add-key", fpr, "rsa2048", "sign", "never")).code()).isZero();
+    String signingSubkey = null;
+    for (String line : ShipFixtures.run(tmp, home, "gpg", "--batch", "--with-colons", "--list-keys").out().split("\n")) {
+      String[] f = line.split(":");
+      if (f[0].equals("sub") && f[11].contains("s")) {
+        signingSubkey = f[4];
+      }
+    }
+    assertThat(signingSubkey).isNotNull();
+    Path key = tmp.resolve("subkeys.asc");
+    Files.writeString(key, ShipFixtures.run(tmp, home, concat(gpg, "--export-secret-keys", "--armor")).out());
+
+    OpenPgpSigner signer = OpenPgpSigner.load(key, new char[0]);
+    assertThat(signer.keyId()).isEqualTo(signingSubkey);
+    Path file = tmp.resolve("data");
+    Files.writeString(file, "Release text\n");
+    Path sig = tmp.resolve("data.sig");
+    Files.write(sig, signer.detached(Files.readAllBytes(file)));
+    Run r = ShipFixtures.run(tmp, home, "gpg", "--batch", "--status-fd", "1", "--verify", sig.toString(), file.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("GOODSIG " + signingSubkey);
+  }
+
+  private List<String> colons(Path home, String record) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    for (String line : ShipFixtures.run(tmp, home, "gpg", "--batch", "--with-colons", "--fingerprint", "--list-keys").out().split("\n")) {
+      String[] f = line.split(":");
+      if (f[0].equals(record)) {
+        out.add(f[9]);
+      }
+    }
+    return out;
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
   }
 
   @Test
