@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -36,7 +37,7 @@ import org.tukaani.xz.XZOutputStream;
  *
  * <p>Relations: Debian relation fields only name packages, so of the spec's requires, provides and
  * conflicts only those whose names are valid Debian package names ({@code [a-z0-9][a-z0-9+.-]+})
- * are written; RPM capabilities such as {@code kernel(sym) = crc} or {@code kmod(x.ko)} have no
+ * are written (a name {@code a|b} is the alternatives {@code a | b}, each a valid name); RPM capabilities such as {@code kernel(sym) = crc} or {@code kmod(x.ko)} have no
  * Debian spelling and are left out. A Debian Provides may only carry {@code =} versions.
  *
  * <p>With a signer, a debsigs-style {@code _gpgorigin} member follows: a binary detached OpenPGP
@@ -46,7 +47,7 @@ import org.tukaani.xz.XZOutputStream;
 public final class DebWriter implements PackageWriter {
   private static final Pattern DEB_NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]+");
   private static final Map<String, String> ARCH = Map.of(
-      "x86_64", "amd64", "aarch64", "arm64", "noarch", "all", "i686", "i386", "ppc64le", "ppc64el", "s390x", "s390x", "riscv64", "riscv64");
+      "x86_64", "amd64", "aarch64", "arm64", "noarch", "all", "i686", "i386", "ppc64le", "ppc64el", "ppc64", "ppc64", "s390x", "s390x", "riscv64", "riscv64");
   private static final int WIDTH = 79;
 
   /** The Debian architecture for an RPM one; x86_64 → amd64, aarch64 → arm64, noarch → all. */
@@ -202,13 +203,17 @@ public final class DebWriter implements PackageWriter {
   private static void relations(StringBuilder c, String field, List<Relation> relations, boolean provides) {
     List<String> items = new ArrayList<>();
     for (Relation r : relations) {
-      if (!DEB_NAME.matcher(r.name()).matches()) {
+      String[] alternatives = r.name().split("\\|", -1);
+      if (!Arrays.stream(alternatives).allMatch(a -> DEB_NAME.matcher(a).matches())) {
         continue; // an RPM capability such as kernel(sym): no Debian spelling
       }
-      if (provides && r.op() != Relation.Op.ANY && r.op() != Relation.Op.EQ) {
-        continue; // dpkg only knows '=' on a Provides
+      if (provides && (alternatives.length > 1 || (r.op() != Relation.Op.ANY && r.op() != Relation.Op.EQ))) {
+        continue; // dpkg only knows '=' on a Provides, and no alternatives
       }
-      String item = r.debString();
+      if (alternatives.length > 1 && r.op() != Relation.Op.ANY) {
+        continue; // which alternative would the version bind? the planner never asks for this
+      }
+      String item = alternatives.length > 1 ? String.join(" | ", alternatives) : r.debString();
       if (!items.contains(item)) {
         items.add(item);
       }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.packaging.ship.PackageSpec;
+import org.kmodkit.packaging.ship.Relation;
 import org.kmodkit.packaging.ship.ShipFixtures;
 
 class DebWriterTest {
@@ -132,6 +133,21 @@ class DebWriterTest {
       assertThatThrownBy(() -> DebArchive.contents(deb)).isInstanceOf(BadInputException.class)
           .hasMessageContaining(deb.toString()).hasMessageContaining("'" + evil + "'");
     }
+  }
+
+  @Test
+  void aRelationNamedWithBarsIsDebianAlternativesAndAnEmptyPackageStillHasARoot() throws Exception {
+    PackageSpec spec = new PackageSpec("hello-kernel-only", "1.2", "1", "x86_64", "just the modules", "", null, null, null, 0L, List.of(),
+        List.of(Relation.any("hello-modules-6.1.0-53-cloud-amd64|hello-modules-6.1.0-56-cloud-amd64"), Relation.any("kmod(x.ko)|kmod")),
+        List.of(Relation.any("a|b")), List.of(), null);
+    Path deb = new DebWriter().write(spec, tmp, null);
+    assertThat(deb.getFileName().toString()).isEqualTo("hello-kernel-only_1.2-1_amd64.deb");
+    DebControl c = DebArchive.control(deb);
+    assertThat(c.get("Depends")).isEqualTo("hello-modules-6.1.0-53-cloud-amd64 | hello-modules-6.1.0-56-cloud-amd64");
+    assertThat(c.get("Provides")).isNull();
+    assertThat(c.get("Maintainer")).isEqualTo("kmodkit");
+    assertThat(c.get("Description")).isEqualTo("just the modules");
+    assertThat(DebArchive.contents(deb)).extracting(DebArchive.Entry::path).containsExactly("/");
   }
 
   @Test
