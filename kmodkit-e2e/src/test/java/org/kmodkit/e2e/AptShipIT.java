@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.packaging.ship.PackagePlanner;
 import org.kmodkit.packaging.ship.PackageSpec;
 import org.kmodkit.packaging.ship.PayloadFile;
 import org.kmodkit.packaging.ship.Relation;
@@ -20,6 +21,7 @@ import org.kmodkit.packaging.ship.Scriptlets;
 import org.kmodkit.packaging.ship.apt.AptRepository;
 import org.kmodkit.packaging.ship.deb.DebWriter;
 import org.kmodkit.packaging.ship.serve.RepoServer;
+import org.kmodkit.testkit.KoBuilder;
 
 /**
  * Debian packages and an APT repository written in-process, judged by the real tools: dpkg-deb
@@ -63,6 +65,28 @@ class AptShipIT {
     Path root = Files.createDirectories(tmp.resolve("x"));
     Proc.check(tmp, 60, "dpkg-deb", "--extract", deb.toString(), root.toString());
     assertThat(root.resolve("lib/modules/6.1.0-56-cloud-amd64/updates/hello.ko")).hasSameBinaryContentAs(tmp.resolve("hello.ko"));
+  }
+
+  @Test
+  void thePlannersDebianPackagesAreWhatDpkgDebReadsIncludingTheKernelOnlyAlternatives() throws Exception {
+    Path build = tmp.resolve("build");
+    for (String rel : List.of("6.1.0-9-amd64", "6.1.0-10-amd64")) {
+      Path extra = Files.createDirectories(build.resolve(rel).resolve("extra/acme"));
+      KoBuilder.module("acme_core").vermagic(rel + " SMP mod_unload modversions ").uses("module_layout", 0x0badf00dL).exports("acme_register", 0xabcdef01L).writeTo(extra);
+    }
+    List<PackageSpec> specs = PackagePlanner.scan(new PackagePlanner.Request("acme", "2.4", null, false, null, "ACME", 1_700_000_000L), build).deb();
+    Path out = Files.createDirectories(tmp.resolve("debs"));
+    for (PackageSpec s : specs) {
+      Path deb = new DebWriter().write(s, out, null);
+      Proc.Result info = Proc.check(tmp, 60, "dpkg-deb", "--info", deb.toString());
+      assertThat(info.out()).contains(" Package: " + s.name() + "\n", " Version: 2.4-1\n", " Architecture: amd64\n", " Maintainer: ACME\n");
+      if (s.name().endsWith("-kernel-only")) {
+        assertThat(info.out()).contains(" Depends: acme-modules-6.1.0-9-amd64 | acme-modules-6.1.0-10-amd64\n");
+      } else {
+        assertThat(info.out()).containsPattern(" Depends: linux-image-6\\.1\\.0-\\d+-amd64\n").contains("postinst", "postrm");
+        assertThat(Proc.check(tmp, 60, "dpkg-deb", "--contents", deb.toString()).out()).contains("/extra/acme/acme_core.ko");
+      }
+    }
   }
 
   @Test
