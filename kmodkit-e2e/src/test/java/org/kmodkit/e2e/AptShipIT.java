@@ -68,6 +68,34 @@ class AptShipIT {
   }
 
   @Test
+  void dpkgInstallsAndRemovesThePackageInAFreshRoot() throws Exception {
+    PackageSpec full = spec();
+    // no maintainer scripts: dpkg would chroot into the fresh root to run them, and it holds no /bin/sh
+    PackageSpec spec = new PackageSpec(full.name(), full.version(), full.release(), full.arch(), full.summary(), full.description(), full.license(),
+        full.vendor(), full.url(), full.buildTime(), full.files(), List.of(), full.provides(), full.conflicts(), null);
+    Path deb = new DebWriter().write(spec, Files.createDirectories(tmp.resolve("out")), null);
+    Path root = tmp.resolve("root");
+    Path admin = Files.createDirectories(root.resolve("var/lib/dpkg"));
+    Files.createDirectories(admin.resolve("updates"));
+    Files.createDirectories(admin.resolve("info"));
+    Files.writeString(admin.resolve("status"), "");
+    Proc.Result install = Proc.run(tmp, 120, "dpkg", "--root=" + root, "--force-not-root", "--log=/dev/null", "-i", deb.toString());
+    assertThat(install.code()).as(install.out() + install.err()).isZero();
+    Path ko = root.resolve("lib/modules/6.1.0-56-cloud-amd64/updates/hello.ko");
+    assertThat(ko).hasSameBinaryContentAs(tmp.resolve("hello.ko"));
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ko))).isEqualTo("rw-r--r--");
+    Proc.Result query = Proc.check(tmp, 60, "dpkg-query", "--admindir=" + admin, "-W", "-f", "${Package} ${Version} ${Status} ${Provides}\n", "hello-kmod");
+    assertThat(query.out()).isEqualTo("hello-kmod 1.2-3 install ok installed hello-modules\n");
+    // dpkg checked the md5sums we wrote against the files
+    Proc.Result verify = Proc.run(tmp, 60, "dpkg", "--root=" + root, "--verify", "hello-kmod");
+    assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
+    assertThat(verify.out()).isEmpty();
+    Proc.Result remove = Proc.run(tmp, 120, "dpkg", "--root=" + root, "--force-not-root", "--log=/dev/null", "--purge", "hello-kmod");
+    assertThat(remove.code()).as(remove.out() + remove.err()).isZero();
+    assertThat(ko).doesNotExist();
+  }
+
+  @Test
   void thePlannersDebianPackagesAreWhatDpkgDebReadsIncludingTheKernelOnlyAlternatives() throws Exception {
     Path build = tmp.resolve("build");
     for (String rel : List.of("6.1.0-9-amd64", "6.1.0-10-amd64")) {
