@@ -122,6 +122,21 @@ class AptShipIT {
     OpenPgpSigner key = OpenPgpSigner.generate("kmodkit e2e <e2e@kmodkit.invalid>", 2048);
     Path repo = Files.createDirectories(tmp.resolve("repo"));
     Path deb = new DebWriter().write(spec(), Files.createDirectories(repo.resolve("pool")), key);
+    // the _gpgorigin member is what debsig-verify checks: a detached signature over debian-binary, control.tar.xz and data.tar.xz in a row
+    Path members = Files.createDirectories(tmp.resolve("members"));
+    Proc.check(members, 60, "ar", "x", deb.toString());
+    assertThat(Proc.check(members, 60, "ar", "t", deb.toString()).out()).isEqualTo("debian-binary\ncontrol.tar.xz\ndata.tar.xz\n_gpgorigin\n");
+    Path signed = members.resolve("signed");
+    try (var o = Files.newOutputStream(signed)) {
+      for (String m : List.of("debian-binary", "control.tar.xz", "data.tar.xz")) {
+        o.write(Files.readAllBytes(members.resolve(m)));
+      }
+    }
+    Path pubring = tmp.resolve("pubring.gpg");
+    Files.write(pubring, key.publicKeyBinary());
+    Proc.Result gpgv = Proc.run(members, 60, "gpgv", "--keyring", pubring.toString(), "_gpgorigin", "signed");
+    assertThat(gpgv.code()).as(gpgv.err()).isZero();
+    assertThat(gpgv.err()).contains("Good signature");
     List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     try (RepoServer server = RepoServer.start(repo, "127.0.0.1", 0, null, log::add)) {
       new AptRepository().create(repo, new RepoOptions("kk", key, true, List.of(), server.url()));
