@@ -21,6 +21,7 @@ import org.kmodkit.packaging.ship.Scriptlets;
 import org.kmodkit.packaging.ship.apt.AptRepository;
 import org.kmodkit.packaging.ship.deb.DebWriter;
 import org.kmodkit.packaging.ship.serve.RepoServer;
+import org.kmodkit.packaging.ship.serve.TlsConfig;
 import org.kmodkit.testkit.KoBuilder;
 
 /**
@@ -179,8 +180,38 @@ class AptShipIT {
     }
   }
 
+  @Test
+  void aptFetchesOverHttpsFromACertificateAndKeyOpensslWrote() throws Exception {
+    Path cert = tmp.resolve("cert.pem");
+    Path keyPem = tmp.resolve("key.pem");
+    Proc.check(tmp, 120, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPem.toString(), "-out", cert.toString(),
+        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+    OpenPgpSigner key = OpenPgpSigner.generate("kmodkit e2e <e2e@kmodkit.invalid>", 2048);
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    Path deb = new DebWriter().write(spec(), repo, key);
+    try (RepoServer server = RepoServer.start(repo, "127.0.0.1", 0, new TlsConfig(cert, keyPem))) {
+      assertThat(server.url()).startsWith("https://127.0.0.1:");
+      new AptRepository().create(repo, new RepoOptions("kk", key, true, List.of(), server.url()));
+      String sources = "deb [signed-by=" + repo.resolve("kk.gpg") + "] " + server.url() + " kmodkit main\n";
+      Path node = tmp.resolve("node");
+      Proc.Result update = apt(node, sources, "update", "-o", "Acquire::https::CaInfo=" + cert);
+      assertThat(update.code()).as(update.out() + update.err()).isZero();
+      assertThat(update.out() + update.err()).doesNotContain("W:", "E:");
+      Proc.Result download = apt(node, sources, "download", "-o", "Acquire::https::CaInfo=" + cert);
+      assertThat(download.code()).as(download.out() + download.err()).isZero();
+      assertThat(sha256(node.resolve("hello-kmod_1.2-3_amd64.deb"))).isEqualTo(sha256(deb));
+      // without the certificate apt does not trust the server
+      Proc.Result untrusted = apt(tmp.resolve("node2"), sources, "update");
+      // (apt-get update exits 0 when a source cannot be fetched; it warns and keeps no index)
+      assertThat(untrusted.out() + untrusted.err()).as(untrusted.out() + untrusted.err()).containsIgnoringCase("certificate").contains("Failed to fetch");
+      try (var lists = Files.list(tmp.resolve("node2/state/lists"))) {
+        assertThat(lists.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith("_Packages") || n.endsWith("InRelease"));
+      }
+    }
+  }
+
   /** apt-get (or apt-cache for show) with all its state in NODE, ignoring the host's sources and keys. */
-  static Proc.Result apt(Path node, String sources, String what) throws Exception {
+  static Proc.Result apt(Path node, String sources, String what, String... extra) throws Exception {
     Files.createDirectories(node.resolve("state/lists/partial"));
     Files.createDirectories(node.resolve("cache/archives/partial"));
     Files.createDirectories(node.resolve("trusted.d"));
@@ -198,6 +229,7 @@ class AptShipIT {
         "-o", "Acquire::Languages=none", "-o", "Acquire::http::Proxy=DIRECT", "-o", "Debug::NoLocking=1",
         // apt drops to _apt for downloads, which cannot write into a private temporary directory
         "-o", "APT::Sandbox::User=root"));
+    cmd.addAll(List.of(extra));
     switch (what) {
       case "update" -> cmd.add("update");
       case "show" -> cmd.addAll(List.of("show", "hello-kmod"));
