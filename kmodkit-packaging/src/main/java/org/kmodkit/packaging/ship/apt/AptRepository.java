@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -130,8 +129,8 @@ public final class AptRepository implements RepositoryWriter {
     Path state = dir.resolve(".kmodkit");
     Files.createDirectories(state);
     // two runs at once would each delete the other's fresh tree; the second waits for the first
-    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.lock()) {
+    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      lockFile.lock(); // released when the channel closes
       return write(dir, dists, state, options, debs, indexes, release);
     }
   }
