@@ -68,6 +68,8 @@ public final class RpmWriter implements PackageWriter {
     Path target = outDir.resolve(fileName(spec));
     Path tmp = Files.createTempFile(outDir, "." + spec.name() + "-", ".rpm.tmp");
     try {
+      // createTempFile makes it 0600; a package is meant to be served and copied around
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       Files.write(tmp, out.toByteArray());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
