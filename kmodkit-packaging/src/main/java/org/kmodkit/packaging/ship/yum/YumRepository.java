@@ -1,0 +1,277 @@
+package org.kmodkit.packaging.ship.yum;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.packaging.ship.RepoOptions;
+import org.kmodkit.packaging.ship.RepoSummary;
+import org.kmodkit.packaging.ship.RepositoryWriter;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders;
+import org.kmodkit.packaging.ship.rpm.RpmSignatures;
+
+/**
+ * Writes {@code repodata/} for every RPM under a directory, with the content createrepo_c gives
+ * (primary, filelists, other, repomd.xml with SHA-256 checksums, files named by their checksum),
+ * plus {@code repomd.xml.asc}, {@code RPM-GPG-KEY-NAME} and {@code NAME.repo} when signed.
+ *
+ * <p>The metadata goes into a fresh {@code .kmodkit/repodata-*} directory and {@code repodata} is a
+ * symlink renamed over in one step, so a client never sees a repomd.xml pointing at files that are
+ * not there yet. Revision and timestamp are the newest package build or file time, so writing the
+ * same packages twice gives the same bytes.
+ */
+public final class YumRepository implements RepositoryWriter {
+  static final String STATE_DIR = ".kmodkit";
+  private static final String PREFIX = "repodata-";
+
+  @Override
+  public RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException {
+    if (!Files.exists(dir)) {
+      throw new BadInputException(dir.toString(), "no such directory; put the .rpm files in a directory and pass it");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException(dir.toString(), "is not a directory; pass the directory that holds the .rpm files");
+    }
+    Path repodata = dir.resolve("repodata");
+    Path state = dir.resolve(STATE_DIR);
+    if (Files.exists(repodata, LinkOption.NOFOLLOW_LINKS) && !ours(repodata, state)) {
+      throw new BadInputException(repodata.toString(), "exists and was not written by kmodkit (createrepo's?); kmodkit will not replace it: move it away (e.g. `mv "
+          + repodata + " " + repodata + ".old`) and run again");
+    }
+    List<Path> rpms = rpms(dir);
+    if (rpms.isEmpty()) {
+      throw new BadInputException(dir.toString(), "holds no .rpm files; build them with `kmodkit package` or copy them in first");
+    }
+
+    RpmSignatures verifier = null;
+    if (options.verify()) {
+      List<PGPPublicKey> keys;
+      if (!options.trusted().isEmpty()) {
+        keys = RpmSignatures.loadKeys(options.trusted());
+      } else if (options.signer() != null) {
+        keys = List.of(options.signer().publicKey());
+      } else {
+        throw new BadInputException(dir.toString(), "cannot verify the packages' signatures without a key: pass --trusted-key FILE or --sign-key");
+      }
+      verifier = new RpmSignatures(keys);
+    }
+
+    List<PackageMeta> packages = read(dir, rpms, verifier);
+    long revision = packages.stream().mapToLong(p -> Math.max(p.rpm().buildTime(), p.mtime())).max().orElse(0);
+
+    Files.createDirectories(state);
+    String unique = PREFIX + UUID.randomUUID();
+    Path fresh = state.resolve(unique);
+    Files.createDirectory(fresh);
+    List<Path> metadata = new ArrayList<>();
+    try {
+      StringBuilder repomd = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          + "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n"
+          + "  <revision>" + revision + "</revision>\n");
+      for (String type : List.of("primary", "filelists", "other")) {
+        byte[] xml = YumXml.render(type, packages).getBytes(StandardCharsets.UTF_8);
+        byte[] gz = gzip(xml);
+        String sum = sha256(gz);
+        String file = sum + "-" + type + ".xml.gz";
+        Files.write(fresh.resolve(file), gz);
+        metadata.add(repodata.resolve(file));
+        repomd.append("  <data type=\"").append(type).append("\">\n")
+            .append("    <checksum type=\"sha256\">").append(sum).append("</checksum>\n")
+            .append("    <open-checksum type=\"sha256\">").append(sha256(xml)).append("</open-checksum>\n")
+            .append("    <location href=\"repodata/").append(file).append("\"/>\n")
+            .append("    <timestamp>").append(revision).append("</timestamp>\n")
+            .append("    <size>").append(gz.length).append("</size>\n")
+            .append("    <open-size>").append(xml.length).append("</open-size>\n")
+            .append("  </data>\n");
+      }
+      repomd.append("</repomd>\n");
+      byte[] repomdBytes = repomd.toString().getBytes(StandardCharsets.UTF_8);
+      Files.write(fresh.resolve("repomd.xml"), repomdBytes);
+      metadata.add(repodata.resolve("repomd.xml"));
+      if (options.signer() != null) {
+        Files.writeString(fresh.resolve("repomd.xml.asc"), options.signer().detachedArmored(repomdBytes), StandardCharsets.US_ASCII);
+        metadata.add(repodata.resolve("repomd.xml.asc"));
+      }
+      switchTo(dir, repodata, state, unique);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(fresh);
+      throw e;
+    }
+
+    List<Path> client = new ArrayList<>();
+    String base = options.baseUrl().endsWith("/") ? options.baseUrl().substring(0, options.baseUrl().length() - 1) : options.baseUrl();
+    StringBuilder repo = new StringBuilder("[" + options.name() + "]\nname=" + options.name() + " (kmodkit)\nbaseurl=" + base + "\nenabled=1\n");
+    if (options.signer() != null) {
+      Path key = dir.resolve("RPM-GPG-KEY-" + options.name());
+      writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      client.add(key);
+      repo.append("gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=").append(base).append("/RPM-GPG-KEY-").append(options.name()).append('\n');
+    } else {
+      // unsigned metadata: nodes can only take it with checks off; the CLI warns about this
+      repo.append("gpgcheck=0\nrepo_gpgcheck=0\n");
+    }
+    Path repoFile = dir.resolve(options.name() + ".repo");
+    writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
+    client.add(repoFile);
+    return new RepoSummary(dir, packages.size(), metadata, client);
+  }
+
+  /** A repodata we may replace: a symlink into our own state directory. */
+  private static boolean ours(Path repodata, Path state) throws IOException {
+    if (!Files.isSymbolicLink(repodata)) {
+      return false;
+    }
+    Path target = Files.readSymbolicLink(repodata);
+    return !target.isAbsolute() && target.getNameCount() == 2 && target.getName(0).toString().equals(STATE_DIR)
+        && target.getName(1).toString().startsWith(PREFIX);
+  }
+
+  private static void switchTo(Path dir, Path repodata, Path state, String unique) throws IOException {
+    Path previous = Files.isSymbolicLink(repodata) ? Files.readSymbolicLink(repodata).getFileName() : null;
+    Path link = dir.resolve(".repodata-" + unique + ".tmp");
+    Files.createSymbolicLink(link, Path.of(STATE_DIR, unique));
+    try {
+      Files.move(link, repodata, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(link);
+    }
+    // keep the generation just replaced, for clients that fetched its repomd.xml a moment ago
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(state, PREFIX + "*")) {
+      for (Path p : old) {
+        String n = p.getFileName().toString();
+        if (!n.equals(unique) && (previous == null || !n.equals(previous.toString()))) {
+          deleteTree(p);
+        }
+      }
+    }
+  }
+
+  private static List<Path> rpms(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+        return !d.equals(dir) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+        String n = f.getFileName().toString();
+        if (attrs.isRegularFile() && n.endsWith(".rpm") && !n.startsWith(".")) {
+          out.add(f);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    out.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
+    return out;
+  }
+
+  /** What one package contributes to the metadata. */
+  record PackageMeta(RpmHeaders rpm, String pkgid, String href, long mtime) {}
+
+  private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws IOException, BadInputException {
+    try {
+      // hashing and parsing dominate; the packages are independent
+      return rpms.parallelStream().map(p -> {
+        try {
+          byte[] bytes = Files.readAllBytes(p);
+          RpmHeaders h = RpmHeaders.parse(p.toString(), bytes);
+          if (verifier != null) {
+            verifier.verify(h);
+          }
+          String href = dir.relativize(p).toString().replace('\\', '/');
+          return new PackageMeta(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } catch (BadInputException e) {
+          throw new Wrapped(e);
+        }
+      }).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (Wrapped e) {
+      throw e.bad;
+    }
+  }
+
+  private static final class Wrapped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient BadInputException bad;
+
+    Wrapped(BadInputException bad) {
+      super(bad.getMessage(), null, false, false);
+      this.bad = bad;
+    }
+  }
+
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    // served to every node: readable by the web server, like the packages
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+        Files.delete(f);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static byte[] gzip(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out, 65536)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  private static String sha256(byte[] data) {
+    return HexFormat.of().formatHex(md().digest(data));
+  }
+
+  private static MessageDigest md() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}

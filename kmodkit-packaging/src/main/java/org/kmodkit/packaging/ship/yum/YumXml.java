@@ -1,0 +1,201 @@
+package org.kmodkit.packaging.ship.yum;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders.Dependency;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders.FileEntry;
+
+/**
+ * primary.xml, filelists.xml and other.xml as createrepo_c renders them (parsehdr.c, xml_dump_*.c):
+ * rpmlib() requires and duplicate entries dropped, only /etc, *bin/ and /usr/lib/sendmail paths in
+ * primary, every path in filelists, dependency versions split into epoch, ver and rel.
+ */
+final class YumXml {
+  private YumXml() {}
+
+  static String render(String type, List<YumRepository.PackageMeta> packages) {
+    StringBuilder x = new StringBuilder(256 + packages.size() * 2048).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    switch (type) {
+      case "primary" -> x.append("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"");
+      case "filelists" -> x.append("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"");
+      default -> x.append("<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"");
+    }
+    x.append(packages.size()).append("\">\n");
+    try {
+      for (YumRepository.PackageMeta p : packages) {
+        switch (type) {
+          case "primary" -> primary(x, p);
+          case "filelists" -> filelists(x, p);
+          default -> other(x, p);
+        }
+      }
+    } catch (BadInputException e) {
+      // the headers were read once already; a second failure here is a bug, not bad input
+      throw new IllegalStateException(e);
+    }
+    x.append(switch (type) {
+      case "primary" -> "</metadata>\n";
+      case "filelists" -> "</filelists>\n";
+      default -> "</otherdata>\n";
+    });
+    return x.toString();
+  }
+
+  private static void primary(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
+    RpmHeaders h = p.rpm();
+    x.append("<package type=\"rpm\">\n");
+    el(x, "  ", "name", h.name());
+    el(x, "  ", "arch", arch(h));
+    version(x, "  ", h);
+    x.append("  <checksum type=\"sha256\" pkgid=\"YES\">").append(p.pkgid()).append("</checksum>\n");
+    el(x, "  ", "summary", h.summary());
+    el(x, "  ", "description", h.description());
+    el(x, "  ", "packager", h.packager());
+    el(x, "  ", "url", h.url());
+    x.append("  <time file=\"").append(p.mtime()).append("\" build=\"").append(h.buildTime()).append("\"/>\n");
+    x.append("  <size package=\"").append(h.fileSize()).append("\" installed=\"").append(h.sizeInstalled())
+        .append("\" archive=\"").append(h.sizeArchive()).append("\"/>\n");
+    x.append("  <location href=\"").append(esc(p.href())).append("\"/>\n");
+    x.append("  <format>\n");
+    el(x, "    ", "rpm:license", h.license());
+    el(x, "    ", "rpm:vendor", h.vendor());
+    el(x, "    ", "rpm:group", h.group());
+    el(x, "    ", "rpm:buildhost", h.buildHost());
+    el(x, "    ", "rpm:sourcerpm", h.sourceRpm());
+    x.append("    <rpm:header-range start=\"").append(h.headerStart()).append("\" end=\"").append(h.headerEnd()).append("\"/>\n");
+    List<FileEntry> files = h.files();
+    Set<String> primaryFiles = new HashSet<>();
+    for (FileEntry f : files) {
+      if (isPrimary(f.path())) {
+        primaryFiles.add(f.path());
+      }
+    }
+    deps(x, "provides", h.provides(), false, primaryFiles);
+    deps(x, "requires", h.requires(), true, primaryFiles);
+    deps(x, "conflicts", h.conflicts(), false, primaryFiles);
+    deps(x, "obsoletes", h.obsoletes(), false, primaryFiles);
+    for (FileEntry f : files) {
+      if (isPrimary(f.path())) {
+        file(x, "    ", f);
+      }
+    }
+    x.append("  </format>\n</package>\n");
+  }
+
+  private static void filelists(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
+    RpmHeaders h = p.rpm();
+    x.append("<package pkgid=\"").append(p.pkgid()).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
+    version(x, "  ", h);
+    for (FileEntry f : h.files()) {
+      file(x, "  ", f);
+    }
+    x.append("</package>\n");
+  }
+
+  private static void other(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
+    RpmHeaders h = p.rpm();
+    x.append("<package pkgid=\"").append(p.pkgid()).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
+    version(x, "  ", h);
+    List<RpmHeaders.Change> changes = h.changelog();
+    // createrepo_c keeps the newest ten entries by default (--changelog-limit)
+    for (RpmHeaders.Change c : changes.subList(0, Math.min(10, changes.size()))) {
+      x.append("  <changelog author=\"").append(esc(c.author())).append("\" date=\"").append(c.time()).append("\">").append(esc(c.text())).append("</changelog>\n");
+    }
+    x.append("</package>\n");
+  }
+
+  /** A source package has no SOURCERPM; YUM calls its arch "src". */
+  private static String arch(RpmHeaders h) {
+    return h.sourceRpm().isEmpty() ? "src" : h.arch();
+  }
+
+  private static void version(StringBuilder x, String indent, RpmHeaders h) {
+    x.append(indent).append("<version epoch=\"").append(h.epoch()).append("\" ver=\"").append(esc(h.version())).append("\" rel=\"").append(esc(h.release())).append("\"/>\n");
+  }
+
+  private static void deps(StringBuilder x, String tag, List<Dependency> deps, boolean requires, Set<String> primaryFiles) {
+    Set<String> seen = new HashSet<>();
+    StringBuilder body = new StringBuilder();
+    for (Dependency d : deps) {
+      if (requires && (d.rpmlib() || primaryFiles.contains(d.name()))) {
+        continue;
+      }
+      String flags = d.yumFlags();
+      boolean pre = requires && d.pre();
+      if (!seen.add(d.name() + '\0' + flags + '\0' + d.version() + '\0' + pre)) {
+        continue;
+      }
+      body.append("      <rpm:entry name=\"").append(esc(d.name())).append('"');
+      if (flags != null) {
+        body.append(" flags=\"").append(flags).append('"');
+        String[] evr = evr(d.version());
+        body.append(" epoch=\"").append(esc(evr[0])).append("\" ver=\"").append(esc(evr[1])).append('"');
+        if (evr[2] != null) {
+          body.append(" rel=\"").append(esc(evr[2])).append('"');
+        }
+      }
+      if (pre) {
+        body.append(" pre=\"1\"");
+      }
+      body.append("/>\n");
+    }
+    if (body.length() > 0) {
+      x.append("    <rpm:").append(tag).append(">\n").append(body).append("    </rpm:").append(tag).append(">\n");
+    }
+  }
+
+  /** [epoch, version, release-or-null] as createrepo_c splits "E:V-R" (epoch 0 when absent). */
+  static String[] evr(String s) {
+    String epoch = "0";
+    int colon = s.indexOf(':');
+    if (colon >= 0) {
+      epoch = colon == 0 ? "0" : s.substring(0, colon);
+      s = s.substring(colon + 1);
+    }
+    int dash = s.indexOf('-');
+    return dash < 0 ? new String[] {epoch, s, null} : new String[] {epoch, s.substring(0, dash), s.substring(dash + 1)};
+  }
+
+  private static void file(StringBuilder x, String indent, FileEntry f) {
+    x.append(indent).append("<file");
+    if (f.dir()) {
+      x.append(" type=\"dir\"");
+    } else if (f.ghost()) {
+      x.append(" type=\"ghost\"");
+    }
+    x.append('>').append(esc(f.path())).append("</file>\n");
+  }
+
+  /** createrepo_c's cr_is_primary. */
+  static boolean isPrimary(String path) {
+    return path.startsWith("/etc/") || path.equals("/usr/lib/sendmail") || path.contains("bin/");
+  }
+
+  private static void el(StringBuilder x, String indent, String name, String value) {
+    x.append(indent).append('<').append(name).append('>').append(esc(value)).append("</").append(name).append(">\n");
+  }
+
+  static String esc(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      String r = switch (c) {
+        case '&' -> "&amp;";
+        case '<' -> "&lt;";
+        case '>' -> "&gt;";
+        case '"' -> "&quot;";
+        default -> c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? "" : null;
+      };
+      if (r != null && b == null) {
+        b = new StringBuilder(s.length() + 16).append(s, 0, i);
+      }
+      if (b != null) {
+        b.append(r != null ? r : String.valueOf(c));
+      }
+    }
+    return b == null ? s : b.toString();
+  }
+}
