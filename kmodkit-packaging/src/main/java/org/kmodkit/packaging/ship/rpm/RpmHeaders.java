@@ -87,6 +87,9 @@ public final class RpmHeaders {
 
   /** Parses FILE's bytes; SOURCE names it in errors. */
   public static RpmHeaders parse(String source, byte[] file) throws BadInputException {
+    if (file.length < 96 && file.length >= 4 && (file[0] & 0xff) == 0xed && (file[1] & 0xff) == 0xab) {
+      throw new BadInputException(source, "is a truncated RPM (" + file.length + " bytes, not even its 96-byte lead); re-download or rebuild it");
+    }
     if (file.length < 96 || (file[0] & 0xff) != 0xed || (file[1] & 0xff) != 0xab || (file[2] & 0xff) != 0xee || (file[3] & 0xff) != 0xdb) {
       throw new BadInputException(source, "is not an RPM package (no RPM lead); pass a .rpm file");
     }

@@ -2,7 +2,6 @@ package org.kmodkit.packaging.ship.yum;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -189,38 +188,31 @@ public final class YumRepository implements RepositoryWriter {
   record PackageMeta(RpmHeaders rpm, String pkgid, String href, long mtime) {}
 
   private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws IOException, BadInputException {
-    try {
-      // hashing and parsing dominate; the packages are independent
-      return rpms.parallelStream().map(p -> {
-        try {
-          byte[] bytes = Files.readAllBytes(p);
-          RpmHeaders h = RpmHeaders.parse(p.toString(), bytes);
-          if (verifier != null) {
-            verifier.verify(h);
-          }
-          String href = dir.relativize(p).toString().replace('\\', '/');
-          return new PackageMeta(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        } catch (BadInputException e) {
-          throw new Wrapped(e);
+    // hashing and parsing dominate and the packages are independent; failures are reported in
+    // path order so the same bad input always gives the same message
+    List<Object> results = rpms.parallelStream().map(p -> {
+      try {
+        byte[] bytes = Files.readAllBytes(p);
+        RpmHeaders h = RpmHeaders.parse(p.toString(), bytes);
+        if (verifier != null) {
+          verifier.verify(h);
         }
-      }).toList();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } catch (Wrapped e) {
-      throw e.bad;
+        String href = dir.relativize(p).toString().replace('\\', '/');
+        return (Object) new PackageMeta(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
+      } catch (IOException | BadInputException e) {
+        return e;
+      }
+    }).toList();
+    List<PackageMeta> out = new ArrayList<>(results.size());
+    for (Object r : results) {
+      if (r instanceof BadInputException e) {
+        throw e;
+      } else if (r instanceof IOException e) {
+        throw e;
+      }
+      out.add((PackageMeta) r);
     }
-  }
-
-  private static final class Wrapped extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient BadInputException bad;
-
-    Wrapped(BadInputException bad) {
-      super(bad.getMessage(), null, false, false);
-      this.bad = bad;
-    }
+    return out;
   }
 
   private static void writeAtomically(Path target, byte[] bytes) throws IOException {
