@@ -74,7 +74,7 @@ public final class YumRepository implements RepositoryWriter {
     }
 
     List<PackageMeta> packages = read(dir, rpms, verifier);
-    long revision = packages.stream().mapToLong(p -> Math.max(p.rpm().buildTime(), p.mtime())).max().orElse(0);
+    long revision = packages.stream().mapToLong(p -> Math.max(p.buildTime(), p.mtime())).max().orElse(0);
 
     Files.createDirectories(state);
     String unique = PREFIX + UUID.randomUUID();
@@ -184,8 +184,11 @@ public final class YumRepository implements RepositoryWriter {
     return out;
   }
 
-  /** What one package contributes to the metadata. */
-  record PackageMeta(RpmHeaders rpm, String pkgid, String href, long mtime) {}
+  /**
+   * What one package contributes to the metadata: its three XML fragments, rendered while its
+   * file is in memory (in parallel with the others), so the file's bytes are not kept.
+   */
+  record PackageMeta(long buildTime, long mtime, String primary, String filelists, String other) {}
 
   private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws IOException, BadInputException {
     // hashing and parsing dominate and the packages are independent; failures are reported in
@@ -198,7 +201,7 @@ public final class YumRepository implements RepositoryWriter {
           verifier.verify(h);
         }
         String href = dir.relativize(p).toString().replace('\\', '/');
-        return (Object) new PackageMeta(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
+        return (Object) YumXml.fragments(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
       } catch (IOException | BadInputException e) {
         return e;
       }

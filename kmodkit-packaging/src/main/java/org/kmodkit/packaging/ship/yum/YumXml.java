@@ -16,25 +16,31 @@ import org.kmodkit.packaging.ship.rpm.RpmHeaders.FileEntry;
 final class YumXml {
   private YumXml() {}
 
+  /** One package's primary, filelists and other fragments. */
+  static YumRepository.PackageMeta fragments(RpmHeaders h, String pkgid, String href, long mtime) throws BadInputException {
+    StringBuilder primary = new StringBuilder(4096);
+    primary(primary, h, pkgid, href, mtime);
+    StringBuilder filelists = new StringBuilder(512);
+    filelists(filelists, h, pkgid);
+    StringBuilder other = new StringBuilder(256);
+    other(other, h, pkgid);
+    return new YumRepository.PackageMeta(h.buildTime(), mtime, primary.toString(), filelists.toString(), other.toString());
+  }
+
   static String render(String type, List<YumRepository.PackageMeta> packages) {
-    StringBuilder x = new StringBuilder(256 + packages.size() * 2048).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    int size = 256;
+    for (YumRepository.PackageMeta p : packages) {
+      size += fragment(type, p).length();
+    }
+    StringBuilder x = new StringBuilder(size).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     switch (type) {
       case "primary" -> x.append("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"");
       case "filelists" -> x.append("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"");
       default -> x.append("<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"");
     }
     x.append(packages.size()).append("\">\n");
-    try {
-      for (YumRepository.PackageMeta p : packages) {
-        switch (type) {
-          case "primary" -> primary(x, p);
-          case "filelists" -> filelists(x, p);
-          default -> other(x, p);
-        }
-      }
-    } catch (BadInputException e) {
-      // the headers were read once already; a second failure here is a bug, not bad input
-      throw new IllegalStateException(e);
+    for (YumRepository.PackageMeta p : packages) {
+      x.append(fragment(type, p));
     }
     x.append(switch (type) {
       case "primary" -> "</metadata>\n";
@@ -44,21 +50,28 @@ final class YumXml {
     return x.toString();
   }
 
-  private static void primary(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
-    RpmHeaders h = p.rpm();
+  private static String fragment(String type, YumRepository.PackageMeta p) {
+    return switch (type) {
+      case "primary" -> p.primary();
+      case "filelists" -> p.filelists();
+      default -> p.other();
+    };
+  }
+
+  private static void primary(StringBuilder x, RpmHeaders h, String pkgid, String href, long mtime) throws BadInputException {
     x.append("<package type=\"rpm\">\n");
     el(x, "  ", "name", h.name());
     el(x, "  ", "arch", arch(h));
     version(x, "  ", h);
-    x.append("  <checksum type=\"sha256\" pkgid=\"YES\">").append(p.pkgid()).append("</checksum>\n");
+    x.append("  <checksum type=\"sha256\" pkgid=\"YES\">").append(pkgid).append("</checksum>\n");
     el(x, "  ", "summary", h.summary());
     el(x, "  ", "description", h.description());
     el(x, "  ", "packager", h.packager());
     el(x, "  ", "url", h.url());
-    x.append("  <time file=\"").append(p.mtime()).append("\" build=\"").append(h.buildTime()).append("\"/>\n");
+    x.append("  <time file=\"").append(mtime).append("\" build=\"").append(h.buildTime()).append("\"/>\n");
     x.append("  <size package=\"").append(h.fileSize()).append("\" installed=\"").append(h.sizeInstalled())
         .append("\" archive=\"").append(h.sizeArchive()).append("\"/>\n");
-    x.append("  <location href=\"").append(esc(p.href())).append("\"/>\n");
+    x.append("  <location href=\"").append(esc(href)).append("\"/>\n");
     x.append("  <format>\n");
     el(x, "    ", "rpm:license", h.license());
     el(x, "    ", "rpm:vendor", h.vendor());
@@ -85,9 +98,8 @@ final class YumXml {
     x.append("  </format>\n</package>\n");
   }
 
-  private static void filelists(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
-    RpmHeaders h = p.rpm();
-    x.append("<package pkgid=\"").append(p.pkgid()).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
+  private static void filelists(StringBuilder x, RpmHeaders h, String pkgid) throws BadInputException {
+    x.append("<package pkgid=\"").append(pkgid).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
     version(x, "  ", h);
     for (FileEntry f : h.files()) {
       file(x, "  ", f);
@@ -95,9 +107,8 @@ final class YumXml {
     x.append("</package>\n");
   }
 
-  private static void other(StringBuilder x, YumRepository.PackageMeta p) throws BadInputException {
-    RpmHeaders h = p.rpm();
-    x.append("<package pkgid=\"").append(p.pkgid()).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
+  private static void other(StringBuilder x, RpmHeaders h, String pkgid) throws BadInputException {
+    x.append("<package pkgid=\"").append(pkgid).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
     version(x, "  ", h);
     List<RpmHeaders.Change> changes = h.changelog();
     // createrepo_c keeps the newest ten entries by default (--changelog-limit)
