@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark (issue [ship]): wall time of writing YUM metadata for N small signed kmod RPMs,
+# kmodkit's YumRepository (a fresh JVM per run, the launcher's JVM options and a class-data archive,
+# as `kmodkit repo create --yum` will run) against `createrepo_c --no-database`, paired in one run.
+# Goal: kmodkit <= 1.5x createrepo_c.
+#
+#   bench/repo-vs-createrepo_c.sh [ROUNDS]        (default 5; N=500 packages, VERIFY=1 adds --verify)
+#
+# UNSIGNED_BC=1 runs kmodkit from a copy of the CLI's lib/ whose BouncyCastle jars have their jar
+# signatures stripped: what a packaging change would gain (the JVM verifies signed jars when it
+# opens them and keeps their classes out of class-data archives).
+#
+# The RPMs are generated once (RpmWriter, one RSA-2048 key) into $BENCH_WORK (default
+# /tmp/kmodkit-bench-repo). Each round copies them to two fresh directories and times both tools,
+# alternating which goes first; medians and the ratio at the end.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-5}; n=${N:-500}
+work=${BENCH_WORK:-/tmp/kmodkit-bench-repo}
+jar=$here/kmodkit-cli/target/kmodkit.jar
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -De2e.skip=true -Dfuzz.skip=true install)
+command -v createrepo_c >/dev/null || { echo "bench: createrepo_c missing (apt-get install createrepo-c)" >&2; exit 3; }
+mkdir -p "$work/classes"
+if [ "${UNSIGNED_BC:-0}" = 1 ]; then
+  rm -rf "$work/cli"; mkdir -p "$work/cli/lib"
+  cp "$jar" "$work/cli/kmodkit.jar"; cp "$(dirname "$jar")"/lib/*.jar "$work/cli/lib/"
+  for j in "$work"/cli/lib/bc*.jar; do zip -q -d "$j" 'META-INF/*.SF' 'META-INF/*.RSA' 'META-INF/*.DSA' 'META-INF/*.EC' >/dev/null 2>&1 || true; done
+  jar=$work/cli/kmodkit.jar
+fi
+javac -cp "$jar" -d "$work/classes" "$here/bench/RepoBench.java"
+# a jar, not a directory: class-data archives refuse directories on the class path
+jar cf "$work/bench.jar" -C "$work/classes" .
+opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto -Dverify=$([ "${VERIFY:-0}" = 1 ] && echo true || echo false))
+cp=$jar:$work/bench.jar
+if [ ! -f "$work/pkgs/.done-$n" ]; then
+  rm -rf "$work/pkgs" "$work/src"
+  echo "generating $n signed RPMs in $work/pkgs"
+  java -cp "$cp" RepoBench generate "$work/pkgs" "$n" "$work/key.asc"
+  touch "$work/pkgs/.done-$n"
+fi
+fresh() { rm -rf "$work/$1"; mkdir -p "$work/$1"; cp "$work"/pkgs/*.rpm "$work/$1/"; }
+# the launcher's class-data archive, made by one untimed run as the CLI's first run makes it
+fresh warm
+java "${opts[@]}" -XX:ArchiveClassesAtExit="$work/cds.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" RepoBench create "$work/warm" "$work/key.asc" >/dev/null
+ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+run_c() { fresh A; ms createrepo_c --no-database "$work/A"; }
+run_k() { fresh B; ms java "${opts[@]}" -XX:SharedArchiveFile="$work/cds.jsa" -cp "$cp" RepoBench create "$work/B" "$work/key.asc"; }
+cs=(); ks=()
+for ((r = 1; r <= rounds; r++)); do
+  if ((r % 2)); then c=$(run_c); k=$(run_k); else k=$(run_k); c=$(run_c); fi
+  cs+=("$c"); ks+=("$k")
+  printf 'round %d: createrepo_c %5d ms   kmodkit %5d ms\n' "$r" "$c" "$k"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+mc=$(median "${cs[@]}"); mk=$(median "${ks[@]}")
+echo "median of $rounds ($n packages, $(nproc) cores): createrepo_c ${mc} ms, kmodkit ${mk} ms, ratio $(awk -v k="$mk" -v c="$mc" 'BEGIN {printf "%.2f", k / c}')x (goal <= 1.5x)"
