@@ -126,12 +126,72 @@ class RpmShipIT {
   void createrepoCIndexesTheSamePackagesWithTheSameIdsAndDependencies() throws Exception {
     Path a = copyOf(packages, "createrepo_c");
     Path b = copyOf(packages, "kmodkit");
+    // and one made by rpmbuild, for what kmodkit's writer never writes: epoch, %config (its
+    // config(name) self-requirement), %dir, %ghost, obsoletes, a changelog
+    Path real = rpmbuild();
+    Files.copy(real, a.resolve(real.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(real, b.resolve(real.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
     Proc.check(tmp, 300, "createrepo_c", "--no-database", a.toString());
-    new YumRepository().create(b, new RepoOptions("kk", key, true, List.of(), "file://" + b));
+    new YumRepository().create(b, new RepoOptions("kk", key, false, List.of(), "file://" + b));
     Map<String, Set<String>> theirs = primary(a);
     Map<String, Set<String>> ours = primary(b);
-    assertThat(ours.keySet()).containsExactlyInAnyOrder("kmod-acme", "acme-ctl", "acme-abi");
+    assertThat(ours.keySet()).containsExactlyInAnyOrder("kmod-acme", "acme-ctl", "acme-abi", "realpkg");
     assertThat(ours).isEqualTo(theirs);
+    for (String type : List.of("filelists", "other")) {
+      assertThat(xmlLines(b, type)).as(type).isEqualTo(xmlLines(a, type));
+    }
+  }
+
+  static Path rpmbuild() throws Exception {
+    Path top = Files.createDirectories(tmp.resolve("rpmbuild/SPECS"));
+    Files.writeString(top.resolve("real.spec"), """
+        %global debug_package %{nil}
+        Name: realpkg
+        Version: 1.2
+        Release: 3
+        Epoch: 2
+        Summary: made by rpmbuild
+        License: MIT
+        URL: https://real.example
+        Requires: kernel(netif_rx) = 0x1234abcd
+        Provides: kmod(real.ko) = 1.2
+        Obsoletes: oldpkg < 1
+        BuildArch: x86_64
+        %description
+        Real package & co.
+        %install
+        mkdir -p %{buildroot}/etc/real %{buildroot}/usr/bin %{buildroot}/lib/modules/x
+        echo a > %{buildroot}/etc/real/a.conf
+        echo b > %{buildroot}/usr/bin/realtool
+        echo c > %{buildroot}/lib/modules/x/real.ko
+        %pre
+        echo pre
+        %files
+        %dir /etc/real
+        %config /etc/real/a.conf
+        %attr(0755,root,root) /usr/bin/realtool
+        /lib/modules/x/real.ko
+        %ghost /var/log/real.log
+        %changelog
+        * Mon Nov 27 2023 Someone <s@example.org> - 2:1.2-3
+        - second
+        * Sun Nov 26 2023 Someone <s@example.org> - 2:1.2-2
+        - first
+        """);
+    Path root = top.getParent();
+    Proc.check(tmp, 300, "rpmbuild", "--define", "_topdir " + root, "--define", "_build_id_links none", "-bb", top.resolve("real.spec").toString());
+    return root.resolve("RPMS/x86_64/realpkg-1.2-3.x86_64.rpm");
+  }
+
+  /** The lines of a metadata file, trimmed and sorted: the same content whatever the package order. */
+  static List<String> xmlLines(Path repo, String type) throws Exception {
+    Path gz;
+    try (var s = Files.list(repo.resolve("repodata"))) {
+      gz = s.filter(p -> p.getFileName().toString().endsWith(type + ".xml.gz")).findFirst().orElseThrow();
+    }
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
+    }
   }
 
   @Test

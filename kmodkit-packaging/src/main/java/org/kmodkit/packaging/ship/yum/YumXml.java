@@ -1,7 +1,12 @@
 package org.kmodkit.packaging.ship.yum;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.packaging.ship.rpm.RpmHeaders;
@@ -86,10 +91,17 @@ final class YumXml {
         primaryFiles.add(f.path());
       }
     }
-    deps(x, "provides", h.provides(), false, primaryFiles);
-    deps(x, "requires", h.requires(), true, primaryFiles);
-    deps(x, "conflicts", h.conflicts(), false, primaryFiles);
-    deps(x, "obsoletes", h.obsoletes(), false, primaryFiles);
+    List<Dependency> provides = h.provides();
+    // a requirement the package meets itself (rpmbuild's config(name) = EVR) is dropped, as
+    // createrepo_c does: it compares with the last provide of that name only
+    Map<String, Dependency> provided = new HashMap<>();
+    for (Dependency d : provides) {
+      provided.put(d.name(), d);
+    }
+    deps(x, "provides", provides, false, primaryFiles, Map.of());
+    deps(x, "requires", h.requires(), true, primaryFiles, provided);
+    deps(x, "conflicts", h.conflicts(), false, primaryFiles, Map.of());
+    deps(x, "obsoletes", h.obsoletes(), false, primaryFiles, Map.of());
     for (FileEntry f : files) {
       if (isPrimary(f.path())) {
         file(x, "    ", f);
@@ -111,8 +123,10 @@ final class YumXml {
     x.append("<package pkgid=\"").append(pkgid).append("\" name=\"").append(esc(h.name())).append("\" arch=\"").append(esc(arch(h))).append("\">\n");
     version(x, "  ", h);
     List<RpmHeaders.Change> changes = h.changelog();
-    // createrepo_c keeps the newest ten entries by default (--changelog-limit)
-    for (RpmHeaders.Change c : changes.subList(0, Math.min(10, changes.size()))) {
+    // createrepo_c keeps the newest ten entries (--changelog-limit) and lists them oldest first
+    List<RpmHeaders.Change> kept = new ArrayList<>(changes.subList(0, Math.min(10, changes.size())));
+    Collections.reverse(kept);
+    for (RpmHeaders.Change c : kept) {
       x.append("  <changelog author=\"").append(esc(c.author())).append("\" date=\"").append(c.time()).append("\">").append(esc(c.text())).append("</changelog>\n");
     }
     x.append("</package>\n");
@@ -127,7 +141,7 @@ final class YumXml {
     x.append(indent).append("<version epoch=\"").append(h.epoch()).append("\" ver=\"").append(esc(h.version())).append("\" rel=\"").append(esc(h.release())).append("\"/>\n");
   }
 
-  private static void deps(StringBuilder x, String tag, List<Dependency> deps, boolean requires, Set<String> primaryFiles) {
+  private static void deps(StringBuilder x, String tag, List<Dependency> deps, boolean requires, Set<String> primaryFiles, Map<String, Dependency> provided) {
     Set<String> seen = new HashSet<>();
     StringBuilder body = new StringBuilder();
     for (Dependency d : deps) {
@@ -136,6 +150,10 @@ final class YumXml {
       }
       String flags = d.yumFlags();
       boolean pre = requires && d.pre();
+      Dependency self = provided.get(d.name());
+      if (self != null && !pre && Objects.equals(self.yumFlags(), flags) && self.version().equals(d.version())) {
+        continue;
+      }
       if (!seen.add(d.name() + '\0' + flags + '\0' + d.version() + '\0' + pre)) {
         continue;
       }
