@@ -1,6 +1,7 @@
 package org.kmodkit.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,31 @@ class RpmShipIT {
     }
   }
 
-  static Path rpmbuild() throws Exception {
+  @Test
+  void verifyAcceptsAPackageRpmsignSignedWithTheTrustedKeyAndRefusesItUnsigned() throws Exception {
+    Path gnupg = Files.createDirectories(tmp.resolve("gnupg"));
+    Files.setPosixFilePermissions(gnupg, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path secret = Files.writeString(tmp.resolve("secret.asc"), key.secretKeyArmored());
+    Proc.check(tmp, 60, "gpg", "--homedir", gnupg.toString(), "--batch", "--import", secret.toString());
+    Path repo = Files.createDirectories(tmp.resolve("repo-rpmsign"));
+    Path unsigned = Files.copy(rpmbuild(), repo.resolve("realpkg-1.2-3.x86_64.rpm"));
+    RepoOptions verify = new RepoOptions("kk", key, true, List.of(pubKey), "file://" + repo);
+    assertThatThrownBy(() -> new YumRepository().create(repo, verify)).hasMessageStartingWith(unsigned + ": is not signed; ");
+    try {
+      Proc.check(tmp, 120, "rpmsign", "--define", "_gpg_name " + key.keyId(), "--define", "__gpg /usr/bin/gpg",
+          "--define", "_gpg_path " + gnupg, "--addsign", unsigned.toString());
+    } finally {
+      // gpg started an agent for this home directory; it must not outlive the test
+      Proc.run(tmp, 60, "gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent");
+    }
+    assertThat(new YumRepository().create(repo, verify).packages()).isEqualTo(1);
+  }
+
+  static synchronized Path rpmbuild() throws Exception {
+    Path built = tmp.resolve("rpmbuild/RPMS/x86_64/realpkg-1.2-3.x86_64.rpm");
+    if (Files.exists(built)) {
+      return built;
+    }
     Path top = Files.createDirectories(tmp.resolve("rpmbuild/SPECS"));
     Files.writeString(top.resolve("real.spec"), """
         %global debug_package %{nil}
