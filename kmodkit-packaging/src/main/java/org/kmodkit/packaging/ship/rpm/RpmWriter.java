@@ -53,6 +53,11 @@ public final class RpmWriter implements PackageWriter {
     // rpm looks files up by path: keep them sorted, as rpmbuild does
     files.sort(Comparator.comparing(Staged::path));
 
+    long total = files.stream().mapToLong(f -> f.bytes().length + 512L).sum();
+    if (total > Integer.MAX_VALUE / 2) {
+      // the header's SIZE tags are 32-bit and the package is built in memory: kernel modules never come close
+      throw new BadInputException(spec.name(), "payload of " + total + " bytes is too large for kmodkit's RPM writer (limit 1 GiB); split the package");
+    }
     byte[] cpio = cpio(files, spec.buildTime());
     byte[] payload = gzip(cpio);
     byte[] header = header(spec, files, payload);

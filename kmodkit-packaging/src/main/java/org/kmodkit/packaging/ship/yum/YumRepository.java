@@ -174,7 +174,8 @@ public final class YumRepository implements RepositoryWriter {
       @Override
       public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
         String n = f.getFileName().toString();
-        if (attrs.isRegularFile() && n.endsWith(".rpm") && !n.startsWith(".")) {
+        // a symlinked package is served through its link, so it is listed like a file
+        if (n.endsWith(".rpm") && !n.startsWith(".") && (attrs.isRegularFile() || (attrs.isSymbolicLink() && Files.isRegularFile(f)))) {
           out.add(f);
         }
         return FileVisitResult.CONTINUE;
