@@ -2,6 +2,8 @@ package org.kmodkit.packaging.ship.yum;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -10,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -76,43 +79,47 @@ public final class YumRepository implements RepositoryWriter {
     List<PackageMeta> packages = read(dir, rpms, verifier);
     long revision = packages.stream().mapToLong(p -> Math.max(p.buildTime(), p.mtime())).max().orElse(0);
 
-    Files.createDirectories(state);
-    String unique = PREFIX + UUID.randomUUID();
-    Path fresh = state.resolve(unique);
-    Files.createDirectory(fresh);
     List<Path> metadata = new ArrayList<>();
-    try {
-      StringBuilder repomd = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          + "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n"
-          + "  <revision>" + revision + "</revision>\n");
-      for (String type : List.of("primary", "filelists", "other")) {
-        byte[] xml = YumXml.render(type, packages).getBytes(StandardCharsets.UTF_8);
-        byte[] gz = gzip(xml);
-        String sum = sha256(gz);
-        String file = sum + "-" + type + ".xml.gz";
-        Files.write(fresh.resolve(file), gz);
-        metadata.add(repodata.resolve(file));
-        repomd.append("  <data type=\"").append(type).append("\">\n")
-            .append("    <checksum type=\"sha256\">").append(sum).append("</checksum>\n")
-            .append("    <open-checksum type=\"sha256\">").append(sha256(xml)).append("</open-checksum>\n")
-            .append("    <location href=\"repodata/").append(file).append("\"/>\n")
-            .append("    <timestamp>").append(revision).append("</timestamp>\n")
-            .append("    <size>").append(gz.length).append("</size>\n")
-            .append("    <open-size>").append(xml.length).append("</open-size>\n")
-            .append("  </data>\n");
+    Files.createDirectories(state);
+    // two runs on one directory take turns: each deletes the generations it did not make
+    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      lock(lockFile); // released when the channel closes
+      String unique = PREFIX + UUID.randomUUID();
+      Path fresh = state.resolve(unique);
+      Files.createDirectory(fresh);
+      try {
+        StringBuilder repomd = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n"
+            + "  <revision>" + revision + "</revision>\n");
+        for (String type : List.of("primary", "filelists", "other")) {
+          byte[] xml = YumXml.render(type, packages).getBytes(StandardCharsets.UTF_8);
+          byte[] gz = gzip(xml);
+          String sum = sha256(gz);
+          String file = sum + "-" + type + ".xml.gz";
+          Files.write(fresh.resolve(file), gz);
+          metadata.add(repodata.resolve(file));
+          repomd.append("  <data type=\"").append(type).append("\">\n")
+              .append("    <checksum type=\"sha256\">").append(sum).append("</checksum>\n")
+              .append("    <open-checksum type=\"sha256\">").append(sha256(xml)).append("</open-checksum>\n")
+              .append("    <location href=\"repodata/").append(file).append("\"/>\n")
+              .append("    <timestamp>").append(revision).append("</timestamp>\n")
+              .append("    <size>").append(gz.length).append("</size>\n")
+              .append("    <open-size>").append(xml.length).append("</open-size>\n")
+              .append("  </data>\n");
+        }
+        repomd.append("</repomd>\n");
+        byte[] repomdBytes = repomd.toString().getBytes(StandardCharsets.UTF_8);
+        Files.write(fresh.resolve("repomd.xml"), repomdBytes);
+        metadata.add(repodata.resolve("repomd.xml"));
+        if (options.signer() != null) {
+          Files.writeString(fresh.resolve("repomd.xml.asc"), options.signer().detachedArmored(repomdBytes), StandardCharsets.US_ASCII);
+          metadata.add(repodata.resolve("repomd.xml.asc"));
+        }
+        switchTo(dir, repodata, state, unique);
+      } catch (IOException | RuntimeException e) {
+        deleteTree(fresh);
+        throw e;
       }
-      repomd.append("</repomd>\n");
-      byte[] repomdBytes = repomd.toString().getBytes(StandardCharsets.UTF_8);
-      Files.write(fresh.resolve("repomd.xml"), repomdBytes);
-      metadata.add(repodata.resolve("repomd.xml"));
-      if (options.signer() != null) {
-        Files.writeString(fresh.resolve("repomd.xml.asc"), options.signer().detachedArmored(repomdBytes), StandardCharsets.US_ASCII);
-        metadata.add(repodata.resolve("repomd.xml.asc"));
-      }
-      switchTo(dir, repodata, state, unique);
-    } catch (IOException | RuntimeException e) {
-      deleteTree(fresh);
-      throw e;
     }
 
     List<Path> client = new ArrayList<>();
@@ -131,6 +138,23 @@ public final class YumRepository implements RepositoryWriter {
     writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
     client.add(repoFile);
     return new RepoSummary(dir, packages.size(), metadata, client);
+  }
+
+  /** Waits for the lock; another thread of this JVM holding it waits the same way (the JVM refuses overlapping locks rather than queueing them). */
+  private static void lock(FileChannel channel) throws IOException {
+    while (true) {
+      try {
+        channel.lock();
+        return;
+      } catch (OverlappingFileLockException e) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException stop) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while waiting for the repository lock");
+        }
+      }
+    }
   }
 
   /** A repodata we may replace: a symlink into our own state directory. */

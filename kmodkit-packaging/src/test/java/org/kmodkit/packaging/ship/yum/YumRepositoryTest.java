@@ -104,10 +104,37 @@ class YumRepositoryTest {
     assertThat(Files.readAllBytes(dir.resolve("repodata/repomd.xml"))).isEqualTo(repomd);
     assertThat(Files.readSymbolicLink(dir.resolve("repodata"))).isNotEqualTo(first);
     try (var gens = Files.list(dir.resolve(".kmodkit"))) {
-      assertThat(gens.count()).isEqualTo(2);
+      assertThat(gens.filter(p -> p.getFileName().toString().startsWith("repodata-")).count()).isEqualTo(2);
     }
     try (var top = Files.list(dir)) {
       assertThat(top.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp"))).isEmpty();
+    }
+  }
+
+  @Test
+  void runsAtTheSameTimeOnOneDirectoryLeaveARepodataWhoseFilesAllExist() throws Exception {
+    Path dir = repo(key);
+    List<Thread> runs = new java.util.ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    for (int i = 0; i < 4; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          new YumRepository().create(dir, options(key, false));
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      runs.add(t);
+      t.start();
+    }
+    for (Thread t : runs) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    String repomd = Files.readString(dir.resolve("repodata/repomd.xml"));
+    for (String type : List.of("primary", "filelists", "other")) {
+      String href = repomd.replaceAll("(?s).*<location href=\"(repodata/[0-9a-f]+-" + type + "\\.xml\\.gz)\".*", "$1");
+      assertThat(dir.resolve(href)).isRegularFile();
     }
   }
 
