@@ -11,6 +11,10 @@ import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.packaging.Bundle;
+import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.packaging.ship.PackagePlanner;
+import org.kmodkit.packaging.ship.Shipment;
+import org.kmodkit.packaging.ship.Tarball;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,7 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "add-kernel-support",
     mixinStandardHelpOptions = true,
     description = {
-      "Rebuild a driver bundle for new kernels, as mlnx_add_kernel_support.sh does, into <tmpdir>/<name>-<version>-<distro>-<arch>-ext/.",
+      "Rebuild a driver bundle for new kernels, as mlnx_add_kernel_support.sh does, into <tmpdir>/<name>-<version>-<distro>-<arch>-ext/:",
+      "the modules, signed packages (RPMS/ or DEBS/: kmod packages and <name>-kernel-only), a signed repository and install-kernel-only.sh for nodes; --make-tgz also packs it as one .tgz.",
       "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (README.md), or one DKMS tree.",
       "K: as for rebuild: a release (with --root), a headers directory, or headers packages.",
       "Exit: 0 every driver rebuilt and checked, 1 a build failed, 2 bad input, 3 environment."
@@ -45,8 +50,23 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Option(names = {"-t", "--tmpdir"}, paramLabel = "DIR", defaultValue = "/tmp", description = "Where the -ext directory goes (default: ${DEFAULT-VALUE}).")
   Path tmpdir;
 
-  @Option(names = "--kmp", description = "Ask for kernel module packages (KMP/kmod). Not built yet: this run produces the module tree; packages and a repository come with a later kmodkit release.")
+  @Option(names = "--kmp", description = "Build one kernel module package (KMP) for the first kernel, reaching the others through weak-updates; without it, one kmod package per kernel.")
   boolean kmp;
+
+  @Option(names = "--format", paramLabel = "FMT", description = "Packages to build: rpm, deb or both (default: deb on Debian/Ubuntu, else rpm).")
+  Shipment.Format format;
+
+  @Option(names = "--skip-repo", description = "Build the packages but no repository metadata and no install script.")
+  boolean skipRepo;
+
+  @Option(names = "--make-tgz", description = "Also write <tmpdir>/<name>-<version>-<distro>-<arch>-ext.tgz (the -ext directory as one file).")
+  boolean makeTgz;
+
+  @Option(names = "--pgp-key", paramLabel = "FILE", description = "OpenPGP secret key (gpg --export-secret-keys --armor) signing the packages and the repository; without it a one-time key is made and only its public half kept in the bundle.")
+  Path pgpKey;
+
+  @Option(names = "--repo-name", paramLabel = "NAME", description = "Repository name on nodes (default: <bundle name>).")
+  String repoName;
 
   @Option(names = {"-y", "--yes"}, description = "Replace an existing -ext directory instead of refusing (kmodkit never prompts).")
   boolean yes;
@@ -87,9 +107,6 @@ final class AddKernelSupportCommand implements Callable<Integer> {
         BuildRunner.deleteTree(ext);
       }
       Files.createDirectories(ext);
-      if (kmp) {
-        err.println("kmodkit: --kmp: kernel module packages are not built yet; " + ext + " holds the rebuilt modules (packages and a repository come with a later kmodkit release)");
-      }
       Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, false, false);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
@@ -103,7 +120,18 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       extra.put("distro", distro);
       extra.put("arch", arch);
       extra.put("ext_dir", ext.toString());
-      extra.put("kmp", kmp ? "requested; not built yet" : "no");
+      extra.put("kmp", kmp ? "yes" : "no");
+      Shipment.Result shipped = null;
+      if (code == ExitCode.OK) {
+        shipped = ship(b, ext, distro, err);
+        extra.put("packages", String.join(" ", shipped.packages().stream().map(p -> ext.relativize(p).toString()).toList()));
+        extra.put("repository", skipRepo ? "skipped" : String.join(" ", shipped.repos().stream().map(r -> ext.relativize(r.dir()).toString()).toList()));
+        if (shipped.installScript() != null) {
+          extra.put("install_script", ext.relativize(shipped.installScript()).toString());
+        }
+      } else {
+        err.println("kmodkit: a build failed: no packages made; fix it (see the logs) and run again");
+      }
       String report = RebuildOutput.json(outcome, code, extra);
       Path reportFile = ext.resolve("report.json");
       RebuildCommand.write(reportFile, report);
@@ -112,11 +140,35 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       } else {
         spec.commandLine().getOut().println("bundle " + b.name() + " " + b.version() + " for " + String.join(", ", releases) + ": " + ext);
         RebuildOutput.text(spec.commandLine().getOut(), outcome, reportFile);
+        if (shipped != null) {
+          var o = spec.commandLine().getOut();
+          shipped.packages().forEach(p -> o.println("package " + p));
+          shipped.repos().forEach(r -> o.println("repository " + r.dir() + " (" + r.packages() + " packages)"));
+          if (shipped.installScript() != null) {
+            o.println("on each node: " + shipped.installScript() + " [BASEURL]   (installs " + b.name() + "-kernel-only)");
+          }
+        }
+      }
+      if (shipped != null && makeTgz) {
+        Path tgz = tmp.resolve(ext.getFileName() + ".tgz");
+        Tarball.write(ext, tgz, java.util.Set.of(".work"));
+        spec.commandLine().getOut().println("bundle " + tgz);
       }
       return code.code();
     } finally {
       BuildRunner.deleteTree(scratch);
     }
+  }
+
+  private Shipment.Result ship(Bundle b, Path ext, String distro, java.io.PrintWriter err) throws Exception {
+    Shipment.Format f = format != null ? format : (distro.startsWith("debian") || distro.startsWith("ubuntu") ? Shipment.Format.DEB : Shipment.Format.RPM);
+    OpenPgpSigner signer = PackageCommand.signer(pgpKey);
+    if (signer == null) {
+      signer = OpenPgpSigner.generate(b.name() + " bundle " + b.version() + " (one-time key made by kmodkit)", 3072);
+      err.println("kmodkit: no --pgp-key: packages and repository signed with a one-time key " + signer.keyId() + " (its public half is in the bundle); give your cluster's key with --pgp-key");
+    }
+    PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(b.name(), b.version(), null, kmp, null, null, PackageCommand.buildTime()), ext);
+    return Shipment.write(plan, f, ext, signer, !skipRepo, repoName != null ? repoName : b.name(), null, b.name());
   }
 
   static String arch(List<KernelTarget> kernels) throws BadInputException {

@@ -46,6 +46,8 @@ public final class Main implements Runnable {
     m.put("demo", h -> new DemoCommand());
     m.put("rebuild", h -> new RebuildCommand());
     m.put("add-kernel-support", h -> new AddKernelSupportCommand());
+    m.put("package", h -> new PackageCommand());
+    m.put("repo", h -> new RepoCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 

@@ -180,8 +180,13 @@ class RebuildCliTest {
     assertThat(r.code()).as(r.err()).isZero();
     Path ext = tmp.resolve("t/acme-nic-5.2-1-debian12-x86_64-ext");
     assertThat(r.out()).contains("bundle acme-nic 5.2-1 for " + RELEASE + ": " + ext);
-    assertThat(r.err()).contains("--kmp: kernel module packages are not built yet");
+    assertThat(r.err()).contains("no --pgp-key: packages and repository signed with a one-time key");
     assertThat(ext.resolve(RELEASE + "/extra/acme/acme.ko")).exists();
+    // distro debian12: Debian packages, the KMP for the one kernel and kernel-only, in a signed APT repository
+    assertThat(ext.resolve("DEBS/acme-nic-modules_5.2-1_amd64.deb")).exists();
+    assertThat(ext.resolve("DEBS/acme-nic-kernel-only_5.2-1_amd64.deb")).exists();
+    assertThat(ext.resolve("DEBS/dists/kmodkit/InRelease")).exists();
+    assertThat(ext.resolve("install-kernel-only.sh")).content().contains("apt-get install -y acme-nic-kernel-only");
     assertThat(ext.resolve(".supported_kernels")).hasContent(RELEASE);
     assertThat(ext.resolve("kmodkit-bundle.conf")).content().contains("name=acme-nic").endsWith("kernels=" + RELEASE + "\n");
     assertThat(new ObjectMapper().readTree(ext.resolve("report.json").toFile()).get("ext_dir").asText()).isEqualTo(ext.toString());

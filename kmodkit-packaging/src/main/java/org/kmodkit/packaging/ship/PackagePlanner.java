@@ -273,19 +273,20 @@ public final class PackagePlanner {
 
   private static String postInstall(String modules, String kernel) {
     return modules
-        + "if command -v depmod >/dev/null 2>&1; then depmod -a " + kernel + " || :; fi\n"
+        + "if [ -n \"$(command -v depmod)\" ]; then depmod -a " + kernel + " || :; fi\n"
         + weakModules() + "if [ -n \"$wm\" ]; then printf '%s\\n' \"$modules\" | \"$wm\" --add-modules || :; fi\n";
   }
 
   private static String postRemove(String modules, String kernel) {
     return modules
         + weakModules() + "if [ -n \"$wm\" ]; then printf '%s\\n' \"$modules\" | \"$wm\" --remove-modules || :; fi\n"
-        + "if [ -d /lib/modules/" + kernel + " ] && command -v depmod >/dev/null 2>&1; then depmod -a " + kernel + " || :; fi\n";
+        + "if [ -d /lib/modules/" + kernel + " ] && [ -n \"$(command -v depmod)\" ]; then depmod -a " + kernel + " || :; fi\n";
   }
 
+  /** No /dev/null here: a fresh root (dnf --installroot, a container) may not have /dev yet. */
   private static String weakModules() {
-    return "wm=$(command -v weak-modules 2>/dev/null || :)\n"
-        + "[ -n \"$wm\" ] || { [ -x /usr/sbin/weak-modules ] && wm=/usr/sbin/weak-modules; } || :\n";
+    return "wm=$(command -v weak-modules || :)\n"
+        + "if [ -z \"$wm\" ] && [ -x /usr/sbin/weak-modules ]; then wm=/usr/sbin/weak-modules; fi\n";
   }
 
   private static String indent(String body) {

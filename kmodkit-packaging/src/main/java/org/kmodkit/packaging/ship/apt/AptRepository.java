@@ -96,7 +96,7 @@ public final class AptRepository implements RepositoryWriter {
       debs.add(read(dir, file));
     }
     if (debs.isEmpty()) {
-      throw new BadInputException(dir.toString(), "holds no .deb package (hidden directories are skipped); write some with `kmodkit ship --format deb` first");
+      throw new BadInputException(dir.toString(), "holds no .deb package (hidden directories are skipped); write some with `kmodkit package --format deb` first");
     }
 
     TreeSet<String> arches = new TreeSet<>();

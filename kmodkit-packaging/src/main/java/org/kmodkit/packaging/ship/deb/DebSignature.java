@@ -52,7 +52,7 @@ public final class DebSignature {
       return true;
     });
     if (sigBytes[0] == null) {
-      throw new BadInputException(source, "is not signed (no _gpgorigin member); sign it (kmodkit ship --sign-key) or leave --verify off");
+      throw new BadInputException(source, "is not signed (no _gpgorigin member); sign it (kmodkit package --sign-key) or leave --verify off");
     }
     List<PGPSignature> sigs = signatures(source, sigBytes[0]);
     List<String> signerIds = new ArrayList<>();
