@@ -38,6 +38,7 @@ public final class Tarball {
         String rel = dir.relativize(p).toString();
         String name = rel.isEmpty() ? top + "/" : top + "/" + rel;
         TarArchiveEntry e;
+        boolean regular = false;
         if (Files.isSymbolicLink(p)) {
           e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
           e.setLinkName(Files.readSymbolicLink(p).toString());
@@ -47,6 +48,7 @@ public final class Tarball {
           e.setMode(040755);
         } else {
           e = new TarArchiveEntry(name);
+          regular = true;
           e.setSize(Files.size(p));
           e.setMode(0100000 | (Files.getPosixFilePermissions(p).contains(PosixFilePermission.OWNER_EXECUTE) ? 0755 : 0644));
         }
@@ -54,7 +56,7 @@ public final class Tarball {
         e.setUserName("root");
         e.setGroupName("root");
         tar.putArchiveEntry(e);
-        if (e.isFile()) {
+        if (regular) {  // TarArchiveEntry.isFile() is true for symlinks too
           Files.copy(p, tar);
         }
         tar.closeArchiveEntry();

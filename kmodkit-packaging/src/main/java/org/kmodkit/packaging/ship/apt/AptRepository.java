@@ -326,6 +326,7 @@ public final class AptRepository implements RepositoryWriter {
 
   private static Deb read(Path dir, Path file) throws IOException, BadInputException {
     DebControl control = DebArchive.control(file);
+    DebArchive.contents(file); // refuses absolute and '..' entries, naming them: dpkg would write outside the root
     MessageDigest md5 = md("MD5");
     MessageDigest sha = md("SHA-256");
     long size = 0;

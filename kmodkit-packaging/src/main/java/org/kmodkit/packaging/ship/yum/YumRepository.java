@@ -222,6 +222,12 @@ public final class YumRepository implements RepositoryWriter {
       try {
         byte[] bytes = Files.readAllBytes(p);
         RpmHeaders h = RpmHeaders.parse(p.toString(), bytes);
+        for (RpmHeaders.FileEntry f : h.files()) {
+          // rpm would write such a file outside the node's root (or refuse halfway): no repository serves it
+          if (!f.path().startsWith("/") || ("/" + f.path() + "/").contains("/../")) {
+            throw new BadInputException(p.toString(), "lists the file '" + f.path() + "', which is not an absolute path inside the root; rebuild the package");
+          }
+        }
         if (verifier != null) {
           verifier.verify(h);
         }
