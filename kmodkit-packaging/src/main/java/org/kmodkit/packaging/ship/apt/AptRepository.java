@@ -32,6 +32,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.packaging.ship.OpenPgpSigner;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
@@ -162,7 +163,7 @@ public final class AptRepository implements RepositoryWriter {
         metadata.add(dists.resolve(SUITE).resolve("Release.gpg"));
       }
     } catch (IOException | RuntimeException e) {
-      deleteTree(fresh);
+      BuildRunner.deleteTree(fresh);
       throw e;
     }
 
@@ -188,7 +189,7 @@ public final class AptRepository implements RepositoryWriter {
     try (DirectoryStream<Path> old = Files.newDirectoryStream(state, "dists-*")) {
       for (Path p : old) {
         if (!p.getFileName().equals(fresh.getFileName())) {
-          deleteTree(p);
+          BuildRunner.deleteTree(p);
         }
       }
     }
@@ -357,24 +358,6 @@ public final class AptRepository implements RepositoryWriter {
     }
   }
 
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 
   private static byte[] xz(byte[] data) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
 import org.kmodkit.packaging.ship.RepositoryWriter;
@@ -117,7 +118,7 @@ public final class YumRepository implements RepositoryWriter {
         }
         switchTo(dir, repodata, state, unique);
       } catch (IOException | RuntimeException e) {
-        deleteTree(fresh);
+        BuildRunner.deleteTree(fresh);
         throw e;
       }
     }
@@ -181,7 +182,7 @@ public final class YumRepository implements RepositoryWriter {
       for (Path p : old) {
         String n = p.getFileName().toString();
         if (!n.equals(unique) && (previous == null || !n.equals(previous.toString()))) {
-          deleteTree(p);
+          BuildRunner.deleteTree(p);
         }
       }
     }
@@ -261,24 +262,6 @@ public final class YumRepository implements RepositoryWriter {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 
   private static byte[] gzip(byte[] data) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
