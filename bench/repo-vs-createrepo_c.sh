@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (issue [ship]): wall time of writing YUM metadata for N small signed kmod RPMs,
-# kmodkit's YumRepository (a fresh JVM per run, the launcher's JVM options and a class-data archive,
-# as `kmodkit repo create --yum` will run) against `createrepo_c --no-database`, paired in one run.
+# `bin/kmodkit repo create --yum DIR --sign-key KEY` (a fresh JVM per run with the launcher's class-data
+# archive; with UNSIGNED_BC=1, the library through bench/RepoBench.java from a BC-unsigned class path) against `createrepo_c --no-database`, paired in one run.
 # Goal: kmodkit <= 1.5x createrepo_c.
 #
 #   bench/repo-vs-createrepo_c.sh [ROUNDS]        (default 5; N=500 packages, VERIFY=1 adds --verify)
@@ -44,7 +44,14 @@ fresh warm
 java "${opts[@]}" -XX:ArchiveClassesAtExit="$work/cds.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" RepoBench create "$work/warm" "$work/key.asc" >/dev/null
 ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 run_c() { fresh A; ms createrepo_c --no-database "$work/A"; }
-run_k() { fresh B; ms java "${opts[@]}" -XX:SharedArchiveFile="$work/cds.jsa" -cp "$cp" RepoBench create "$work/B" "$work/key.asc"; }
+if [ -n "${UNSIGNED_BC:-}" ]; then
+  run_k() { fresh B; ms java "${opts[@]}" -XX:SharedArchiveFile="$work/cds.jsa" -cp "$cp" RepoBench create "$work/B" "$work/key.asc"; }
+else
+  # the CLI as users run it: bin/kmodkit (its own class-data archive, made by this untimed run)
+  export KMODKIT_CACHE=$work/cli-cache
+  fresh warm; "$here/bin/kmodkit" repo create --yum "$work/warm" --sign-key "$work/key.asc" --name bench >/dev/null
+  run_k() { fresh B; ms "$here/bin/kmodkit" repo create --yum "$work/B" --sign-key "$work/key.asc" --name bench; }
+fi
 cs=(); ks=()
 for ((r = 1; r <= rounds; r++)); do
   if ((r % 2)); then c=$(run_c); k=$(run_k); else k=$(run_k); c=$(run_c); fi
