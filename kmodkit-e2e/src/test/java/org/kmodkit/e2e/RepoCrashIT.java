@@ -1,0 +1,184 @@
+package org.kmodkit.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.packaging.ship.PackageSpec;
+import org.kmodkit.packaging.ship.PayloadFile;
+import org.kmodkit.packaging.ship.Relation;
+import org.kmodkit.packaging.ship.Scriptlets;
+import org.kmodkit.packaging.ship.deb.DebWriter;
+import org.kmodkit.packaging.ship.rpm.RpmWriter;
+
+/**
+ * {@code kmodkit repo create} killed with SIGKILL at random instants while it rewrites a served
+ * repository (bin/kmodkit, a real process each time): after every kill the repository is whole —
+ * repomd.xml, its signature (checked by gpgv) and every file it names (size and sha256) belong to
+ * one generation, listing either the old packages or the new — and the next run finishes the job.
+ * The same for an APT repository (InRelease checked by gpgv, every index it lists by size and SHA256).
+ */
+class RepoCrashIT {
+  @TempDir Path tmp;
+
+  @Test
+  void aKillAtAnyInstantLeavesTheOldOrTheNewMetadataWholeAndTheNextRunRepairs() throws Exception {
+    OpenPgpSigner signer = OpenPgpSigner.generate("crash test <c@example>", 2048);
+    Path key = Files.writeString(tmp.resolve("key.asc"), signer.secretKeyArmored());
+    Path keyring = Files.write(tmp.resolve("pub.gpg"), signer.publicKeyBinary());
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    Path payload = Files.write(tmp.resolve("m.ko"), new byte[40_000]);
+    RpmWriter w = new RpmWriter();
+    for (int i = 0; i < 300; i++) {
+      write(w, repo, "kmod-old" + i, payload, signer);
+    }
+    Kmodkit.Run first = Kmodkit.run("repo", "create", "--yum", repo.toString(), "--sign-key", key.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    Set<String> old = whole(repo, keyring);
+    for (int i = 0; i < 30; i++) {
+      write(w, repo, "kmod-new" + i, payload, signer);
+    }
+    Random random = new Random(42);
+    String launcher = Path.of("..", "bin", "kmodkit").toAbsolutePath().normalize().toString();
+    int killed = 0;
+    for (int round = 0; round < 25; round++) {
+      Process p = new ProcessBuilder(launcher, "repo", "create", "--yum", repo.toString(), "--sign-key", key.toString())
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
+      if (!p.waitFor(200 + random.nextInt(1400), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly().waitFor();
+        killed++;
+      }
+      Set<String> seen = whole(repo, keyring);
+      assertThat(seen.size()).as("round %d: the old 300 packages or the new 330", round).isIn(old.size(), old.size() + 30);
+      assertThat(seen).containsAll(old);
+    }
+    assertThat(killed).as("some runs were killed midway").isGreaterThan(5);
+    Kmodkit.Run last = Kmodkit.run("repo", "create", "--yum", repo.toString(), "--sign-key", key.toString());
+    assertThat(last.code()).as(last.err()).isZero();
+    assertThat(whole(repo, keyring)).hasSize(330);
+  }
+
+  @Test
+  void theSameHoldsForAnAptRepository() throws Exception {
+    OpenPgpSigner signer = OpenPgpSigner.generate("crash test <c@example>", 2048);
+    Path key = Files.writeString(tmp.resolve("key.asc"), signer.secretKeyArmored());
+    Path keyring = Files.write(tmp.resolve("pub.gpg"), signer.publicKeyBinary());
+    Path repo = Files.createDirectories(tmp.resolve("repo"));
+    Path payload = Files.write(tmp.resolve("m.ko"), new byte[40_000]);
+    DebWriter w = new DebWriter();
+    for (int i = 0; i < 150; i++) {
+      writeDeb(w, repo, "kmod-old" + i, payload, signer);
+    }
+    Kmodkit.Run first = Kmodkit.run("repo", "create", "--apt", repo.toString(), "--sign-key", key.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    Set<String> old = wholeApt(repo, keyring);
+    assertThat(old).hasSize(150);
+    for (int i = 0; i < 20; i++) {
+      writeDeb(w, repo, "kmod-new" + i, payload, signer);
+    }
+    Random random = new Random(7);
+    String launcher = Path.of("..", "bin", "kmodkit").toAbsolutePath().normalize().toString();
+    int killed = 0;
+    for (int round = 0; round < 20; round++) {
+      Process p = new ProcessBuilder(launcher, "repo", "create", "--apt", repo.toString(), "--sign-key", key.toString())
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
+      if (!p.waitFor(200 + random.nextInt(1400), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly().waitFor();
+        killed++;
+      }
+      Set<String> seen = wholeApt(repo, keyring);
+      assertThat(seen.size()).as("round %d", round).isIn(150, 170);
+      assertThat(seen).containsAll(old);
+    }
+    assertThat(killed).as("some runs were killed midway").isGreaterThan(3);
+    Kmodkit.Run last = Kmodkit.run("repo", "create", "--apt", repo.toString(), "--sign-key", key.toString());
+    assertThat(last.code()).as(last.err()).isZero();
+    assertThat(wholeApt(repo, keyring)).hasSize(170);
+  }
+
+  private static void writeDeb(DebWriter w, Path repo, String name, Path payload, OpenPgpSigner signer) throws Exception {
+    w.write(new PackageSpec(name, "1.0", "1", "x86_64", "crash test", "A package.", null, null, null, 1_700_000_000L,
+        List.of(new PayloadFile("/lib/modules/6.1.0-56-cloud-amd64/extra/" + name + "/m.ko", 0644, payload)),
+        List.of(Relation.any("linux-image-6.1.0-56-cloud-amd64")), List.of(), List.of(), Scriptlets.NONE), repo, signer);
+  }
+
+  /** InRelease verified by gpgv; every index it lists has its size and SHA256; returns the Package names. */
+  private static Set<String> wholeApt(Path repo, Path keyring) throws Exception {
+    Path dist = repo.resolve("dists/kmodkit");
+    Proc.Result gpgv = Proc.run(repo, 60, "gpgv", "--keyring", keyring.toString(), dist.resolve("InRelease").toString());
+    assertThat(gpgv.code()).as("gpgv: " + gpgv.err()).isZero();
+    String release = Files.readString(dist.resolve("InRelease"));
+    String sha = release.substring(release.indexOf("\nSHA256:\n") + 9);
+    Matcher row = Pattern.compile("^ ([0-9a-f]{64}) +(\\d+) (\\S+)$", Pattern.MULTILINE).matcher(sha.substring(0, sha.indexOf("-----BEGIN PGP SIGNATURE")));
+    Set<String> names = new TreeSet<>();
+    int n = 0;
+    while (row.find()) {
+      Path f = dist.resolve(row.group(3));
+      if (!Files.exists(f)) {
+        continue; // Release may list index forms it does not ship (by-hash only); apt skips those too
+      }
+      n++;
+      byte[] bytes = Files.readAllBytes(f);
+      assertThat((long) bytes.length).as(row.group(3)).isEqualTo(Long.parseLong(row.group(2)));
+      assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))).as(row.group(3)).isEqualTo(row.group(1));
+      if (row.group(3).endsWith("/Packages")) {
+        Matcher m = Pattern.compile("^Package: (\\S+)$", Pattern.MULTILINE).matcher(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        while (m.find()) {
+          names.add(m.group(1));
+        }
+      }
+    }
+    assertThat(n).as("indexes listed in InRelease").isGreaterThan(0);
+    return names;
+  }
+
+  private static void write(RpmWriter w, Path repo, String name, Path payload, OpenPgpSigner signer) throws Exception {
+    w.write(new PackageSpec(name, "1.0", "1", "x86_64", "crash test", "A package.", null, null, null, 1_700_000_000L,
+        List.of(new PayloadFile("/lib/modules/6.1.0-56-cloud-amd64/extra/" + name + "/m.ko", 0644, payload)),
+        List.of(Relation.eq("kernel(printk)", "0x12345678")), List.of(Relation.any("kmod(" + name + ".ko)")), List.of(), Scriptlets.NONE), repo, signer);
+  }
+
+  /** Checks REPO's metadata is one whole signed generation; returns the package names primary.xml lists. */
+  private static Set<String> whole(Path repo, Path keyring) throws Exception {
+    Path repomd = repo.resolve("repodata/repomd.xml");
+    assertThat(repomd).exists();
+    Proc.Result gpgv = Proc.run(repo, 60, "gpgv", "--keyring", keyring.toString(), repo.resolve("repodata/repomd.xml.asc").toString(), repomd.toString());
+    assertThat(gpgv.code()).as("gpgv: " + gpgv.err()).isZero();
+    String xml = Files.readString(repomd);
+    Matcher data = Pattern.compile("<data type=\"(\\w+)\">.*?<checksum type=\"sha256\">(\\w+)</checksum>.*?<location href=\"([^\"]+)\"/>.*?<size>(\\d+)</size>", Pattern.DOTALL).matcher(xml);
+    Set<String> names = new TreeSet<>();
+    int n = 0;
+    while (data.find()) {
+      n++;
+      Path f = repo.resolve(data.group(3));
+      assertThat(f).as("repomd.xml names %s", data.group(3)).exists();
+      byte[] bytes = Files.readAllBytes(f);
+      assertThat((long) bytes.length).isEqualTo(Long.parseLong(data.group(4)));
+      assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))).isEqualTo(data.group(2));
+      if (data.group(1).equals("primary")) {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(f))) {
+          Matcher m = Pattern.compile("<name>([^<]+)</name>").matcher(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+          while (m.find()) {
+            names.add(m.group(1));
+          }
+        }
+      }
+    }
+    assertThat(n).as("primary, filelists, other").isEqualTo(3);
+    return names;
+  }
+}
