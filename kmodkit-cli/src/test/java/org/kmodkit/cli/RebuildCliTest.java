@@ -197,4 +197,20 @@ class RebuildCliTest {
     withYes[args.length] = "-y";
     assertThat(CliTest.run(withYes).code()).isZero();
   }
+
+  @Test
+  void addKernelSupportWithSkipRepoMakesPackagesOnlyAndMakeTgzPacksTheExtDirectory() throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve("bundle"));
+    Files.writeString(bundle.resolve("kmodkit-bundle.conf"), "name=acme-nic\nversion=5.2-1\ndistro=rhel9.4\ndrivers=drv\n");
+    Files.move(dkmsTree("acme", PRINTK), bundle.resolve("drv"));
+    CliTest.Run r = CliTest.run("add-kernel-support", "--bundle", bundle.toString(), "--kernel", kernel.toString(), "--tmpdir", tmp.resolve("t").toString(), "--skip-repo", "--make-tgz");
+    assertThat(r.code()).as(r.err()).isZero();
+    Path ext = tmp.resolve("t/acme-nic-5.2-1-rhel9.4-x86_64-ext");
+    assertThat(ext.resolve("RPMS/kmod-acme-nic-" + RELEASE + "-5.2-1.x86_64.rpm")).exists();
+    assertThat(ext.resolve("RPMS/acme-nic-kernel-only-5.2-1.x86_64.rpm")).exists();
+    assertThat(ext.resolve("RPMS/repodata")).doesNotExist();
+    assertThat(ext.resolve("install-kernel-only.sh")).doesNotExist();
+    assertThat(r.out()).contains("bundle " + tmp.resolve("t/acme-nic-5.2-1-rhel9.4-x86_64-ext.tgz"));
+    assertThat(tmp.resolve("t/acme-nic-5.2-1-rhel9.4-x86_64-ext.tgz")).isNotEmptyFile();
+  }
 }
