@@ -1,6 +1,7 @@
 package org.kmodkit.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.kmodkit.testkit.ByteSearch.indexOf;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
@@ -328,18 +329,5 @@ class RpmShipIT {
 
   static String text(Element p, String tag) {
     return first(p, tag).getTextContent();
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }

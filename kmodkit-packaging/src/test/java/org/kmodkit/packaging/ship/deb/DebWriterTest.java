@@ -1,6 +1,7 @@
 package org.kmodkit.packaging.ship.deb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.kmodkit.testkit.ByteSearch.indexOf;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
@@ -164,18 +165,5 @@ class DebWriterTest {
     if (data.length % 2 == 1) {
       out.write('\n');
     }
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }

@@ -1,6 +1,7 @@
 package org.kmodkit.packaging.ship.rpm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.kmodkit.testkit.ByteSearch.indexOf;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
@@ -177,18 +178,5 @@ class RpmWriterTest {
     byte[] bytes = Files.readAllBytes(new RpmWriter().write(spec(tmp.resolve("src"), "acme", 1L), tmp, null));
     bytes[96 + 11] = 0x7f; // the signature header's entry count, now far beyond the file
     assertThatThrownBy(() -> RpmHeaders.parse("bad.rpm", bytes)).hasMessageStartingWith("bad.rpm: is a ");
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }
