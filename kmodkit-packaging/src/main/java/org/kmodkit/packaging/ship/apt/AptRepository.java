@@ -3,30 +3,22 @@ package org.kmodkit.packaging.ship.apt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -36,6 +28,7 @@ import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.packaging.ship.OpenPgpSigner;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
+import org.kmodkit.packaging.ship.RepoDirectory;
 import org.kmodkit.packaging.ship.RepositoryWriter;
 import org.kmodkit.packaging.ship.deb.DebArchive;
 import org.kmodkit.packaging.ship.deb.DebControl;
@@ -63,6 +56,7 @@ public final class AptRepository implements RepositoryWriter {
   public static final String SUITE = "kmodkit";
   public static final String COMPONENT = "main";
   /** Used when every package is Architecture: all, so apt on either still finds them. */
+  private static final String PREFIX = "dists-";
   private static final List<String> DEFAULT_ARCHES = List.of("amd64", "arm64");
   private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -85,12 +79,12 @@ public final class AptRepository implements RepositoryWriter {
           : "no such directory; pass the directory that holds the .deb files");
     }
     Path dists = dir.resolve("dists");
-    if (Files.exists(dists, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dists)) {
+    if (Files.exists(dists, LinkOption.NOFOLLOW_LINKS) && !RepoDirectory.ours(dists, PREFIX)) {
       throw new BadInputException(dists.toString(), "is a real directory kmodkit did not make (kmodkit keeps dists as a symlink into .kmodkit/); move it away or use another directory — nothing was changed");
     }
-    List<PGPPublicKey> trusted = options.verify() ? trustedKeys(options) : List.of();
+    List<PGPPublicKey> trusted = options.verify() ? RepoDirectory.trustedKeys(options, dir) : List.of();
     List<Deb> debs = new ArrayList<>();
-    for (Path file : findDebs(dir)) {
+    for (Path file : RepoDirectory.packages(dir, ".deb")) {
       if (options.verify()) {
         DebSignature.verify(file, trusted);
       }
@@ -127,18 +121,14 @@ public final class AptRepository implements RepositoryWriter {
     }
     String release = release(options.name(), arches, indexes);
 
-    Path state = dir.resolve(".kmodkit");
-    Files.createDirectories(state);
-    // two runs at once would each delete the other's fresh tree; the second waits for the first
-    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      lockFile.lock(); // released when the channel closes
-      return write(dir, dists, state, options, debs, indexes, release);
+    try (FileChannel lock = RepoDirectory.lock(dir)) {
+      return write(dir, dists, dir.resolve(RepoDirectory.STATE_DIR), options, debs, indexes, release);
     }
   }
 
   private RepoSummary write(Path dir, Path dists, Path state, RepoOptions options, List<Deb> debs, Map<String, byte[]> indexes, String release)
       throws IOException {
-    String unique = "dists-" + DATE_ID.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String unique = PREFIX + DATE_ID.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path fresh = state.resolve(unique);
     Path suite = fresh.resolve(SUITE);
     List<Path> metadata = new ArrayList<>();
@@ -168,31 +158,25 @@ public final class AptRepository implements RepositoryWriter {
     }
 
     List<Path> client = new ArrayList<>();
-    String options1;
+    String sourceOptions;
     if (options.signer() != null) {
       Path key = dir.resolve(options.name() + ".gpg");
-      writeAtomically(key, options.signer().publicKeyBinary());
+      RepoDirectory.writeAtomically(key, options.signer().publicKeyBinary());
       client.add(key);
       Path asc = dir.resolve(options.name() + ".asc");
-      writeAtomically(asc, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      RepoDirectory.writeAtomically(asc, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
       client.add(asc);
-      options1 = "[signed-by=/etc/apt/keyrings/" + options.name() + ".gpg]";
+      sourceOptions = "[signed-by=/etc/apt/keyrings/" + options.name() + ".gpg]";
     } else {
       // unsigned metadata: apt refuses it unless told to trust this source
-      options1 = "[trusted=yes]";
+      sourceOptions = "[trusted=yes]";
     }
     Path list = dir.resolve(options.name() + ".list");
-    writeAtomically(list, ("deb " + options1 + " " + options.baseUrl() + " " + SUITE + " " + COMPONENT + "\n").getBytes(StandardCharsets.UTF_8));
+    RepoDirectory.writeAtomically(list, ("deb " + sourceOptions + " " + options.baseUrl() + " " + SUITE + " " + COMPONENT + "\n").getBytes(StandardCharsets.UTF_8));
     client.add(0, list);
 
-    switchTo(dir, dists, fresh);
-    try (DirectoryStream<Path> old = Files.newDirectoryStream(state, "dists-*")) {
-      for (Path p : old) {
-        if (!p.getFileName().equals(fresh.getFileName())) {
-          BuildRunner.deleteTree(p);
-        }
-      }
-    }
+    // the previous indexes live on in the new tree's by-hash/: no older tree is kept
+    RepoDirectory.switchTo(dir, "dists", PREFIX, unique, Set.of());
     return new RepoSummary(dir, debs.size(), metadata, client);
   }
 
@@ -233,18 +217,6 @@ public final class AptRepository implements RepositoryWriter {
 
   private static final DateTimeFormatter DATE_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-  /** DIR/dists -> .kmodkit/<fresh> by renaming a new symlink over it: readers see the old tree or the new, never neither. */
-  private static void switchTo(Path dir, Path dists, Path fresh) throws IOException {
-    Path link = dir.resolve(".dists.new-" + fresh.getFileName());
-    Files.deleteIfExists(link);
-    Files.createSymbolicLink(link, dir.relativize(fresh));
-    try {
-      Files.move(link, dists, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      Files.deleteIfExists(link);
-      throw e;
-    }
-  }
 
   private String release(String name, TreeSet<String> arches, Map<String, byte[]> indexes) {
     StringBuilder r = new StringBuilder();
@@ -271,59 +243,7 @@ public final class AptRepository implements RepositoryWriter {
     return d.control.text() + "\nFilename: " + d.relative + "\nSize: " + d.size + "\nMD5sum: " + d.md5 + "\nSHA256: " + d.sha256 + "\n";
   }
 
-  private static List<PGPPublicKey> trustedKeys(RepoOptions options) throws IOException, BadInputException {
-    List<PGPPublicKey> keys = new ArrayList<>();
-    for (Path p : options.trusted()) {
-      keys.addAll(DebSignature.readPublicKeys(p));
-    }
-    if (keys.isEmpty()) {
-      if (options.signer() == null) {
-        throw new BadInputException("--verify", "needs a key to trust: give --trusted-key FILE or a signing key");
-      }
-      for (java.util.Iterator<PGPPublicKey> k = publicKeys(options.signer()); k.hasNext(); ) {
-        keys.add(k.next());
-      }
-    }
-    return keys;
-  }
 
-  private static java.util.Iterator<PGPPublicKey> publicKeys(OpenPgpSigner signer) throws IOException {
-    try {
-      return new org.bouncycastle.openpgp.PGPPublicKeyRing(signer.publicKeyBinary(), new org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator()).getPublicKeys();
-    } catch (RuntimeException e) {
-      return List.of(signer.publicKey()).iterator();
-    }
-  }
-
-  /** Every *.deb under DIR, recursively, not under hidden directories, sorted by relative path. */
-  private static List<Path> findDebs(Path dir) throws IOException, BadInputException {
-    List<Path> found = new ArrayList<>();
-    try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-          return !d.equals(dir) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-          if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".deb") && !f.getFileName().toString().startsWith(".")) {
-            found.add(f);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw new BadInputException(dir.toString(), "cannot be read (" + e.getCause().getMessage() + "); fix the permissions of what it holds");
-    }
-    found.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
-    return found;
-  }
 
   private static Deb read(Path dir, Path file) throws IOException, BadInputException {
     DebControl control = DebArchive.control(file);
@@ -343,20 +263,6 @@ public final class AptRepository implements RepositoryWriter {
     return new Deb(file, rel, control, size, HexFormat.of().formatHex(md5.digest()), HexFormat.of().formatHex(sha.digest()));
   }
 
-  private static void writeAtomically(Path target, byte[] data) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, data);
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 
 
   private static byte[] xz(byte[] data) throws IOException {

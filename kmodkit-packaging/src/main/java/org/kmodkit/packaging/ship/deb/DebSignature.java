@@ -2,21 +2,15 @@ package org.kmodkit.packaging.ship.deb;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKey;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
-import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
-import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.kmodkit.core.BadInputException;
 
@@ -96,26 +90,6 @@ public final class DebSignature {
         + (trustedIds.isEmpty() ? "none" : String.join(", ", trustedIds)) + "); add that public key with --trusted-key or re-sign the package");
   }
 
-  /** Every public key (primary and subkeys) in an armored or binary key file, e.g. from {@code gpg --export --armor}. */
-  public static List<PGPPublicKey> readPublicKeys(Path file) throws IOException, BadInputException {
-    List<PGPPublicKey> keys = new ArrayList<>();
-    try (InputStream in = PGPUtil.getDecoderStream(Files.newInputStream(file))) {
-      PGPPublicKeyRingCollection rings = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
-      for (Iterator<PGPPublicKeyRing> r = rings.getKeyRings(); r.hasNext(); ) {
-        for (Iterator<PGPPublicKey> k = r.next().getPublicKeys(); k.hasNext(); ) {
-          keys.add(k.next());
-        }
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new BadInputException(file.toString(), "no such public key file; export one with `gpg --export --armor KEYID > FILE`");
-    } catch (PGPException | IOException | RuntimeException e) {
-      throw new BadInputException(file.toString(), "is not an OpenPGP public key (" + e.getMessage() + "); export one with `gpg --export --armor KEYID > FILE`", e);
-    }
-    if (keys.isEmpty()) {
-      throw new BadInputException(file.toString(), "holds no OpenPGP public key; export one with `gpg --export --armor KEYID > FILE`");
-    }
-    return keys;
-  }
 
   private static List<PGPSignature> signatures(String source, byte[] packet) throws BadInputException {
     try {

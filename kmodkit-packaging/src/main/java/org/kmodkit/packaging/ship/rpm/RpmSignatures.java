@@ -1,26 +1,17 @@
 package org.kmodkit.packaging.ship.rpm;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKey;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
-import org.bouncycastle.openpgp.PGPPublicKeyRingCollection;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
-import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
-import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
 import org.kmodkit.core.BadInputException;
 
@@ -36,27 +27,6 @@ public final class RpmSignatures {
     this.trusted = List.copyOf(trusted);
   }
 
-  /** Every public key (primary and subkeys) in the armored or binary key FILES. */
-  public static List<PGPPublicKey> loadKeys(List<Path> files) throws BadInputException, IOException {
-    List<PGPPublicKey> keys = new ArrayList<>();
-    for (Path f : files) {
-      if (!Files.isRegularFile(f)) {
-        throw new BadInputException(f.toString(), "no such public key file; export one with `gpg --export --armor KEYID > FILE`");
-      }
-      try (InputStream in = PGPUtil.getDecoderStream(Files.newInputStream(f))) {
-        PGPPublicKeyRingCollection rings = new PGPPublicKeyRingCollection(in, new BcKeyFingerprintCalculator());
-        for (Iterator<PGPPublicKeyRing> r = rings.getKeyRings(); r.hasNext(); ) {
-          r.next().getPublicKeys().forEachRemaining(keys::add);
-        }
-      } catch (PGPException | IOException | RuntimeException e) {
-        throw new BadInputException(f.toString(), "is not an OpenPGP public key (" + e.getMessage() + "); export one with `gpg --export --armor KEYID > FILE`");
-      }
-      if (keys.isEmpty()) {
-        throw new BadInputException(f.toString(), "holds no OpenPGP public key; export one with `gpg --export --armor KEYID > FILE`");
-      }
-    }
-    return keys;
-  }
 
   /** Throws unless RPM carries a good signature by a trusted key and its payload matches the signed digest. */
   public void verify(RpmHeaders rpm) throws BadInputException {

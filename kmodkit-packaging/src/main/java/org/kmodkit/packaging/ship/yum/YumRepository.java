@@ -3,30 +3,23 @@ package org.kmodkit.packaging.ship.yum;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
-import org.bouncycastle.openpgp.PGPPublicKey;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
+import org.kmodkit.packaging.ship.RepoDirectory;
 import org.kmodkit.packaging.ship.RepositoryWriter;
 import org.kmodkit.packaging.ship.rpm.RpmHeaders;
 import org.kmodkit.packaging.ship.rpm.RpmSignatures;
@@ -42,7 +35,6 @@ import org.kmodkit.packaging.ship.rpm.RpmSignatures;
  * same packages twice gives the same bytes.
  */
 public final class YumRepository implements RepositoryWriter {
-  static final String STATE_DIR = ".kmodkit";
   private static final String PREFIX = "repodata-";
 
   @Override
@@ -54,37 +46,23 @@ public final class YumRepository implements RepositoryWriter {
       throw new BadInputException(dir.toString(), "is not a directory; pass the directory that holds the .rpm files");
     }
     Path repodata = dir.resolve("repodata");
-    Path state = dir.resolve(STATE_DIR);
-    if (Files.exists(repodata, LinkOption.NOFOLLOW_LINKS) && !ours(repodata, state)) {
+    Path state = dir.resolve(RepoDirectory.STATE_DIR);
+    if (Files.exists(repodata, LinkOption.NOFOLLOW_LINKS) && !RepoDirectory.ours(repodata, PREFIX)) {
       throw new BadInputException(repodata.toString(), "exists and was not written by kmodkit (createrepo's?); kmodkit will not replace it: move it away (e.g. `mv "
           + repodata + " " + repodata + ".old`) and run again");
     }
-    List<Path> rpms = rpms(dir);
+    List<Path> rpms = RepoDirectory.packages(dir, ".rpm");
     if (rpms.isEmpty()) {
       throw new BadInputException(dir.toString(), "holds no .rpm files; build them with `kmodkit package` or copy them in first");
     }
 
-    RpmSignatures verifier = null;
-    if (options.verify()) {
-      List<PGPPublicKey> keys;
-      if (!options.trusted().isEmpty()) {
-        keys = RpmSignatures.loadKeys(options.trusted());
-      } else if (options.signer() != null) {
-        keys = List.of(options.signer().publicKey());
-      } else {
-        throw new BadInputException(dir.toString(), "cannot verify the packages' signatures without a key: pass --trusted-key FILE or --sign-key");
-      }
-      verifier = new RpmSignatures(keys);
-    }
+    RpmSignatures verifier = options.verify() ? new RpmSignatures(RepoDirectory.trustedKeys(options, dir)) : null;
 
     List<PackageMeta> packages = read(dir, rpms, verifier);
     long revision = packages.stream().mapToLong(p -> Math.max(p.buildTime(), p.mtime())).max().orElse(0);
 
     List<Path> metadata = new ArrayList<>();
-    Files.createDirectories(state);
-    // two runs on one directory take turns: each deletes the generations it did not make
-    try (FileChannel lockFile = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      lock(lockFile); // released when the channel closes
+    try (FileChannel lock = RepoDirectory.lock(dir)) {
       String unique = PREFIX + UUID.randomUUID();
       Path fresh = state.resolve(unique);
       Files.createDirectory(fresh);
@@ -116,7 +94,9 @@ public final class YumRepository implements RepositoryWriter {
           Files.writeString(fresh.resolve("repomd.xml.asc"), options.signer().detachedArmored(repomdBytes), StandardCharsets.US_ASCII);
           metadata.add(repodata.resolve("repomd.xml.asc"));
         }
-        switchTo(dir, repodata, state, unique);
+        // keep the generation just replaced, for clients that fetched its repomd.xml a moment ago
+        String previous = RepoDirectory.current(dir, "repodata");
+        RepoDirectory.switchTo(dir, "repodata", PREFIX, unique, previous == null ? Set.of() : Set.of(previous));
       } catch (IOException | RuntimeException e) {
         BuildRunner.deleteTree(fresh);
         throw e;
@@ -128,7 +108,7 @@ public final class YumRepository implements RepositoryWriter {
     StringBuilder repo = new StringBuilder("[" + options.name() + "]\nname=" + options.name() + " (kmodkit)\nbaseurl=" + base + "\nenabled=1\n");
     if (options.signer() != null) {
       Path key = dir.resolve("RPM-GPG-KEY-" + options.name());
-      writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      RepoDirectory.writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
       client.add(key);
       repo.append("gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=").append(base).append("/RPM-GPG-KEY-").append(options.name()).append('\n');
     } else {
@@ -136,79 +116,11 @@ public final class YumRepository implements RepositoryWriter {
       repo.append("gpgcheck=0\nrepo_gpgcheck=0\n");
     }
     Path repoFile = dir.resolve(options.name() + ".repo");
-    writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
+    RepoDirectory.writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
     client.add(repoFile);
     return new RepoSummary(dir, packages.size(), metadata, client);
   }
 
-  /** Waits for the lock; another thread of this JVM holding it waits the same way (the JVM refuses overlapping locks rather than queueing them). */
-  private static void lock(FileChannel channel) throws IOException {
-    while (true) {
-      try {
-        channel.lock();
-        return;
-      } catch (OverlappingFileLockException e) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException stop) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted while waiting for the repository lock");
-        }
-      }
-    }
-  }
-
-  /** A repodata we may replace: a symlink into our own state directory. */
-  private static boolean ours(Path repodata, Path state) throws IOException {
-    if (!Files.isSymbolicLink(repodata)) {
-      return false;
-    }
-    Path target = Files.readSymbolicLink(repodata);
-    return !target.isAbsolute() && target.getNameCount() == 2 && target.getName(0).toString().equals(STATE_DIR)
-        && target.getName(1).toString().startsWith(PREFIX);
-  }
-
-  private static void switchTo(Path dir, Path repodata, Path state, String unique) throws IOException {
-    Path previous = Files.isSymbolicLink(repodata) ? Files.readSymbolicLink(repodata).getFileName() : null;
-    Path link = dir.resolve(".repodata-" + unique + ".tmp");
-    Files.createSymbolicLink(link, Path.of(STATE_DIR, unique));
-    try {
-      Files.move(link, repodata, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(link);
-    }
-    // keep the generation just replaced, for clients that fetched its repomd.xml a moment ago
-    try (DirectoryStream<Path> old = Files.newDirectoryStream(state, PREFIX + "*")) {
-      for (Path p : old) {
-        String n = p.getFileName().toString();
-        if (!n.equals(unique) && (previous == null || !n.equals(previous.toString()))) {
-          BuildRunner.deleteTree(p);
-        }
-      }
-    }
-  }
-
-  private static List<Path> rpms(Path dir) throws IOException {
-    List<Path> out = new ArrayList<>();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-        return !d.equals(dir) && d.getFileName().toString().startsWith(".") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-        String n = f.getFileName().toString();
-        // a symlinked package is served through its link, so it is listed like a file
-        if (n.endsWith(".rpm") && !n.startsWith(".") && (attrs.isRegularFile() || (attrs.isSymbolicLink() && Files.isRegularFile(f)))) {
-          out.add(f);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    out.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
-    return out;
-  }
 
   /**
    * What one package contributes to the metadata: its three XML fragments, rendered while its
@@ -250,17 +162,6 @@ public final class YumRepository implements RepositoryWriter {
     return out;
   }
 
-  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    // served to every node: readable by the web server, like the packages
-    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    try {
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 
 
   private static byte[] gzip(byte[] data) throws IOException {
