@@ -168,7 +168,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       err.println("kmodkit: no --pgp-key: packages and repository signed with a one-time key " + signer.keyId() + " (its public half is in the bundle); give your cluster's key with --pgp-key");
     }
     PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(b.name(), b.version(), null, kmp, null, null, PackageCommand.buildTime()), ext);
-    return Shipment.write(plan, f, ext, signer, !skipRepo, repoName != null ? repoName : b.name(), null, b.name());
+    return Shipment.write(plan, f, ext, signer, !skipRepo, repoName != null ? repoName : b.name(), b.name());
   }
 
   static String arch(List<KernelTarget> kernels) throws BadInputException {

@@ -75,14 +75,11 @@ final class RepoCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       OpenPgpSigner signer = PackageCommand.signer(signKey);
-      if (verify && signer == null && trusted.isEmpty()) {
-        throw new BadInputException("--verify", "needs the keys to trust: --trusted-key FILE or --sign-key FILE");
-      }
       var err = spec.commandLine().getErr();
       if (signer == null) {
         err.println("kmodkit: warning: metadata is unsigned; nodes would need repo_gpgcheck=0 — give --sign-key");
       }
-      String url = baseUrl != null ? baseUrl.replaceAll("/+$", "") : dir.toAbsolutePath().normalize().toUri().toString().replaceAll("/$", "");
+      String url = baseUrl != null ? baseUrl : RepoOptions.fileUrl(dir);
       RepositoryWriter writer = kind.yum ? new YumRepository() : new AptRepository();
       RepoSummary s;
       try {

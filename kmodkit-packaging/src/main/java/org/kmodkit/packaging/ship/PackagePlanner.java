@@ -165,7 +165,7 @@ public final class PackagePlanner {
         moduleNames.add(ko);
       }
       provides.addAll(exportProvides(e.getValue()));
-      String sh = scripts(e.getKey(), e.getValue());
+      String sh = moduleList(e.getValue());
       Scriptlets s = new Scriptlets(null, postInstall(sh, e.getKey()), null,
           "if [ \"$1\" = 0 ]; then\n" + indent(postRemove(sh, e.getKey())) + "fi\n");
       out.add(spec(pkg, arch, "Kernel modules of " + request.name() + " for Linux " + e.getKey(),
@@ -192,7 +192,7 @@ public final class PackagePlanner {
     String base = request.name().toLowerCase(Locale.ROOT);
     for (Map.Entry<String, List<Module>> e : kernels().entrySet()) {
       String pkg = request.kmp() ? base + "-modules" : base + "-modules-" + e.getKey();
-      String sh = scripts(e.getKey(), e.getValue());
+      String sh = moduleList(e.getValue());
       Scriptlets s = new Scriptlets(null, "if [ \"$1\" = configure ]; then\n" + indent(postInstall(sh, e.getKey())) + "fi\n", null,
           "if [ \"$1\" = remove ] || [ \"$1\" = purge ]; then\n" + indent(postRemove(sh, e.getKey())) + "fi\n");
       List<Relation> depends = request.kmp() ? List.of() : List.of(Relation.any("linux-image-" + e.getKey()));
@@ -263,7 +263,7 @@ public final class PackagePlanner {
   }
 
   /** The module list as a shell variable: the scriptlets hand it to weak-modules on stdin, as RHEL's kmods do. */
-  private static String scripts(String kernel, List<Module> mods) {
+  private static String moduleList(List<Module> mods) {
     StringBuilder sb = new StringBuilder("modules='");
     for (int i = 0; i < mods.size(); i++) {
       sb.append(i == 0 ? "" : "\n").append("/lib/modules/").append(mods.get(i).relative());

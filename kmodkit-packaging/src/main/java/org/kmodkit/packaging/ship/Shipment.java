@@ -42,32 +42,16 @@ public final class Shipment {
 
   private Shipment() {}
 
-  /** Writes the packages under OUT; with REPO, also the repositories and the node install script. */
-  public static Result write(PackagePlanner plan, Format format, Path out, OpenPgpSigner signer, boolean repo, String repoName, String baseUrl, String name)
+  /** Writes the packages under OUT; with REPO, also the repositories (file:// URLs) and the node install script. */
+  public static Result write(PackagePlanner plan, Format format, Path out, OpenPgpSigner signer, boolean repo, String repoName, String name)
       throws IOException, BadInputException {
     List<Path> packages = new ArrayList<>();
     List<RepoSummary> repos = new ArrayList<>();
     if (format.rpm()) {
-      Path dir = out.resolve("RPMS");
-      Files.createDirectories(dir);
-      RpmWriter w = new RpmWriter();
-      for (PackageSpec s : plan.rpm()) {
-        packages.add(w.write(s, dir, signer));
-      }
-      if (repo) {
-        repos.add(new YumRepository().create(dir, new RepoOptions(repoName, signer, signer != null, List.of(), url(baseUrl, dir, "RPMS"))));
-      }
+      ship(out.resolve("RPMS"), new RpmWriter(), plan.rpm(), repo ? new YumRepository() : null, signer, repoName, packages, repos);
     }
     if (format.deb()) {
-      Path dir = out.resolve("DEBS");
-      Files.createDirectories(dir);
-      DebWriter w = new DebWriter();
-      for (PackageSpec s : plan.deb()) {
-        packages.add(w.write(s, dir, signer));
-      }
-      if (repo) {
-        repos.add(new AptRepository().create(dir, new RepoOptions(repoName, signer, signer != null, List.of(), url(baseUrl, dir, "DEBS"))));
-      }
+      ship(out.resolve("DEBS"), new DebWriter(), plan.deb(), repo ? new AptRepository() : null, signer, repoName, packages, repos);
     }
     Path script = null;
     if (repo) {
@@ -80,11 +64,16 @@ public final class Shipment {
     return new Result(packages, repos, script);
   }
 
-  private static String url(String baseUrl, Path dir, String sub) {
-    if (baseUrl == null) {
-      return dir.toAbsolutePath().normalize().toUri().toString().replaceAll("/$", "");
+  /** One format: its packages into DIR, then (REPOSITORY not null) DIR made a repository, verifying what it signed. */
+  private static void ship(Path dir, PackageWriter writer, List<PackageSpec> specs, RepositoryWriter repository, OpenPgpSigner signer, String repoName,
+      List<Path> packages, List<RepoSummary> repos) throws IOException, BadInputException {
+    Files.createDirectories(dir);
+    for (PackageSpec s : specs) {
+      packages.add(writer.write(s, dir, signer));
     }
-    return baseUrl.replaceAll("/+$", "") + "/" + sub;
+    if (repository != null) {
+      repos.add(repository.create(dir, new RepoOptions(repoName, signer, signer != null, List.of(), RepoOptions.fileUrl(dir))));
+    }
   }
 
   /**
