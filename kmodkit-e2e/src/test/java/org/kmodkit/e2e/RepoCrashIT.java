@@ -35,79 +35,67 @@ import org.kmodkit.packaging.ship.rpm.RpmWriter;
 class RepoCrashIT {
   @TempDir Path tmp;
 
+  /** Writes one signed package named NAME into REPO. */
+  interface Packager {
+    void write(Path repo, String name, Path payload, OpenPgpSigner signer) throws Exception;
+  }
+
+  /** Checks REPO's metadata is one whole signed generation and returns the package names it lists. */
+  interface Whole {
+    Set<String> check(Path repo, Path keyring) throws Exception;
+  }
+
   @Test
   void aKillAtAnyInstantLeavesTheOldOrTheNewMetadataWholeAndTheNextRunRepairs() throws Exception {
-    OpenPgpSigner signer = OpenPgpSigner.generate("crash test <c@example>", 2048);
-    Path key = Files.writeString(tmp.resolve("key.asc"), signer.secretKeyArmored());
-    Path keyring = Files.write(tmp.resolve("pub.gpg"), signer.publicKeyBinary());
-    Path repo = Files.createDirectories(tmp.resolve("repo"));
-    Path payload = Files.write(tmp.resolve("m.ko"), new byte[40_000]);
     RpmWriter w = new RpmWriter();
-    for (int i = 0; i < 300; i++) {
-      write(w, repo, "kmod-old" + i, payload, signer);
-    }
-    Kmodkit.Run first = Kmodkit.run("repo", "create", "--yum", repo.toString(), "--sign-key", key.toString());
-    assertThat(first.code()).as(first.err()).isZero();
-    Set<String> old = whole(repo, keyring);
-    for (int i = 0; i < 30; i++) {
-      write(w, repo, "kmod-new" + i, payload, signer);
-    }
-    Random random = new Random(42);
-    String launcher = Path.of("..", "bin", "kmodkit").toAbsolutePath().normalize().toString();
-    int killed = 0;
-    for (int round = 0; round < 25; round++) {
-      Process p = new ProcessBuilder(launcher, "repo", "create", "--yum", repo.toString(), "--sign-key", key.toString())
-          .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
-      if (!p.waitFor(200 + random.nextInt(1400), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly().waitFor();
-        killed++;
-      }
-      Set<String> seen = whole(repo, keyring);
-      assertThat(seen.size()).as("round %d: the old 300 packages or the new 330", round).isIn(old.size(), old.size() + 30);
-      assertThat(seen).containsAll(old);
-    }
-    assertThat(killed).as("some runs were killed midway").isGreaterThan(5);
-    Kmodkit.Run last = Kmodkit.run("repo", "create", "--yum", repo.toString(), "--sign-key", key.toString());
-    assertThat(last.code()).as(last.err()).isZero();
-    assertThat(whole(repo, keyring)).hasSize(330);
+    crashStory("--yum", (repo, name, payload, signer) -> write(w, repo, name, payload, signer), RepoCrashIT::whole, 300, 30, 25, 42, 5);
   }
 
   @Test
   void theSameHoldsForAnAptRepository() throws Exception {
+    DebWriter w = new DebWriter();
+    crashStory("--apt", (repo, name, payload, signer) -> writeDeb(w, repo, name, payload, signer), RepoCrashIT::wholeApt, 150, 20, 20, 7, 3);
+  }
+
+  /**
+   * OLD packages made a repository with KIND; NEW more added; ROUNDS runs of bin/kmodkit repo
+   * create each killed at a random instant (more than MINKILLED of them midway), every one leaving
+   * the old or the new listing whole; then a run that finishes.
+   */
+  private void crashStory(String kind, Packager packager, Whole whole, int oldCount, int newCount, int rounds, long seed, int minKilled) throws Exception {
     OpenPgpSigner signer = OpenPgpSigner.generate("crash test <c@example>", 2048);
     Path key = Files.writeString(tmp.resolve("key.asc"), signer.secretKeyArmored());
     Path keyring = Files.write(tmp.resolve("pub.gpg"), signer.publicKeyBinary());
     Path repo = Files.createDirectories(tmp.resolve("repo"));
     Path payload = Files.write(tmp.resolve("m.ko"), new byte[40_000]);
-    DebWriter w = new DebWriter();
-    for (int i = 0; i < 150; i++) {
-      writeDeb(w, repo, "kmod-old" + i, payload, signer);
+    for (int i = 0; i < oldCount; i++) {
+      packager.write(repo, "kmod-old" + i, payload, signer);
     }
-    Kmodkit.Run first = Kmodkit.run("repo", "create", "--apt", repo.toString(), "--sign-key", key.toString());
+    Kmodkit.Run first = Kmodkit.run("repo", "create", kind, repo.toString(), "--sign-key", key.toString());
     assertThat(first.code()).as(first.err()).isZero();
-    Set<String> old = wholeApt(repo, keyring);
-    assertThat(old).hasSize(150);
-    for (int i = 0; i < 20; i++) {
-      writeDeb(w, repo, "kmod-new" + i, payload, signer);
+    Set<String> old = whole.check(repo, keyring);
+    assertThat(old).hasSize(oldCount);
+    for (int i = 0; i < newCount; i++) {
+      packager.write(repo, "kmod-new" + i, payload, signer);
     }
-    Random random = new Random(7);
+    Random random = new Random(seed);
     String launcher = Path.of("..", "bin", "kmodkit").toAbsolutePath().normalize().toString();
     int killed = 0;
-    for (int round = 0; round < 20; round++) {
-      Process p = new ProcessBuilder(launcher, "repo", "create", "--apt", repo.toString(), "--sign-key", key.toString())
+    for (int round = 0; round < rounds; round++) {
+      Process p = new ProcessBuilder(launcher, "repo", "create", kind, repo.toString(), "--sign-key", key.toString())
           .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
       if (!p.waitFor(200 + random.nextInt(1400), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly().waitFor();
         killed++;
       }
-      Set<String> seen = wholeApt(repo, keyring);
-      assertThat(seen.size()).as("round %d", round).isIn(150, 170);
+      Set<String> seen = whole.check(repo, keyring);
+      assertThat(seen.size()).as("round %d: the old %d packages or the new %d", round, oldCount, oldCount + newCount).isIn(oldCount, oldCount + newCount);
       assertThat(seen).containsAll(old);
     }
-    assertThat(killed).as("some runs were killed midway").isGreaterThan(3);
-    Kmodkit.Run last = Kmodkit.run("repo", "create", "--apt", repo.toString(), "--sign-key", key.toString());
+    assertThat(killed).as("some runs were killed midway").isGreaterThan(minKilled);
+    Kmodkit.Run last = Kmodkit.run("repo", "create", kind, repo.toString(), "--sign-key", key.toString());
     assertThat(last.code()).as(last.err()).isZero();
-    assertThat(wholeApt(repo, keyring)).hasSize(170);
+    assertThat(whole.check(repo, keyring)).hasSize(oldCount + newCount);
   }
 
   private static void writeDeb(DebWriter w, Path repo, String name, Path payload, OpenPgpSigner signer) throws Exception {
