@@ -18,6 +18,7 @@ import org.kmodkit.packaging.ship.PackageSpec;
 import org.kmodkit.packaging.ship.PayloadFile;
 import org.kmodkit.packaging.ship.Relation;
 import org.kmodkit.packaging.ship.Scriptlets;
+import org.kmodkit.packaging.ship.ShipFixtures;
 import org.kmodkit.packaging.ship.rpm.RpmHeaders.Dependency;
 import org.kmodkit.packaging.ship.rpm.RpmHeaders.FileEntry;
 
@@ -29,8 +30,8 @@ class RpmWriterTest {
 
   @BeforeAll
   static void keys() throws Exception {
-    key = OpenPgpSigner.generate("kmodkit test <test@example.org>", 2048);
-    otherKey = OpenPgpSigner.generate("someone else <else@example.org>", 2048);
+    key = ShipFixtures.signer();
+    otherKey = ShipFixtures.otherSigner();
   }
 
   /** A module package as kmodkit package would plan it; SOURCES is where the payload files go. */

@@ -22,6 +22,7 @@ import org.kmodkit.packaging.ship.Relation;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
 import org.kmodkit.packaging.ship.Scriptlets;
+import org.kmodkit.packaging.ship.ShipFixtures;
 import org.kmodkit.packaging.ship.rpm.RpmWriter;
 
 class YumRepositoryTest {
@@ -32,8 +33,8 @@ class YumRepositoryTest {
 
   @BeforeAll
   static void keys() throws Exception {
-    key = OpenPgpSigner.generate("kmodkit test <test@example.org>", 2048);
-    otherKey = OpenPgpSigner.generate("someone else <else@example.org>", 2048);
+    key = ShipFixtures.signer();
+    otherKey = ShipFixtures.otherSigner();
   }
 
   Path repo(OpenPgpSigner signer) throws Exception {
