@@ -79,7 +79,7 @@ final class RepoCommand implements Runnable {
       if (signer == null) {
         err.println("kmodkit: warning: metadata is unsigned; nodes would need repo_gpgcheck=0 — give --sign-key");
       }
-      String url = baseUrl != null ? baseUrl : RepoOptions.fileUrl(dir);
+      String url = baseUrl != null ? baseUrl.replaceAll("/+$", "") : RepoOptions.fileUrl(dir);
       RepositoryWriter writer = kind.yum ? new YumRepository() : new AptRepository();
       RepoSummary s;
       try {

@@ -8,7 +8,7 @@ import java.util.Objects;
  * SIGNER signs the metadata (null: unsigned, clients then need gpgcheck off — kmodkit warns);
  * VERIFY refuses input packages whose signature is missing or made by a key outside TRUSTED
  * (armored public keys; empty means the signer's own key); BASEURL is what nodes will fetch from
- * (written into the client config; trailing slashes dropped).
+ * (written into the client config).
  */
 public record RepoOptions(String name, OpenPgpSigner signer, boolean verify, List<java.nio.file.Path> trusted, String baseUrl) {
   public RepoOptions {
@@ -18,7 +18,6 @@ public record RepoOptions(String name, OpenPgpSigner signer, boolean verify, Lis
       throw new IllegalArgumentException("repository name '" + name + "': use letters, digits and . _ -");
     }
     trusted = List.copyOf(trusted);
-    baseUrl = baseUrl.replaceAll("/+$", "");
   }
 
   /** DIR's file:// URL, for nodes that see the repository on shared storage. */

@@ -104,7 +104,7 @@ public final class YumRepository implements RepositoryWriter {
     }
 
     List<Path> client = new ArrayList<>();
-    String base = options.baseUrl();
+    String base = options.baseUrl().endsWith("/") ? options.baseUrl().substring(0, options.baseUrl().length() - 1) : options.baseUrl();
     StringBuilder repo = new StringBuilder("[" + options.name() + "]\nname=" + options.name() + " (kmodkit)\nbaseurl=" + base + "\nenabled=1\n");
     if (options.signer() != null) {
       Path key = dir.resolve("RPM-GPG-KEY-" + options.name());
