@@ -94,7 +94,7 @@ class ModinfoAgreementIT {
     try (Stream<Path> s = Files.walk(Corpus.modules(56).resolve("kernel"))) {
       all = s.filter(p -> p.toString().endsWith(".ko")).sorted().toList();
     }
-    assertThat(all).hasSize(1121);
+    assertThat(all).as("the cloud flavour's modules").hasSizeGreaterThan(1000);
     // every 4th module keeps the run short; the depmod agreement covers all of them
     List<Path> sample = new ArrayList<>();
     for (int i = 0; i < all.size(); i += 4) {
