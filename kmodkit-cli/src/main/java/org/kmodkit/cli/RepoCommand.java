@@ -133,7 +133,7 @@ final class RepoCommand implements Runnable {
       TlsConfig tls = tlsCert == null ? null : new TlsConfig(tlsCert, tlsKey);
       CountDownLatch stop = new CountDownLatch(1);
       try (RepoServer server = RepoServer.start(dir, bind, port, tls, quiet ? line -> {} : line -> { err.println(line); err.flush(); })) {
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        stopOn(stop, "TERM", "INT");
         var o = spec.commandLine().getOut();
         o.println(server.url());
         o.flush();
@@ -141,6 +141,21 @@ final class RepoCommand implements Runnable {
         stop.await();
       }
       return ExitCode.OK.code();
+    }
+
+    /**
+     * A signal ends the wait, not the JVM: the server closes and the command returns 0, as its help
+     * says (the JVM's own handling would exit 128+n).
+     */
+    @SuppressWarnings("restriction")
+    private static void stopOn(CountDownLatch stop, String... signals) {
+      for (String name : signals) {
+        try {
+          sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
+        } catch (IllegalArgumentException e) {
+          // the signal is the VM's (-Xrs) or ignored: it cannot stop the server; the others still do
+        }
+      }
     }
   }
 }
