@@ -101,7 +101,7 @@ final class RepoCommand implements Runnable {
       description = {
         "Serve DIR read-only over HTTP (or HTTPS with --tls-cert/--tls-key): GET and HEAD, byte ranges, conditional GET; nothing outside DIR.",
         "Prints the URL, then one line per request on stderr; stops on SIGINT/SIGTERM.",
-        "Exit: 0 stopped, 2 bad input (not a directory, address in use), 3 environment."
+        "Exit: 0 stopped by SIGINT/SIGTERM, 2 bad input (not a directory, --tls-* unreadable), 3 environment (the address is in use or not this host's)."
       })
   static final class Serve implements Callable<Integer> {
     @Spec CommandSpec spec;
