@@ -137,9 +137,10 @@ public final class Main implements Runnable {
       where = "no stack trace saved (" + e + ")";
       verbose = true;
     }
-    err.println("kmodkit: internal error (a kmodkit bug): " + t + "; " + where + "; "
+    String line = "kmodkit: internal error (a kmodkit bug): " + t + "; " + where + "; "
         + (t instanceof OutOfMemoryError ? "if the input is legitimately large, give the JVM more memory (KMODKIT_JAVA_OPTS=-Xmx4g); " : "")
-        + "please report it with the command line");
+        + "please report it with the command line";
+    err.println(line.replaceAll("\\s*\\R\\s*", " "));
     if (verbose) {
       err.print(trace);
     }

@@ -99,7 +99,7 @@ class CommandLineTest {
   @Test
   void anErrorOrAnUnexpectedExceptionAnywhereExitsFourWithOneLineAndTheStackTraceInAFile() throws Exception {
     List<Supplier<Throwable>> failures = List.of(
-        () -> new OutOfMemoryError("Java heap space"), StackOverflowError::new, () -> new IllegalStateException("unexpected"), () -> new AssertionError("never"));
+        () -> new OutOfMemoryError("Java heap space"), StackOverflowError::new, () -> new IllegalStateException("unexpected,\non two lines"), () -> new AssertionError("never"));
     for (Supplier<Throwable> f : failures) {
       CliTest.Run r = boom(f);
       String kind = f.get().getClass().getName();
