@@ -35,7 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = {
       "Builds a demo root from real Debian kernels (6.1.0-53…56 cloud-amd64, fetched with apt-get download into a cache),",
-      "installs 6.1.0-55's mlx stack as a vendor module set, links it where it fits (weak-modules) and prints status."
+      "installs 6.1.0-55's mlx stack as a vendor module set, links it where it fits (weak-modules) and prints status.",
+      "Exit: 0 the demo ran (that 53 and 54 cannot load the stack is what it shows; `status` on such a host exits 1), 2 bad input (--debs), 3 environment (apt-get, depmod, disk space)."
     })
 final class DemoCommand implements Callable<Integer> {
   static final List<Integer> ABIS = List.of(53, 54, 55, 56);
@@ -89,8 +90,10 @@ final class DemoCommand implements Callable<Integer> {
       if (html != null) {
         out.println("wrote " + html);
       }
+      long attention = status.kernels().stream().filter(k -> status.sets().stream().anyMatch(set -> StatusCommand.needsAttention(status.cell(set, k)))).count();
+      out.println("demo done: " + (attention == 0 ? "every kernel loads every set" : attention + " of " + status.kernels().size() + " kernels cannot load a set (kmodkit status exits 1 on such a host)") + "; the demo itself succeeded");
     }
-    return StatusCommand.needsAttention(status) ? ExitCode.INCOMPATIBLE.code() : ExitCode.OK.code();
+    return ExitCode.OK.code(); // a demo that ran has succeeded, whatever the matrix shows
   }
 
   static Path defaultCache() {

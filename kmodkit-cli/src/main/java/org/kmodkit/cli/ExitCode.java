@@ -15,7 +15,9 @@ public enum ExitCode {
   /** Usage error or bad input: a corrupt or unreadable file, a malformed line, a wrong option. */
   BAD_INPUT(2),
   /** The environment lacks something (a tool, a directory, permission); the input may be fine. */
-  ENVIRONMENT(3);
+  ENVIRONMENT(3),
+  /** A kmodkit bug: an exception no command expected, an Error (out of memory, stack overflow). */
+  INTERNAL(4);
 
   private final int code;
 
@@ -27,7 +29,10 @@ public enum ExitCode {
     return code;
   }
 
-  /** The code for an exception that ended a command. */
+  /**
+   * The code for a throwable that ended a command: the domain family's two branches, and anything
+   * else is a kmodkit bug — never 0 or 1, which would read as a verdict.
+   */
   public static ExitCode of(Throwable e) {
     if (e instanceof BadInputException) {
       return BAD_INPUT;
@@ -35,7 +40,7 @@ public enum ExitCode {
     if (e instanceof EnvironmentException) {
       return ENVIRONMENT;
     }
-    return ENVIRONMENT;
+    return INTERNAL;
   }
 
   /** The worse of two outcomes. */

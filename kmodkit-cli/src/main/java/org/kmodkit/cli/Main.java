@@ -58,37 +58,93 @@ public final class Main implements Runnable {
 
   /** As {@link #run(PrintWriter, PrintWriter, String...)} on {@code host} (tests give a fake machine). */
   static int run(Host host, PrintWriter out, PrintWriter err, String... args) {
+    return run(host, COMMANDS, out, err, args);
+  }
+
+  /**
+   * As {@link #run(Host, PrintWriter, PrintWriter, String...)} with {@code commands}. Whatever a
+   * command throws ends here: a domain exception as its one line and code, anything else — an
+   * Error included — as an internal error (exit 4), never as a verdict.
+   */
+  static int run(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, PrintWriter out, PrintWriter err, String... args) {
+    int code;
+    try {
+      CommandLine cl = commandLine(host, commands, args);
+      cl.setOut(out);
+      cl.setErr(err);
+      cl.setParameterExceptionHandler((ex, a) -> {
+        err.println("kmodkit: " + ex.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+          err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+        }
+        return ExitCode.BAD_INPUT.code();
+      });
+      cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+        if (ex instanceof KmodkitException) {
+          err.println("kmodkit: " + ex.getMessage());
+          return ExitCode.of(ex).code();
+        }
+        return internalError(host, ex, err, args);
+      });
+      code = cl.execute(args);
+    } catch (Throwable t) { // an Error passes picocli's handlers
+      code = internalError(host, t, err, args);
+    }
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /**
+   * The CLI's model: the command named by {@code args[0]} only (a run needs one command's model,
+   * and start-up is most of a short run), or every command when usage or help is asked for.
+   */
+  static CommandLine commandLine(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, String... args) {
     CommandLine cl = new CommandLine(new Main());
-    // a run needs one command's model; only usage and help need them all (start-up is most of a short run)
-    java.util.function.Function<Host, Object> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    java.util.function.Function<Host, Object> only = args.length > 0 ? commands.get(args[0]) : null;
     if (only != null) {
       cl.addSubcommand(args[0], only.apply(host));
     } else {
-      COMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.apply(host)));
+      commands.forEach((name, make) -> cl.addSubcommand(name, make.apply(host)));
       cl.addSubcommand("help", new CommandLine.HelpCommand());
     }
-    cl.setOut(out);
-    cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("kmodkit: " + ex.getMessage());
-      if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-        err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-      }
-      return ExitCode.BAD_INPUT.code();
-    });
-    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-      if (ex instanceof KmodkitException) {
-        err.println("kmodkit: " + ex.getMessage());
-        return ExitCode.of(ex).code();
-      }
-      err.println("kmodkit: internal error: " + ex + " (please report it with the command line)");
-      ex.printStackTrace(err);
-      return ExitCode.ENVIRONMENT.code();
-    });
-    int code = cl.execute(args);
-    out.flush();
-    return code;
+    footer(cl);
+    return cl;
+  }
+
+  private static void footer(CommandLine cl) {
+    cl.getCommandSpec().usageMessage().footer(INTERNAL_ERROR_HELP);
+    cl.getSubcommands().values().forEach(Main::footer);
+  }
+
+  static final String INTERNAL_ERROR_HELP = "Exit 4: an internal error (a kmodkit bug; the message names the file holding the stack trace).";
+
+  /**
+   * One line for a kmodkit bug, the stack trace in a file (and on stderr with -v): what to report,
+   * without a stack trace in the user's face.
+   */
+  private static int internalError(Host host, Throwable t, PrintWriter err, String... args) {
+    boolean verbose = java.util.List.of(args).contains("-v") || java.util.List.of(args).contains("--verbose");
+    java.io.StringWriter trace = new java.io.StringWriter();
+    t.printStackTrace(new PrintWriter(trace));
+    String where;
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile(host.tmp(), "kmodkit-internal-error-", ".txt");
+      java.nio.file.Files.writeString(file, new Version().getVersion()[0] + "\nargs: " + String.join(" ", args) + "\n" + trace);
+      where = "stack trace in " + file;
+    } catch (Exception | Error e) {
+      where = "no stack trace saved (" + e + ")";
+      verbose = true;
+    }
+    String line = "kmodkit: internal error (a kmodkit bug): " + t + "; " + where + "; "
+        + (t instanceof OutOfMemoryError ? "if the input is legitimately large, give the JVM more memory (KMODKIT_JAVA_OPTS=-Xmx4g); " : "")
+        + "please report it with the command line";
+    err.println(line.replaceAll("\\s*\\R\\s*", " "));
+    if (verbose) {
+      err.print(trace);
+    }
+    return ExitCode.INTERNAL.code();
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */

@@ -19,9 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kmodkit package --modules DIR --name N --version V}: rebuilt modules as kmod RPMs and/or .debs, plus N-kernel-only. */
+// no mixinStandardHelpOptions: its -V/--version would take --version, which here is the package's
 @Command(
     name = "package",
-    mixinStandardHelpOptions = true,
     description = {
       "Package rebuilt modules (the --out tree of `kmodkit rebuild`): one kmod package per kernel (or one KMP with --kmp) and <name>-kernel-only.",
       "RPMs require kernel(<sym>) = 0x<crc> for every symbol taken from the kernel and provide kmod(<module>.ko); scriptlets run depmod and weak-modules.",
@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
     })
 final class PackageCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Option(names = "--modules", required = true, paramLabel = "DIR", description = "The rebuild output: DIR/<release>/extra/<driver>/*.ko.")
   Path modules;

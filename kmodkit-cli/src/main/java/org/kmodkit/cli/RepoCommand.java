@@ -101,7 +101,7 @@ final class RepoCommand implements Runnable {
       description = {
         "Serve DIR read-only over HTTP (or HTTPS with --tls-cert/--tls-key): GET and HEAD, byte ranges, conditional GET; nothing outside DIR.",
         "Prints the URL, then one line per request on stderr; stops on SIGINT/SIGTERM.",
-        "Exit: 0 stopped, 2 bad input (not a directory, address in use), 3 environment."
+        "Exit: 0 stopped by SIGINT/SIGTERM, 2 bad input (not a directory, --tls-* unreadable), 3 environment (the address is in use or not this host's)."
       })
   static final class Serve implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -133,7 +133,7 @@ final class RepoCommand implements Runnable {
       TlsConfig tls = tlsCert == null ? null : new TlsConfig(tlsCert, tlsKey);
       CountDownLatch stop = new CountDownLatch(1);
       try (RepoServer server = RepoServer.start(dir, bind, port, tls, quiet ? line -> {} : line -> { err.println(line); err.flush(); })) {
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        stopOn(stop, "TERM", "INT");
         var o = spec.commandLine().getOut();
         o.println(server.url());
         o.flush();
@@ -141,6 +141,21 @@ final class RepoCommand implements Runnable {
         stop.await();
       }
       return ExitCode.OK.code();
+    }
+
+    /**
+     * A signal ends the wait, not the JVM: the server closes and the command returns 0, as its help
+     * says (the JVM's own handling would exit 128+n).
+     */
+    @SuppressWarnings("restriction")
+    private static void stopOn(CountDownLatch stop, String... signals) {
+      for (String name : signals) {
+        try {
+          sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
+        } catch (IllegalArgumentException e) {
+          // the signal is the VM's (-Xrs) or ignored: it cannot stop the server; the others still do
+        }
+      }
     }
   }
 }

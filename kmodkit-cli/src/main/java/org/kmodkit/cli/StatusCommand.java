@@ -61,14 +61,11 @@ final class StatusCommand implements Callable<Integer> {
 
   /** Some kernel lacks a working build of some set, or links on disk disagree with the verdicts. */
   static boolean needsAttention(Status status) {
-    for (String set : status.sets()) {
-      for (String k : status.kernels()) {
-        Status.Cell c = status.cell(set, k);
-        if (c != null && (c.stale() || (c.state() != Status.State.NATIVE && c.state() != Status.State.LINKED && c.state() != Status.State.NO_ABI))) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return status.sets().stream().anyMatch(set -> status.kernels().stream().anyMatch(k -> needsAttention(status.cell(set, k))));
+  }
+
+  /** A cell (null: no such pair) lacks a working build, or its links on disk disagree with the verdict. */
+  static boolean needsAttention(Status.Cell c) {
+    return c != null && (c.stale() || (c.state() != Status.State.NATIVE && c.state() != Status.State.LINKED && c.state() != Status.State.NO_ABI));
   }
 }

@@ -84,5 +84,6 @@ class ShipCliTest {
       assertThat(s.code()).isEqualTo(3);
       assertThat(s.err()).contains("127.0.0.1:" + busy.getLocalPort());
     }
+    assertThat(CliTest.run("repo", "serve", "--help").out()).contains("3 environment (the address is in use");
   }
 }

@@ -21,7 +21,7 @@ class DemoIT {
     Proc.run(Corpus.work(), 120, "rm", "-rf", cache.toString());
     Path html = Corpus.work().resolve("demo.html");
     Kmodkit.Run r = Kmodkit.run("demo", "--debs", Corpus.debs().toString(), "--cache", cache.toString(), "--json", "--html", html.toString());
-    assertThat(r.code()).as(r.err()).isEqualTo(1); // 53 and 54 cannot take the stack: the matrix needs attention
+    assertThat(r.code()).as(r.err()).isZero(); // the demo ran; that 53 and 54 cannot take the stack is what it shows
     Path root = cache.resolve("root");
     assertThat(r.err()).contains("kmodkit demo: root " + root);
     JsonNode mlnx = r.json().get("sets").get(0);
@@ -45,7 +45,8 @@ class DemoIT {
       }).count()).isEqualTo(7);
     }
     Kmodkit.Run again = Kmodkit.run("demo", "--debs", Corpus.debs().toString(), "--cache", cache.toString());
-    assertThat(again.code()).as(again.err()).isEqualTo(1);
-    assertThat(again.out()).contains("linked now: nothing new").contains("extra/mlnx on " + Corpus.release(56) + ": linked (from " + Corpus.release(55) + ")");
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.out()).contains("linked now: nothing new")
+        .contains("demo done: 2 of 4 kernels cannot load a set (kmodkit status exits 1 on such a host); the demo itself succeeded").contains("extra/mlnx on " + Corpus.release(56) + ": linked (from " + Corpus.release(55) + ")");
   }
 }

@@ -252,8 +252,8 @@ public final class BuildRunner {
       f = mine;
       try {
         mine.complete(abiSource.load(k));
-      } catch (BadInputException | RuntimeException e) {
-        mine.completeExceptionally(e);
+      } catch (BadInputException | RuntimeException | Error e) {
+        mine.completeExceptionally(e); // an Error too: the other builds of this kernel wait on it
       }
     }
     try {
@@ -261,6 +261,9 @@ public final class BuildRunner {
     } catch (java.util.concurrent.CompletionException e) {
       if (e.getCause() instanceof BadInputException bad) {
         throw bad;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
       }
       throw e;
     }

@@ -314,7 +314,7 @@ public final class Checker {
         long n = errors.stream().filter(kind::isInstance).count();
         String text;
         if (p instanceof Problem.ProviderUnloadable u) {
-          text = "needs " + u.symbol() + " from " + u.provider() + ", which cannot load";
+          text = (u.symbol() == null ? "depends on " + u.provider() : "needs " + u.symbol() + " from " + u.provider()) + ", which cannot load";
         } else if (p instanceof Problem.NamespaceNotImported ns) {
           text = "uses " + ns.symbol() + " from namespace " + ns.namespace() + " without importing it";
         } else if (p instanceof Problem.GplOnlySymbol g) {

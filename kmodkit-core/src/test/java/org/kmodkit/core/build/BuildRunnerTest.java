@@ -181,6 +181,27 @@ class BuildRunnerTest {
   }
 
   @Test
+  void anErrorWhileReadingAKernelsAbiEndsTheRunInsteadOfLeavingTheOtherBuildsOfThatKernelWaiting() throws Exception {
+    FakeMake make = new FakeMake((spec, name) -> {
+      if (name.equals("first")) {
+        try {
+          Thread.sleep(500); // "later" reads the ABI first; "first", awaited first, waits for it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    BuildPlan plan = BuildPlanner.plan(List.of(dkms("first"), dkms("later")), List.of(kernel()), new BuildPlanner.Layout(tmp.resolve("work"), tmp.resolve("out")));
+    BuildRunner runner = new BuildRunner(make, JobServer.none(), 2, BuildListener.none(), null, k -> {
+      throw new OutOfMemoryError("Java heap space");
+    });
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+        () -> org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.run(plan)).hasMessageContaining("java.lang.OutOfMemoryError: Java heap space"));
+  }
+
+  @Test
   void anOutputTreeInsideTheSourceIsNotCopiedIntoTheBuild() throws Exception {
     DriverSource d = dkms("inplace");
     FakeMake make = new FakeMake((spec, name) -> {

@@ -182,6 +182,8 @@ class CheckerTest {
     ModuleVerdict vTop = s.modules().get(2);
     assertThat(vTop.loads()).isFalse();
     assertThat(((Problem.ProviderUnloadable) vTop.problems().get(0)).provider()).isEqualTo("mlx5_ib");
+    // rdma_user takes no symbol from mlx5_ib: depends= alone ties them, and the summary says so
+    assertThat(vTop.summary()).isEqualTo("rdma_user: depends on mlx5_ib, which cannot load");
   }
 
   @Test
