@@ -17,9 +17,14 @@ import org.kmodkit.core.tree.Sysroot;
  *
  * @param qemu the qemu-system-x86_64 executable
  * @param busybox a static busybox
- * @param accel KVM when /dev/kvm can be opened read-write, TCG (emulation) otherwise
+ * @param accel KVM when {@link #kvmUnusable} finds nothing against it, TCG (emulation) otherwise
+ * @param noKvm why KVM is not used (null when it is)
  */
-public record HostTools(Path qemu, Path busybox, VerifyReport.Accel accel) {
+public record HostTools(Path qemu, Path busybox, VerifyReport.Accel accel, String noKvm) {
+  public HostTools(Path qemu, Path busybox, VerifyReport.Accel accel) {
+    this(qemu, busybox, accel, accel == VerifyReport.Accel.KVM ? null : "not asked for");
+  }
+
   static final String QEMU = "qemu-system-x86_64";
 
   /** Looks in {@code host} along {@code pathEnv} (the PATH variable) and in /bin, /usr/bin. */
@@ -60,17 +65,41 @@ public record HostTools(Path qemu, Path busybox, VerifyReport.Accel accel) {
           ? dynamic + " is dynamically linked and cannot run in the VM, which has no libc: install a static one (Debian/Ubuntu: apt-get install busybox-static)"
           : "busybox not found on PATH (" + pathEnv + "): install a static one (Debian/Ubuntu: apt-get install busybox-static)");
     }
+    String noKvm = kvmUnusable(host);
+    return new HostTools(qemu, busybox, noKvm == null ? VerifyReport.Accel.KVM : VerifyReport.Accel.TCG, noKvm);
+  }
+
+  /**
+   * Why an unmodified kernel cannot run under this host's KVM, or null when it can. A read-writable
+   * /dev/kvm is not enough: KVM runs a stock kernel only on hardware virtualisation (the host CPU's
+   * vmx or svm flag). Some sandboxes offer /dev/kvm without it (PVM, kvm_pvm), for guest kernels
+   * built for them: a Debian or RHEL kernel started there hangs without a line on the console.
+   */
+  static String kvmUnusable(Sysroot host) {
     Path kvm = host.path("/dev/kvm");
-    VerifyReport.Accel accel = Files.isReadable(kvm) && Files.isWritable(kvm) ? VerifyReport.Accel.KVM : VerifyReport.Accel.TCG;
-    return new HostTools(qemu, busybox, accel);
+    if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
+      return "/dev/kvm is missing or not read-writable for this user (add the user to group kvm)";
+    }
+    try (var lines = Files.lines(host.path("/proc/cpuinfo"))) {
+      boolean hardware = lines.filter(l -> l.startsWith("flags"))
+          .anyMatch(l -> (" " + l.substring(l.indexOf(':') + 1) + " ").matches(".* (vmx|svm) .*"));
+      if (hardware) {
+        return null;
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "/proc/cpuinfo cannot be read (" + e.getMessage() + "), so hardware virtualisation cannot be confirmed";
+    }
+    return Files.isDirectory(host.path("/sys/module/kvm_pvm"))
+        ? "/dev/kvm is PVM (kvm_pvm), which runs only kernels built as PVM guests, and the CPU offers no vmx/svm"
+        : "the CPU offers no hardware virtualisation (no vmx or svm flag in /proc/cpuinfo)";
   }
 
   /** The same tools with {@code accel} forced (emulation on a KVM host, to measure or to sidestep a broken KVM). */
   public HostTools withAccel(VerifyReport.Accel accel) throws EnvironmentException {
     if (accel == VerifyReport.Accel.KVM && this.accel != VerifyReport.Accel.KVM) {
-      throw new EnvironmentException("/dev/kvm is missing or not read-writable for this user: KVM cannot be used (add the user to group kvm, or leave --accel at auto)");
+      throw new EnvironmentException("KVM cannot be used: " + noKvm + "; leave --accel at auto, which emulates (tcg)");
     }
-    return new HostTools(qemu, busybox, accel);
+    return new HostTools(qemu, busybox, accel, accel == VerifyReport.Accel.KVM ? null : this.accel == VerifyReport.Accel.KVM ? "--accel tcg" : noKvm);
   }
 
   /** An ELF executable without a PT_INTERP program header needs no dynamic loader. */
