@@ -3,6 +3,7 @@ package org.kmodkit.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.kmodkit.core.KmodkitException;
+import org.kmodkit.core.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -71,7 +72,7 @@ public final class Main implements Runnable {
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("kmodkit: " + ex.getMessage());
+      err.println("kmodkit: " + Printable.escape(ex.getMessage()));
       if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
         err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       }
@@ -79,10 +80,10 @@ public final class Main implements Runnable {
     });
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       if (ex instanceof KmodkitException) {
-        err.println("kmodkit: " + ex.getMessage());
+        err.println("kmodkit: " + Printable.escape(ex.getMessage()));
         return ExitCode.of(ex).code();
       }
-      err.println("kmodkit: internal error: " + ex + " (please report it with the command line)");
+      err.println("kmodkit: internal error: " + Printable.escape(ex.toString()) + " (please report it with the command line)");
       ex.printStackTrace(err);
       return ExitCode.ENVIRONMENT.code();
     });

@@ -4,7 +4,7 @@ package org.kmodkit.core;
  * Names a package controls (file and directory names, modinfo strings, symbols) made safe to
  * print: a control character would end a line early or drive the terminal (ESC sequences), so
  * every renderer shows it as an escape instead — {@code \n}, {@code \t}, {@code \r}, {@code \x1b},
- * {@code \u202e} — and never raw.
+ * and U+202E as backslash, u, 202e — never raw.
  */
 public final class Printable {
   private Printable() {}
