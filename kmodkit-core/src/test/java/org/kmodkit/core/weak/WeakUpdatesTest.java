@@ -485,6 +485,21 @@ class WeakUpdatesTest {
     root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
   }
 
+  /**
+   * Every run, for all kernels and for K2's removal, is refused with a message starting with
+   * {@code start}: nothing in the root or beside the {@code host} canary changes, no depmod runs.
+   */
+  void assertRefusedChangingNothing(Map<String, String> host, String start) throws IOException {
+    Map<String, String> before = rootWithoutLock();
+    tools.depmod.clear();
+    for (WeakUpdates.Request r : List.of(WeakUpdates.Request.all(), WeakUpdates.Request.removeKernel(K2))) {
+      assertThatThrownBy(() -> weak().run(r, false, false)).isInstanceOf(BadInputException.class).hasMessageStartingWith(start).hasMessageContaining("nothing was changed");
+    }
+    assertThat(rootWithoutLock()).isEqualTo(before);
+    assertThat(snapshot(outside)).isEqualTo(host);
+    assertThat(tools.depmod).isEmpty();
+  }
+
   @Test
   void aDepmodConfLinkKmodkitDidNotMakeIsRefusedAndNothingIsWrittenOrDeleted() throws Exception {
     helloRoot();
@@ -492,26 +507,13 @@ class WeakUpdatesTest {
     Path conf = dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf");
     Files.createDirectories(conf.getParent());
     Files.createSymbolicLink(conf, outside.resolve("canary"));
-    Map<String, String> before = rootWithoutLock();
-    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false))
-        .isInstanceOf(BadInputException.class)
-        .hasMessageStartingWith(conf + ": is a link kmodkit did not make (to " + outside.resolve("canary") + ")")
-        .hasMessageContaining("nothing was changed");
-    assertThat(rootWithoutLock()).isEqualTo(before);
-    assertThat(snapshot(outside)).isEqualTo(host);
-    assertThat(tools.depmod).isEmpty();
-    // after a good run, the same link put in place of kmodkit's own: refused again, on removal too
+    assertRefusedChangingNothing(host, conf + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps its depmod.d link");
+    // after a good run, the same link put in place of kmodkit's own
     Files.delete(conf);
     weak().run(WeakUpdates.Request.all(), false, false);
     Files.delete(conf);
     Files.createSymbolicLink(conf, outside.resolve("canary"));
-    Map<String, String> linked = rootWithoutLock();
-    tools.depmod.clear();
-    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false)).isInstanceOf(BadInputException.class).hasMessageStartingWith(conf.toString());
-    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.removeKernel(K2), false, false)).isInstanceOf(BadInputException.class).hasMessageStartingWith(conf.toString());
-    assertThat(rootWithoutLock()).isEqualTo(linked);
-    assertThat(snapshot(outside)).isEqualTo(host);
-    assertThat(tools.depmod).isEmpty();
+    assertRefusedChangingNothing(host, conf + ": is a link kmodkit did not make");
   }
 
   @Test
@@ -524,19 +526,11 @@ class WeakUpdatesTest {
     Path live = dir.resolve("lib/modules/" + K2 + "/weak-updates/kmodkit");
     Files.createDirectories(live.getParent());
     Files.createSymbolicLink(live, outside);
-    Map<String, String> before = rootWithoutLock();
     Inventory inv = weak().inventory();
     assertThat(inv.current()).doesNotContainKey(K2);
     assertThat(inv.notes()).anyMatch(n -> n.startsWith(live + " is a link kmodkit did not make (to " + outside + ")"));
-    for (WeakUpdates.Request r : List.of(WeakUpdates.Request.all(), WeakUpdates.Request.removeKernel(K2))) {
-      assertThatThrownBy(() -> weak().run(r, false, false))
-          .isInstanceOf(BadInputException.class)
-          .hasMessage(live + ": is a link kmodkit did not make (to " + outside + "), where kmodkit keeps its link; nothing was changed: move it away and run again");
-    }
+    assertRefusedChangingNothing(host, live + ": is a link kmodkit did not make (to " + outside + "), where kmodkit keeps its link; nothing was changed: move it away and run again");
     assertThat(Files.readSymbolicLink(live)).isEqualTo(outside);
-    assertThat(rootWithoutLock()).isEqualTo(before);
-    assertThat(snapshot(outside)).isEqualTo(host);
-    assertThat(tools.depmod).isEmpty();
   }
 
   @Test
@@ -548,11 +542,7 @@ class WeakUpdatesTest {
     Files.createDirectories(dir.resolve("srv"));
     Files.createSymbolicLink(dir.resolve("srv/d"), outside);
     Files.createSymbolicLink(dir.resolve("etc/depmod.d"), Path.of("../srv/d"));
-    Map<String, String> before = rootWithoutLock();
-    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false))
-        .isInstanceOf(BadInputException.class)
-        .hasMessageStartingWith(dir.resolve("etc/depmod.d") + ": leads outside the root");
-    assertThat(rootWithoutLock()).isEqualTo(before);
+    assertRefusedChangingNothing(host, dir.resolve("etc/depmod.d") + ": leads outside the root");
     Files.delete(dir.resolve("etc/depmod.d"));
     // the lock file kmodkit would open, a link to a link to a file of the host that does not exist yet
     Files.deleteIfExists(dir.resolve("lib/modules/.kmodkit-weak/lock"));
@@ -568,20 +558,13 @@ class WeakUpdatesTest {
     Path gen = dir.resolve("lib/modules/.kmodkit-weak/" + K2 + "/gen-1/hello/hello.ko");
     Files.delete(gen);
     Files.createSymbolicLink(gen, outside.resolve("canary"));
+    assertRefusedChangingNothing(host, gen + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps a generation of its links");
+    Files.delete(gen);
+    Files.createSymbolicLink(gen, Path.of("../../../../" + K1 + "/extra/hello/hello.ko"));
     Path marker = dir.resolve("lib/modules/.kmodkit-weak/" + K2 + "/created-weak-updates");
     Files.delete(marker); // the marker that lets kmodkit remove the weak-updates/ it made, now a link to the host
     Files.createSymbolicLink(marker, outside.resolve("canary"));
-    Map<String, String> tampered = rootWithoutLock();
-    tools.depmod.clear();
-    for (WeakUpdates.Request r : List.of(WeakUpdates.Request.all(), WeakUpdates.Request.removeKernel(K2))) {
-      assertThatThrownBy(() -> weak().run(r, false, false))
-          .isInstanceOf(BadInputException.class)
-          .hasMessageContaining(": is a link kmodkit did not make")
-          .hasMessageContaining("nothing was changed");
-    }
-    assertThat(rootWithoutLock()).isEqualTo(tampered);
-    assertThat(snapshot(outside)).isEqualTo(host);
-    assertThat(tools.depmod).isEmpty();
+    assertRefusedChangingNothing(host, marker + ": is a link kmodkit did not make");
   }
 
   @Test
