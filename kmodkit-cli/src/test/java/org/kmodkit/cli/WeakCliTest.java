@@ -54,12 +54,13 @@ class WeakCliTest {
     hostileRoot();
     List<String> texts = new ArrayList<>();
     for (String[] args : List.of(
-        new String[] {"status", "--root", dir.toString()},
+        new String[] {"status", "--root", dir.toString(), "--html", dir.resolve("status.html").toString()},
         new String[] {"weak-modules", "--root", dir.toString(), "--add-kernel", K2, "--dry-run"})) {
       CliTest.Run r = CliTest.run(args);
       assertThat(r.code()).as(r.err()).isIn(0, 1);
       texts.add(r.out());
     }
+    texts.add(Files.readString(dir.resolve("status.html")));
     for (String out : texts) {
       assertNothingRaw(out);
       assertThat(out).contains("extra/nl/a\\nb.ko").contains("extra/\\x1b]0;owned\\x07/x.ko").contains("extra/del/x\\x7f.ko");
