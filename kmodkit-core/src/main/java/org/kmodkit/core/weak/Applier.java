@@ -160,8 +160,8 @@ public final class Applier {
     guard.requireInside(layout.kernelState(k));
     guard.requireInside(layout.weakUpdates(k));
     guard.requireInside(layout.depmodConfLink(k).getParent());
-    RootGuard.requireOurLink(layout.liveLink(k), t -> layout.generationOf(k, t) != null, "its link");
-    RootGuard.requireOurLink(layout.depmodConfLink(k), layout.depmodConfTarget(k)::equals, "its depmod.d link");
+    RootGuard.requireOurLiveLink(layout, k);
+    RootGuard.requireOurDepmodConfLink(layout, k);
     requireOwnState(k);
   }
 

@@ -101,6 +101,11 @@ public final class InventoryReader {
     List<Inventory.ForeignLink> foreign = new ArrayList<>();
     for (String k : all) {
       generation(layout, guard, k, notes).ifPresent(g -> current.put(k, g));
+      try {
+        RootGuard.requireOurDepmodConfLink(layout, k);
+      } catch (IOException | BadInputException e) {
+        notes.add(e.getMessage()); // applying refuses it; a dry run and status say so
+      }
       foreignLinks(root, layout, k, foreign, notes);
     }
     List<String> unfinished = new ArrayList<>();
@@ -175,12 +180,8 @@ public final class InventoryReader {
     }
     try {
       String linkTarget = Files.readSymbolicLink(live).toString();
-      String gen = layout.generationOf(k, linkTarget);
-      if (gen == null) {
-        notes.add(live + " is a link kmodkit did not make (to " + linkTarget + "), where kmodkit keeps its own; kmodkit never follows it and changes nothing for " + k + " until it is moved away");
-        return Optional.empty();
-      }
-      Path target = layout.kernelState(k).resolve(gen);
+      RootGuard.requireOurLiveLink(layout, k);
+      Path target = layout.kernelState(k).resolve(layout.generationOf(k, linkTarget));
       guard.requireInside(target);
       Inventory.Generation g = Manifest.read(k, target);
       if (g == null) {

@@ -59,6 +59,16 @@ final class RootGuard {
     }
   }
 
+  /** weak-updates/kmodkit of {@code k}, when there, is kmodkit's link to one of its generations. */
+  static void requireOurLiveLink(WeakLayout layout, String k) throws BadInputException, IOException {
+    requireOurLink(layout.liveLink(k), t -> layout.generationOf(k, t) != null, "its link");
+  }
+
+  /** /etc/depmod.d/kmodkit-weak-K.conf, when there, is kmodkit's link through the live link. */
+  static void requireOurDepmodConfLink(WeakLayout layout, String k) throws BadInputException, IOException {
+    requireOurLink(layout.depmodConfLink(k), layout.depmodConfTarget(k)::equals, "its depmod.d link");
+  }
+
   /** Where kmodkit keeps a file or directory of its own ({@code what}), no symlink. */
   static void requireNoLink(Path p, String what) throws BadInputException, IOException {
     if (Files.isSymbolicLink(p)) {

@@ -507,7 +507,9 @@ class WeakUpdatesTest {
     Path conf = dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf");
     Files.createDirectories(conf.getParent());
     Files.createSymbolicLink(conf, outside.resolve("canary"));
-    assertRefusedChangingNothing(host, conf + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps its depmod.d link");
+    String refusal = conf + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps its depmod.d link";
+    assertThat(weak().run(WeakUpdates.Request.all(), true, false).inventory().notes()).anyMatch(n -> n.startsWith(refusal)); // a dry run says so
+    assertRefusedChangingNothing(host, refusal);
     // after a good run, the same link put in place of kmodkit's own
     Files.delete(conf);
     weak().run(WeakUpdates.Request.all(), false, false);
@@ -528,7 +530,7 @@ class WeakUpdatesTest {
     Files.createSymbolicLink(live, outside);
     Inventory inv = weak().inventory();
     assertThat(inv.current()).doesNotContainKey(K2);
-    assertThat(inv.notes()).anyMatch(n -> n.startsWith(live + " is a link kmodkit did not make (to " + outside + ")"));
+    assertThat(inv.notes()).anyMatch(n -> n.startsWith(live + ": is a link kmodkit did not make (to " + outside + ")"));
     assertRefusedChangingNothing(host, live + ": is a link kmodkit did not make (to " + outside + "), where kmodkit keeps its link; nothing was changed: move it away and run again");
     assertThat(Files.readSymbolicLink(live)).isEqualTo(outside);
   }
