@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.check.SetVerdict;
@@ -77,7 +78,7 @@ final class CheckCommand implements Callable<Integer> {
     }
     var err = spec.commandLine().getErr();
     for (BadInputException e : errors) {
-      err.println("kmodkit: " + e.getMessage());
+      err.println("kmodkit: " + Printable.escape(e.getMessage()));
     }
     if (json) {
       JsonOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, code);

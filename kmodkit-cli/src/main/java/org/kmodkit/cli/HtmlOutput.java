@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.Status;
 
@@ -70,7 +71,8 @@ final class HtmlOutput {
     return sb.toString();
   }
 
+  /** HTML-escaped, and control characters shown as escapes, as in every renderer. */
   static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return Printable.escape(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.tree.ModuleFiles;
@@ -45,7 +46,7 @@ final class InspectCommand implements Callable<Integer> {
     ExitCode code = ExitCode.OK;
     for (Inspected i : all) {
       if (i.error() != null) {
-        err.println("kmodkit: " + i.error().getMessage());
+        err.println("kmodkit: " + Printable.escape(i.error().getMessage()));
         code = ExitCode.BAD_INPUT;
       }
     }

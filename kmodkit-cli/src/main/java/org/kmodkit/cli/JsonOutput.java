@@ -2,12 +2,16 @@ package org.kmodkit.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.abi.KernelSymbol;
 import org.kmodkit.core.check.ModuleVerdict;
@@ -35,8 +39,34 @@ final class JsonOutput {
     JsonGenerator g = new JsonFactory().createGenerator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.useDefaultPrettyPrinter();
+    g.setCharacterEscapes(SAFE);
     return g;
   }
+
+  /**
+   * JSON escapes C0 controls itself; DEL, C1 controls (U+009B is a CSI) and the invisible format
+   * characters are valid raw in JSON but drive or mislead a terminal showing it: escape them too.
+   */
+  private static final CharacterEscapes SAFE = new CharacterEscapes() {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = withDel();
+
+    private static int[] withDel() {
+      int[] codes = standardAsciiEscapesForJSON();
+      codes[0x7f] = ESCAPE_STANDARD;
+      return codes;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int c) {
+      return Printable.unsafe(c) ? new SerializedString(String.format("\\u%04X", c)) : null;
+    }
+  };
 
   static void inspect(PrintWriter out, List<InspectCommand.Inspected> all) {
     try (JsonGenerator g = open(out)) {

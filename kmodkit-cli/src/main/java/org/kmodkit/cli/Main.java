@@ -3,6 +3,7 @@ package org.kmodkit.cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.kmodkit.core.KmodkitException;
+import org.kmodkit.core.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -73,7 +74,7 @@ public final class Main implements Runnable {
       cl.setOut(out);
       cl.setErr(err);
       cl.setParameterExceptionHandler((ex, a) -> {
-        err.println("kmodkit: " + ex.getMessage());
+        err.println("kmodkit: " + Printable.escape(ex.getMessage()));
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
           err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
         }
@@ -81,7 +82,7 @@ public final class Main implements Runnable {
       });
       cl.setExecutionExceptionHandler((ex, line, parsed) -> {
         if (ex instanceof KmodkitException) {
-          err.println("kmodkit: " + ex.getMessage());
+          err.println("kmodkit: " + Printable.escape(ex.getMessage()));
           return ExitCode.of(ex).code();
         }
         return internalError(host, ex, err, args);
@@ -140,7 +141,7 @@ public final class Main implements Runnable {
     String line = "kmodkit: internal error (a kmodkit bug): " + t + "; " + where + "; "
         + (t instanceof OutOfMemoryError ? "if the input is legitimately large, give the JVM more memory (KMODKIT_JAVA_OPTS=-Xmx4g); " : "")
         + "please report it with the command line";
-    err.println(line.replaceAll("\\s*\\R\\s*", " "));
+    err.println(Printable.escape(line.replaceAll("\\s*\\R\\s*", " ")));
     if (verbose) {
       err.print(trace);
     }

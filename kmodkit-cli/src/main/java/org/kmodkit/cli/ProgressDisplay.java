@@ -1,6 +1,8 @@
 package org.kmodkit.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -43,6 +45,7 @@ final class ProgressDisplay implements BuildListener, AutoCloseable {
     running.remove(result.item().id());
     String head = String.format("[%" + width(total) + "d/%d] ", done, total);
     StringBuilder sb = new StringBuilder(head);
+    List<String> more = new ArrayList<>();
     if (result instanceof BuildResult.Built b) {
       sb.append("ok    ").append(b.item().id()).append(" in ").append(seconds(b.duration().toNanos())).append(": ");
       sb.append(b.modules().stream().map(m -> m.name() + ".ko" + (m.signed() ? " (signed)" : "")).collect(Collectors.joining(", "))).append(" checked, loads");
@@ -50,11 +53,12 @@ final class ProgressDisplay implements BuildListener, AutoCloseable {
       sb.append("FAIL  ").append(f.item().id()).append(" after ").append(seconds(f.duration().toNanos())).append(": ").append(f.reason());
       String pad = " ".repeat(head.length() + 6);
       for (String line : f.errorLines()) {
-        sb.append('\n').append(pad).append(line);
+        more.add(pad + line);
       }
-      sb.append('\n').append(pad).append("log: ").append(f.item().log());
+      more.add(pad + "log: " + f.item().log());
     }
     print(sb.toString());
+    more.forEach(this::print);
   }
 
   private void tick() {
@@ -66,8 +70,9 @@ final class ProgressDisplay implements BuildListener, AutoCloseable {
         .map(e -> e.getKey() + " (" + seconds(now - e.getValue()) + ")").collect(Collectors.joining(", ")));
   }
 
+  /** One line, its names (build ids, compiler output) escaped. */
   private synchronized void print(String s) {
-    err.println(s);
+    TextOutput.line(err, s);
     err.flush();
   }
 

@@ -28,43 +28,43 @@ final class RebuildOutput {
     for (BuildResult b : r.results()) {
       if (b instanceof BuildResult.Built ok) {
         for (BuildResult.Module m : ok.modules()) {
-          out.printf("  ok    %s: %s (%s%s)%n", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : "");
+          TextOutput.line(out, String.format("  ok    %s: %s (%s%s)", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : ""));
         }
       } else if (b instanceof BuildResult.Failed f) {
-        out.printf("  FAIL  %s: %s%n", f.item().id(), f.reason());
+        TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), f.reason()));
         for (String l : f.errorLines()) {
-          out.println("          " + l);
+          TextOutput.line(out, "          " + l);
         }
-        out.println("          log: " + f.item().log());
-        out.println("          build directory kept: " + f.item().buildDir());
+        TextOutput.line(out, "          log: " + f.item().log());
+        TextOutput.line(out, "          build directory kept: " + f.item().buildDir());
       } else if (b instanceof BuildResult.Skipped s) {
-        out.printf("  skip  %s: %s%n", s.item().id(), s.item().reason());
+        TextOutput.line(out, String.format("  skip  %s: %s", s.item().id(), s.item().reason()));
       }
     }
     if (reportFile != null) {
-      out.println("report: " + reportFile);
+      TextOutput.line(out, "report: " + reportFile);
     }
   }
 
   static void plan(PrintWriter out, Rebuild.Outcome o) {
-    out.printf("plan: %d %s for %d %s%n", o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels");
+    TextOutput.line(out, String.format("plan: %d %s for %d %s", o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels"));
     for (KernelTarget k : o.kernels()) {
-      out.printf("  kernel %s (%s, %s): make -C %s%n", k.release(), k.arch(), k.compiler(), k.buildDir());
+      TextOutput.line(out, String.format("  kernel %s (%s, %s): make -C %s", k.release(), k.arch(), k.compiler(), k.buildDir()));
     }
     for (BuildPlan.Item i : o.plan().items()) {
       if (i instanceof BuildPlan.Build b) {
-        out.printf("  build %s in %s%n", b.id(), b.buildDir());
+        TextOutput.line(out, String.format("  build %s in %s", b.id(), b.buildDir()));
         for (BuildPlan.Step s : b.steps()) {
-          out.printf("    %s: %s%n", s.name(), s.command());
+          TextOutput.line(out, String.format("    %s: %s", s.name(), s.command()));
         }
         for (BuildPlan.ExpectedModule m : b.modules()) {
-          out.printf("    module %s.ko -> %s%s%n", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")");
+          TextOutput.line(out, String.format("    module %s.ko -> %s%s", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")"));
         }
         if (b.modules().isEmpty()) {
-          out.printf("    every .ko made -> %s/%n", b.outDir());
+          TextOutput.line(out, String.format("    every .ko made -> %s/", b.outDir()));
         }
       } else if (i instanceof BuildPlan.Skip s) {
-        out.printf("  skip %s: %s%n", s.id(), s.reason());
+        TextOutput.line(out, String.format("  skip %s: %s", s.id(), s.reason()));
       }
     }
   }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.ExportType;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.abi.KernelSymbol;
@@ -40,7 +41,7 @@ final class TextOutput {
         continue;
       }
       ModuleFile m = i.module().module();
-      out.println(m.path());
+      line(out, m.path());
       row(out, "name", m.name());
       row(out, "format", m.arch() + (m.compression().suffix().isEmpty() ? "" : ", " + m.compression().name().toLowerCase() + " compressed"));
       for (Map.Entry<String, String> e : m.modinfo().entries()) {
@@ -66,22 +67,22 @@ final class TextOutput {
         continue;
       }
       if (!m.versions().isEmpty()) {
-        out.println("  symbol versions:");
+        line(out, "  symbol versions:");
         for (SymbolVersion v : m.versions()) {
-          out.println("    " + v.crc() + "\t" + v.name());
+          out.println("    " + v.crc() + "\t" + Printable.escape(v.name())); // tab-separated: the fields are escaped, not the tabs
         }
       }
       if (!m.exports().isEmpty()) {
-        out.println("  exported symbols:");
+        line(out, "  exported symbols:");
         for (KernelSymbol s : m.exports()) {
-          out.println("    " + (s.crc() == null ? "(no crc)  " : s.crc()) + "\t" + s.name() + "\t" + s.type().name() + (s.namespace().isEmpty() ? "" : "\t" + s.namespace()));
+          out.println("    " + (s.crc() == null ? "(no crc)  " : s.crc()) + "\t" + Printable.escape(s.name()) + "\t" + s.type().name() + (s.namespace().isEmpty() ? "" : "\t" + Printable.escape(s.namespace())));
         }
       }
     }
   }
 
   private static void image(PrintWriter out, KernelImage img, boolean brief) {
-    out.println(img.source());
+    line(out, img.source());
     row(out, "release", img.release() == null ? "(not in the image)" : img.release());
     if (img.banner() != null) {
       row(out, "banner", img.banner());
@@ -91,9 +92,9 @@ final class TextOutput {
     row(out, "exports", img.exports().size() + " (" + (img.exports().size() - gpl) + " EXPORT_SYMBOL, " + gpl + " GPL-only)");
     row(out, "namespaces", img.namespaces().isEmpty() ? "none" : String.join(", ", img.namespaces()));
     if (!brief) {
-      out.println("  exported symbols:");
+      line(out, "  exported symbols:");
       for (KernelSymbol s : img.exports()) {
-        out.println("    " + s.crc() + "\t" + s.name() + "\t" + s.type().name() + (s.namespace().isEmpty() ? "" : "\t" + s.namespace()));
+        out.println("    " + s.crc() + "\t" + Printable.escape(s.name()) + "\t" + s.type().name() + (s.namespace().isEmpty() ? "" : "\t" + Printable.escape(s.namespace())));
       }
     }
   }
@@ -111,17 +112,22 @@ final class TextOutput {
     }
   }
 
+  /** Prints one line with every name in it escaped ({@link Printable}): the one way text renderers print. */
+  static void line(PrintWriter out, String s) {
+    out.println(Printable.escape(s));
+  }
+
   private static void row(PrintWriter out, String key, String value) {
-    out.printf("  %-13s %s%n", key + ":", value);
+    line(out, String.format("  %-13s %s", key + ":", value));
   }
 
   static void check(PrintWriter out, KernelAbi abi, List<SetVerdict> sets, List<BadInputException> errors, boolean verbose, boolean quiet) {
-    out.println("kernel " + (abi.release() == null ? "(release unknown)" : abi.release())
+    line(out, "kernel " + (abi.release() == null ? "(release unknown)" : abi.release())
         + ": " + abi.vmlinuxSymbols().size() + " vmlinux symbols, " + abi.moduleSymbols().size() + " module symbols"
         + (abi.modversions() ? ", modversions" : ", no modversions")
         + (abi.vermagic() == null ? ", vermagic unknown (not checked)" : ""));
     for (String s : abi.sources()) {
-      out.println("  from " + s);
+      line(out, "  from " + s);
     }
     long total = 0;
     long loads = 0;
@@ -129,25 +135,25 @@ final class TextOutput {
       total += set.modules().size();
       loads += set.loadable();
       out.println();
-      out.println("set " + set.name() + ": " + set.loadable() + " of " + set.modules().size() + " module" + (set.modules().size() == 1 ? "" : "s") + " load" + (set.loads() ? "" : "; the set as a whole does not"));
+      line(out, "set " + set.name() + ": " + set.loadable() + " of " + set.modules().size() + " module" + (set.modules().size() == 1 ? "" : "s") + " load" + (set.loads() ? "" : "; the set as a whole does not"));
       for (ModuleVerdict v : set.modules()) {
         if (quiet && v.loads()) {
           continue;
         }
-        out.println("  " + (v.loads() ? "ok   " : "FAIL ") + v.summary());
+        line(out, "  " + (v.loads() ? "ok   " : "FAIL ") + v.summary());
         if (!v.loads()) {
-          out.println("       next: " + v.nextStep());
+          line(out, "       next: " + v.nextStep());
         }
         if (verbose) {
-          out.println("       file: " + v.module().path());
+          line(out, "       file: " + v.module().path());
           for (Problem p : v.problems()) {
-            out.println("       " + (p.severity() == Problem.Severity.ERROR ? "error: " : "warning: ") + p.kernelMessage(v.name()) + detail(p));
+            line(out, "       " + (p.severity() == Problem.Severity.ERROR ? "error: " : "warning: ") + p.kernelMessage(v.name()) + detail(p));
           }
         }
       }
     }
     out.println();
-    out.println(total + " module" + (total == 1 ? "" : "s") + " in " + sets.size() + " set" + (sets.size() == 1 ? "" : "s") + ": " + loads + " load, " + (total - loads) + " would not" + (errors.isEmpty() ? "" : "; " + errors.size() + " input" + (errors.size() == 1 ? "" : "s") + " unreadable (see stderr)"));
+    line(out, total + " module" + (total == 1 ? "" : "s") + " in " + sets.size() + " set" + (sets.size() == 1 ? "" : "s") + ": " + loads + " load, " + (total - loads) + " would not" + (errors.isEmpty() ? "" : "; " + errors.size() + " input" + (errors.size() == 1 ? "" : "s") + " unreadable (see stderr)"));
   }
 
   private static String detail(Problem p) {
@@ -169,7 +175,7 @@ final class TextOutput {
   static void weak(PrintWriter out, WeakUpdates.Result r, boolean verbose) {
     Plan plan = r.plan();
     for (String n : plan.notes()) {
-      out.println("note: " + n);
+      line(out, "note: " + n);
     }
     for (Plan.KernelPlan kp : plan.kernels()) {
       String what;
@@ -186,36 +192,36 @@ final class TextOutput {
         default:
           what = kp.links().size() + " link" + (kp.links().size() == 1 ? "" : "s") + (kp.overrides().isEmpty() ? "" : ", " + kp.overrides().size() + " override" + (kp.overrides().size() == 1 ? "" : "s"));
       }
-      out.println((r.outcome() == null ? "would: " : "") + kp.release() + ": " + what);
+      line(out, (r.outcome() == null ? "would: " : "") + kp.release() + ": " + what);
       if (!verbose) {
         continue;
       }
       for (Inventory.Link l : kp.links()) {
-        out.println("  weak-updates/kmodkit/" + l.path() + " -> " + l.target() + "  (" + l.set() + ")");
+        line(out, "  weak-updates/kmodkit/" + l.path() + " -> " + l.target() + "  (" + l.set() + ")");
       }
       for (String o : kp.overrides()) {
-        out.println("  depmod.d: " + o);
+        line(out, "  depmod.d: " + o);
       }
       for (Plan.SetDecision d : kp.decisions()) {
         if (d.state() != Plan.State.LINKED && d.state() != Plan.State.NATIVE) {
-          out.println("  " + d.set() + ": " + d.state().name().toLowerCase().replace('_', ' ') + ": " + d.reason());
+          line(out, "  " + d.set() + ": " + d.state().name().toLowerCase().replace('_', ' ') + ": " + d.reason());
         }
       }
     }
     if (r.outcome() != null) {
       for (String n : r.outcome().notes()) {
-        out.println("note: " + n);
+        line(out, "note: " + n);
       }
       if (!r.outcome().initramfs().isEmpty()) {
-        out.println("initramfs rebuilt: " + String.join(", ", r.outcome().initramfs()));
+        line(out, "initramfs rebuilt: " + String.join(", ", r.outcome().initramfs()));
       }
     }
   }
 
   static void status(PrintWriter out, Sysroot root, Status st) {
-    out.println("root " + root.root() + ": " + st.kernels().size() + " kernel" + (st.kernels().size() == 1 ? "" : "s") + ", " + st.sets().size() + " out-of-tree module set" + (st.sets().size() == 1 ? "" : "s"));
+    line(out, "root " + root.root() + ": " + st.kernels().size() + " kernel" + (st.kernels().size() == 1 ? "" : "s") + ", " + st.sets().size() + " out-of-tree module set" + (st.sets().size() == 1 ? "" : "s"));
     if (st.sets().isEmpty()) {
-      out.println("no modules under extra/ or updates/ of any kernel");
+      line(out, "no modules under extra/ or updates/ of any kernel");
       return;
     }
     int w = Math.max("set \\ kernel".length(), st.sets().stream().mapToInt(String::length).max().orElse(0)) + 2;
@@ -231,25 +237,25 @@ final class TextOutput {
     for (String k : st.kernels()) {
       head.append(String.format("%-" + cw.get(k) + "s", k));
     }
-    out.println(head.toString().stripTrailing());
+    line(out, head.toString().stripTrailing());
     for (String set : st.sets()) {
       StringBuilder row = new StringBuilder(String.format("%-" + w + "s", set));
       for (String k : st.kernels()) {
         row.append(String.format("%-" + cw.get(k) + "s", short_(st.cell(set, k))));
       }
-      out.println(row.toString().stripTrailing());
+      line(out, row.toString().stripTrailing());
     }
     out.println();
     for (String set : st.sets()) {
       for (String k : st.kernels()) {
         Status.Cell c = st.cell(set, k);
         if (c.state() != Status.State.NATIVE) {
-          out.println(set + " on " + k + ": " + c.state().label() + (c.from().isEmpty() ? "" : " (from " + String.join(", ", c.from()) + ")") + (c.byOtherTool() ? " [links made by another tool]" : "") + (c.stale() ? " [links on disk disagree]" : "") + (c.detail() == null ? "" : ": " + c.detail()));
+          line(out, set + " on " + k + ": " + c.state().label() + (c.from().isEmpty() ? "" : " (from " + String.join(", ", c.from()) + ")") + (c.byOtherTool() ? " [links made by another tool]" : "") + (c.stale() ? " [links on disk disagree]" : "") + (c.detail() == null ? "" : ": " + c.detail()));
         }
       }
     }
     for (String n : st.notes()) {
-      out.println("note: " + n);
+      line(out, "note: " + n);
     }
   }
 
@@ -277,23 +283,23 @@ final class TextOutput {
   }
 
   static void preflight(PrintWriter out, String release, KernelAbi abi, Plan.KernelPlan kp) {
-    out.println("new kernel " + release + " (" + abi.vmlinuxSymbols().size() + " vmlinux symbols; from " + String.join("; ", abi.sources()) + ")");
+    line(out, "new kernel " + release + " (" + abi.vmlinuxSymbols().size() + " vmlinux symbols; from " + String.join("; ", abi.sources()) + ")");
     if (kp.decisions().isEmpty()) {
-      out.println("this system has no out-of-tree module sets: nothing to link, nothing breaks");
+      line(out, "this system has no out-of-tree module sets: nothing to link, nothing breaks");
       return;
     }
     for (Plan.SetDecision d : kp.decisions()) {
       switch (d.state()) {
         case LINKED:
-          out.println("  links   " + d.set() + ": " + String.join(", ", d.modules()) + " (build for " + String.join(", ", d.from()) + ")");
+          line(out, "  links   " + d.set() + ": " + String.join(", ", d.modules()) + " (build for " + String.join(", ", d.from()) + ")");
           break;
         case PARTIAL:
-          out.println("  PARTLY  " + d.set() + ": links " + String.join(", ", d.modules()) + "; " + d.reason());
-          out.println("          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>)");
+          line(out, "  PARTLY  " + d.set() + ": links " + String.join(", ", d.modules()) + "; " + d.reason());
+          line(out, "          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>)");
           break;
         default:
-          out.println("  BREAKS  " + d.set() + ": " + d.reason());
-          out.println("          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>) before rebooting into it");
+          line(out, "  BREAKS  " + d.set() + ": " + d.reason());
+          line(out, "          next: rebuild " + d.set() + " for " + release + " (kmodkit rebuild --kernel <its headers>) before rebooting into it");
       }
     }
   }

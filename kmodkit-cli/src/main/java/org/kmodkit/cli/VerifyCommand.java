@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.tree.KernelAbiLoader;
@@ -135,14 +136,14 @@ final class VerifyCommand implements Callable<Integer> {
         }
       }
       for (BadInputException e : errors) {
-        err.println("kmodkit: " + e.getMessage());
+        err.println("kmodkit: " + Printable.escape(e.getMessage()));
       }
       if (sets.isEmpty() && load.isEmpty()) {
         return ExitCode.BAD_INPUT.code(); // nothing readable to verify: the errors above say why
       }
       BootPlan plan = new LoadPlanner(tree, abi).plan(sets, load);
       Duration limit = timeout != null ? Duration.ofSeconds(timeout) : VmVerifier.Options.defaultTimeout(plan);
-      VmVerifier verifier = new VmVerifier(host.runner(), tools, line -> err.println("kmodkit: " + line));
+      VmVerifier verifier = new VmVerifier(host.runner(), tools, line -> err.println("kmodkit: " + Printable.escape(line)));
       VmVerifier.Options options;
       try {
         options = new VmVerifier.Options(memory, limit, dir, kernelArgs);

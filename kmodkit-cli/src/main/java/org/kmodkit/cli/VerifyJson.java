@@ -1,6 +1,5 @@
 package org.kmodkit.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,9 +22,7 @@ final class VerifyJson {
   private VerifyJson() {}
 
   static void write(PrintWriter out, VmKernel kernel, String label, String tree, VerifyReport r, List<BadInputException> errors, ExitCode code) {
-    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
-      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      g.useDefaultPrettyPrinter();
+    try (JsonGenerator g = JsonOutput.open(out)) {
       g.writeStartObject();
       g.writeStringField("schema", SCHEMA);
       g.writeObjectFieldStart("kernel");

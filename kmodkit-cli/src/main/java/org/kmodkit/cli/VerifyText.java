@@ -20,46 +20,46 @@ final class VerifyText {
   private VerifyText() {}
 
   static void write(PrintWriter out, VmKernel kernel, String label, String tree, VerifyReport r, List<BadInputException> errors, boolean verbose) {
-    out.println("kernel " + kernel.release() + " (" + label + ")"
+    TextOutput.line(out, "kernel " + kernel.release() + " (" + label + ")"
         + (r.booted() ? ": booted in " + r.bootSeconds() + " s" : ": did not boot to kmodkit's init")
         + " under QEMU (" + r.accel().name().toLowerCase() + ", no network), " + String.format("%.1f", r.wallSeconds()) + " s in all");
-    out.println("  modules from " + (tree == null ? "the given sets only (no module tree for this vmlinuz; --root names one)" : tree));
+    TextOutput.line(out, "  modules from " + (tree == null ? "the given sets only (no module tree for this vmlinuz; --root names one)" : tree));
     for (BootPlan.Unit unit : r.plan().units()) {
       out.println();
-      out.println("set " + unit.set() + ":");
+      TextOutput.line(out, "set " + unit.set() + ":");
       for (BootPlan.Step step : unit.steps()) {
         ModuleResult m = r.modules().get(step.id() - 1);
         String who = step.name() + (step.requested() ? "" : " (needed" + (step.origin() == BootPlan.Origin.TREE ? ", from the kernel's tree" : "") + ")");
-        out.println("  " + (m.ok() ? "ok   " : step.requested() ? "FAIL " : "--   ") + who + ": " + summary(m));
+        TextOutput.line(out, "  " + (m.ok() ? "ok   " : step.requested() ? "FAIL " : "--   ") + who + ": " + summary(m));
         if (!(m.load() instanceof LoadOutcome.Loaded) || verbose) {
           for (String line : verbose ? m.kernelLog() : reasons(m.load())) {
-            out.println("         " + line);
+            TextOutput.line(out, "         " + line);
           }
         }
         if (verbose) {
-          out.println("         file: " + step.source());
+          TextOutput.line(out, "         file: " + step.source());
         }
       }
       for (BootPlan.MissingDependency d : r.plan().missing()) {
         if (d.set().equals(unit.set())) {
-          out.println("  missing: " + d.module() + " needs " + d.dependency() + ", which neither this set nor kernel " + kernel.release() + " has");
+          TextOutput.line(out, "  missing: " + d.module() + " needs " + d.dependency() + ", which neither this set nor kernel " + kernel.release() + " has");
         }
       }
     }
     if (!(r.outcome() instanceof BootOutcome.Completed)) {
       out.println();
-      out.println("the run did not complete: " + outcome(r) + "; last console lines:");
+      TextOutput.line(out, "the run did not complete: " + outcome(r) + "; last console lines:");
       for (String l : r.lastLines()) {
-        out.println("  | " + l);
+        TextOutput.line(out, "  | " + l);
       }
     }
     List<ModuleResult> req = r.requested();
     long ok = req.stream().filter(ModuleResult::ok).count();
     out.println();
-    out.println(req.size() + " module" + (req.size() == 1 ? "" : "s") + " requested: " + ok + " loaded, unloaded and reloaded, " + (req.size() - ok) + " did not"
+    TextOutput.line(out, req.size() + " module" + (req.size() == 1 ? "" : "s") + " requested: " + ok + " loaded, unloaded and reloaded, " + (req.size() - ok) + " did not"
         + (r.taintedAtEnd() >= 0 ? "; kernel taint at the end " + r.taintedAtEnd() + taintLetters(r.taintedAtEnd()) : "")
         + (errors.isEmpty() ? "" : "; " + errors.size() + " input" + (errors.size() == 1 ? "" : "s") + " unreadable (see stderr)"));
-    out.println("console log: " + r.consoleLog());
+    TextOutput.line(out, "console log: " + r.consoleLog());
   }
 
   static String outcome(VerifyReport r) {

@@ -3,6 +3,7 @@ package org.kmodkit.cli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +87,9 @@ final class WeakModulesCommand implements Callable<Integer> {
       if (paths.isEmpty() && action.addModules) {
         throw new BadInputException("--add-modules", "no module paths given (as arguments or on stdin)");
       }
+      if (action.addModules) {
+        requireExisting(sysroot, paths);
+      }
       // every kernel is re-planned from what is installed now: added modules link where they fit,
       // removed ones lose their links, other builds of the same set take their place
       request = WeakUpdates.Request.all();
@@ -98,6 +102,15 @@ final class WeakModulesCommand implements Callable<Integer> {
       TextOutput.weak(out, r, verbose || dryRun);
     }
     return ExitCode.OK.code();
+  }
+
+  /** Each path names an installed module file: as given, or (absolute) as the root sees it. */
+  private static void requireExisting(Sysroot root, List<String> paths) throws BadInputException {
+    for (String p : paths) {
+      if (!Files.isRegularFile(Path.of(p)) && !(p.startsWith("/") && root.resolve(p).filter(Files::isRegularFile).isPresent())) {
+        throw new BadInputException(p, "does not exist in " + root.root() + "; --add-modules takes the module files a package installed (e.g. /lib/modules/<kernel>/extra/<name>.ko): install the package first, or correct the path");
+      }
+    }
   }
 
   private static String runningKernel() throws BadInputException {

@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -30,23 +29,32 @@ import org.kmodkit.core.tree.Sysroot;
 public final class Applier {
   private final Sysroot root;
   private final WeakLayout layout;
+  private final RootGuard guard;
   private final SystemTools tools;
 
   public Applier(Sysroot root, SystemTools tools) {
     this.root = root;
     this.layout = new WeakLayout(root);
+    this.guard = new RootGuard(root);
     this.tools = tools;
+  }
+
+  /** The held lock; releasing it fails only as an environment error, so it never hides what ended the run. */
+  public interface Lock extends AutoCloseable {
+    @Override
+    void close() throws EnvironmentException;
   }
 
   /** What apply did, for the report. */
   public record Outcome(List<String> switched, List<String> depmod, List<String> initramfs, List<String> notes) {}
 
   /** Serialises kmodkit runs on one root (parallel weak-modules runs corrupted depmod output: rhbz 2026938). */
-  public AutoCloseable lock() throws BadInputException, EnvironmentException {
+  public Lock lock() throws BadInputException, EnvironmentException {
     try {
-      requireInside(layout.stateDir());
+      guard.requireInside(layout.stateDir());
       Files.createDirectories(layout.stateDir());
-      FileChannel ch = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      RootGuard.requireNoLink(layout.lockFile(), "its lock file");
+      FileChannel ch = FileChannel.open(layout.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
       FileLock lock = null;
       while (lock == null) {
         try {
@@ -64,8 +72,11 @@ public final class Applier {
       }
       FileLock held = lock;
       return () -> {
-        held.release();
-        ch.close();
+        try (ch) {
+          held.release();
+        } catch (IOException e) {
+          throw new EnvironmentException("cannot release " + layout.lockFile() + " (" + e.getMessage() + ")", e);
+        }
       };
     } catch (IOException e) {
       throw new EnvironmentException("cannot lock " + layout.lockFile() + " (" + e.getMessage() + "); is the root writable? (run as root)", e);
@@ -139,58 +150,62 @@ public final class Applier {
   }
 
   /**
-   * Before anything is written for {@code k}: every directory kmodkit writes in must lie inside the
-   * root as the host sees it (an image whose weak-updates/ or /etc/depmod.d is an absolute symlink
-   * would lead the host's kmodkit into the host's own files), and weak-updates/kmodkit, when
-   * there, must be kmodkit's symlink (a file or directory of that name is someone else's).
+   * Before anything is written or deleted for {@code k}: every directory kmodkit works in must lie
+   * inside the root as the host resolves it (an image whose weak-updates/ or /etc/depmod.d is an
+   * absolute symlink would lead the host's kmodkit into the host's own files), and every link at a
+   * place kmodkit keeps one must be the link kmodkit made there (anything else is someone else's:
+   * following it would read or write their files, replacing it would delete it).
    */
   private void guard(String k) throws BadInputException, IOException {
-    requireInside(layout.kernelState(k));
-    requireInside(layout.weakUpdates(k));
-    requireInside(layout.depmodConfLink(k).getParent());
-    Path live = layout.liveLink(k);
-    if (Files.exists(live, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(live)) {
-      throw new BadInputException(live.toString(), "is a " + (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS) ? "directory" : "regular file")
-          + " kmodkit did not make, where kmodkit keeps its link; nothing was changed: move it away and run again");
-    }
+    guard.requireInside(layout.kernelState(k));
+    guard.requireInside(layout.weakUpdates(k));
+    guard.requireInside(layout.depmodConfLink(k).getParent());
+    RootGuard.requireOurLiveLink(layout, k);
+    RootGuard.requireOurDepmodConfLink(layout, k);
+    requireOwnState(k);
   }
 
-  /** {@code p}, or its nearest existing ancestor, resolves inside the root; a dangling symlink on the way counts as outside. */
-  private void requireInside(Path p) throws BadInputException, IOException {
-    Path realRoot = root.root().toRealPath();
-    Path q = p;
-    while (q != null && !Files.exists(q, LinkOption.NOFOLLOW_LINKS)) {
-      q = q.getParent();
-    }
-    if (q == null) {
+  /**
+   * The state directory holds links only where kmodkit made them: the next live link, and in each
+   * generation the links its manifest records, each to the target kmodkit gave it. A generation
+   * without a manifest (a run killed while writing it, never live) is only ever unlinked, so its
+   * module links are let be; its bookkeeping files must still not be links.
+   */
+  private void requireOwnState(String k) throws BadInputException, IOException {
+    Path state = layout.kernelState(k);
+    if (!Files.isDirectory(state, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Path real;
-    try {
-      real = q.toRealPath();
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new BadInputException(q.toString(), "is a dangling symlink (" + Files.readSymbolicLink(q) + ") where kmodkit must write " + p
-          + "; nothing was changed: make it a directory of the image, or a link that resolves inside it");
-    }
-    if (!real.startsWith(realRoot)) {
-      throw new BadInputException(q.toString(), "leads outside the root " + root.root() + " (to " + real + "), and kmodkit would write " + p
-          + " there; nothing was changed: make the link relative so it stays inside the image, or pass the right --root");
+    try (Stream<Path> s = Files.walk(state)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (!Files.isSymbolicLink(p)) {
+          continue;
+        }
+        Path rel = state.relativize(p);
+        String gen = rel.getName(0).toString();
+        if (rel.getNameCount() == 1) {
+          RootGuard.requireOurLink(p, t -> gen.equals("live.new") && layout.generationOf(k, t) != null, "its state");
+          continue;
+        }
+        String inGen = rel.subpath(1, rel.getNameCount()).toString();
+        Inventory.Generation g = Manifest.read(k, state.resolve(gen));
+        RootGuard.requireOurLink(p, t -> g == null
+            ? !List.of(WeakLayout.MANIFEST, WeakLayout.DEPMOD_CONF, WeakLayout.DEPMOD_DONE).contains(inGen)
+            : g.links().stream().anyMatch(l -> l.path().equals(inGen) && layout.linkTarget(k, gen, l).toString().equals(t)), "a generation of its links");
+      }
     }
   }
 
   private void markDepmodDone(String k, String gen) throws IOException {
     Path done = layout.kernelState(k).resolve(gen).resolve(WeakLayout.DEPMOD_DONE);
-    if (!Files.exists(done)) {
+    if (!Files.exists(done, LinkOption.NOFOLLOW_LINKS)) {
       Files.createFile(done);
     }
   }
 
   private String currentGen(String k) throws IOException {
     Path live = layout.liveLink(k);
-    if (!Files.isSymbolicLink(live)) {
-      return null;
-    }
-    return Files.readSymbolicLink(live).getFileName().toString();
+    return Files.isSymbolicLink(live) ? layout.generationOf(k, Files.readSymbolicLink(live).toString()) : null;
   }
 
   private String writeGeneration(Plan.KernelPlan kp) throws IOException {
@@ -211,14 +226,10 @@ public final class Applier {
     Path tmp = state.resolve(gen + ".tmp");
     deleteTree(tmp);
     Files.createDirectories(tmp);
-    Path realModules = root.modulesDir();
     for (Inventory.Link l : kp.links()) {
       Path link = tmp.resolve(l.path());
       Files.createDirectories(link.getParent());
-      // relative to the link's real directory, so it resolves inside the root whatever it is mounted as
-      Path finalDir = state.resolve(gen).resolve(l.path()).getParent();
-      Path target = finalDir.relativize(realModules.resolve(l.targetRelease()).resolve(l.targetRelPath()));
-      Files.createSymbolicLink(link, target);
+      Files.createSymbolicLink(link, layout.linkTarget(k, gen, l));
     }
     write(tmp.resolve(WeakLayout.DEPMOD_CONF), kp.overrides().isEmpty() ? "" : "# kmodkit: modules linked into weak-updates that replace in-tree ones\n" + String.join("\n", kp.overrides()) + "\n");
     write(tmp.resolve(WeakLayout.MANIFEST), Manifest.write(k, kp.links(), kp.overrides()));
@@ -249,11 +260,8 @@ public final class Applier {
     Path conf = layout.depmodConfLink(k);
     if (!Files.isSymbolicLink(conf)) {
       Files.createDirectories(conf.getParent());
-      try {
-        Files.createSymbolicLink(conf, Path.of(layout.depmodConfTarget(k)));
-      } catch (FileAlreadyExistsException e) {
-        // a regular file of that name is not ours: leave it, say so through the plan's notes next time
-      }
+      // guard(k) refused anything else of that name; create fails rather than replace what appeared since
+      Files.createSymbolicLink(conf, Path.of(layout.depmodConfTarget(k)));
     }
   }
 
@@ -306,11 +314,15 @@ public final class Applier {
     return out;
   }
 
+  /** A new file beside {@code file}, then rename(2) over it: never opens an existing file (or a link) for writing. */
   private static void write(Path file, String text) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".new");
+    Files.deleteIfExists(tmp);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
       ch.force(true);
     }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void fsync(Path dir) {

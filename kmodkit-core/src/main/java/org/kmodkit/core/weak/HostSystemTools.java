@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
@@ -19,26 +20,32 @@ public final class HostSystemTools implements SystemTools {
 
   @Override
   public void depmod(Sysroot root, String release) throws EnvironmentException {
+    Result r = run(depmodCommand(root, release), 600);
+    if (r.code != 0) {
+      throw new EnvironmentException("depmod for " + release + " failed (" + r.code + "): " + firstLine(r.err));
+    }
+  }
+
+  /**
+   * depmod -b ROOT still reads the host's configuration unless told otherwise: give it ROOT's
+   * directories, resolved as the image sees them (an absolute link in the image names a directory
+   * of the image, never one of the host).
+   */
+  static List<String> depmodCommand(Sysroot root, String release) {
     List<String> cmd = new ArrayList<>(List.of("depmod", "-a", "-b", root.root().toString()));
-    // depmod -b ROOT still reads the host's configuration unless told otherwise: give it ROOT's
-    boolean any = false;
     for (String d : DEPMOD_CONFIG_DIRS) {
-      Path p = root.path(d);
-      if (Files.isDirectory(p)) {
+      Optional<Path> p = root.resolve(d).filter(Files::isDirectory);
+      if (p.isPresent() && !cmd.contains(p.get().toString())) { // merged /usr: /lib/depmod.d is /usr/lib/depmod.d
         cmd.add("-C");
-        cmd.add(p.toString());
-        any = true;
+        cmd.add(p.get().toString());
       }
     }
-    if (!any) {
+    if (!cmd.contains("-C")) {
       cmd.add("-C");
       cmd.add("/dev/null");
     }
     cmd.add(release);
-    Result r = run(cmd, 600);
-    if (r.code != 0) {
-      throw new EnvironmentException("depmod for " + release + " failed (" + r.code + "): " + firstLine(r.err));
-    }
+    return cmd;
   }
 
   @Override

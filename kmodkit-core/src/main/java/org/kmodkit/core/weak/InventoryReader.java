@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.Printable;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleFiles;
 import org.kmodkit.core.tree.Sysroot;
@@ -32,12 +33,18 @@ public final class InventoryReader {
     if (!Files.isDirectory(modules)) {
       throw new BadInputException(modules.toString(), "does not exist: this root has no installed kernels (a container?); pass --root DIR of a system image, or try 'kmodkit demo'");
     }
+    RootGuard guard = new RootGuard(root);
+    try {
+      guard.requireInside(modules);
+    } catch (IOException e) {
+      throw new EnvironmentException("cannot resolve " + modules + " (" + e.getMessage() + ")", e);
+    }
     WeakLayout layout = new WeakLayout(root);
     List<String> notes = new ArrayList<>();
     List<String> kernels = new ArrayList<>();
     List<String> unusable = new ArrayList<>();
     for (String k : list(modules)) {
-      if (k.startsWith(".") || !Files.isDirectory(modules.resolve(k), LinkOption.NOFOLLOW_LINKS)) {
+      if (k.startsWith(".") || !Files.isDirectory(modules.resolve(k), LinkOption.NOFOLLOW_LINKS) || hostileName(modules.resolve(k), notes)) {
         continue;
       }
       if (KernelAbiLoader.hasAbiSource(root, k)) {
@@ -59,7 +66,7 @@ public final class InventoryReader {
         Path dir = root.modulesDir(k).resolve(top);
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
           try (Stream<Path> s = Files.walk(dir)) {
-            s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ModuleFiles.isModuleFileName(p.getFileName().toString()))
+            s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && ModuleFiles.isModuleFileName(p.getFileName().toString()) && !hostileName(p, notes))
                 .sorted().forEach(p -> rels.add(root.modulesDir(k).relativize(p).toString()));
           } catch (IOException | UncheckedIOException e) {
             notes.add("cannot list " + dir + " (" + e.getMessage() + ")");
@@ -93,7 +100,12 @@ public final class InventoryReader {
     Map<String, Inventory.Generation> current = new HashMap<>();
     List<Inventory.ForeignLink> foreign = new ArrayList<>();
     for (String k : all) {
-      generation(layout, k, notes).ifPresent(g -> current.put(k, g));
+      generation(layout, guard, k, notes).ifPresent(g -> current.put(k, g));
+      try {
+        RootGuard.requireOurDepmodConfLink(layout, k);
+      } catch (IOException | BadInputException e) {
+        notes.add(e.getMessage()); // applying refuses it; a dry run and status say so
+      }
       foreignLinks(root, layout, k, foreign, notes);
     }
     List<String> unfinished = new ArrayList<>();
@@ -103,6 +115,18 @@ public final class InventoryReader {
       }
     }
     return new Inventory(root, kernels, unusable, builds, current, unfinished, foreign, notes);
+  }
+
+  /**
+   * A name a control character is in (a newline, a tab, ESC…) is left out, with a note: modules.dep,
+   * depmod.d lines and kmodkit's manifest are line- and field-based, and no real package ships one.
+   */
+  private static boolean hostileName(Path p, List<String> notes) {
+    if (!Printable.hasControl(p.toString())) {
+      return false;
+    }
+    notes.add("left out " + p + ": its name holds a control character, which modules.dep, depmod.d and kmodkit's manifest cannot carry; rename it");
+    return true;
   }
 
   /** Without a package database: one set per directory under extra/ (or updates/); a loose file is its own set. */
@@ -123,6 +147,9 @@ public final class InventoryReader {
           continue;
         }
         String pkg = f.substring(0, f.length() - 5).replaceFirst(":.*$", "");
+        if (Printable.hasControl(pkg)) {
+          continue; // dpkg allows no such package name: not a package's list
+        }
         try {
           for (String line : Files.readAllLines(dpkg.resolve(f))) {
             String p = line.startsWith("/usr/lib/modules/") ? line.substring(4) : line;
@@ -136,18 +163,26 @@ public final class InventoryReader {
       }
     }
     if (!paths.isEmpty() && (Files.isDirectory(root.path("/var/lib/rpm")) || Files.isDirectory(root.path("/usr/lib/sysimage/rpm")))) {
-      out.putAll(tools.rpmOwners(root, paths));
+      tools.rpmOwners(root, paths).forEach((path, pkg) -> {
+        if (!Printable.hasControl(pkg)) {
+          out.put(path, pkg);
+        }
+      });
     }
     return out;
   }
 
-  private static Optional<Inventory.Generation> generation(WeakLayout layout, String k, List<String> notes) {
+  /** kmodkit's live generation, read only through a live link kmodkit made and only inside the root. */
+  private static Optional<Inventory.Generation> generation(WeakLayout layout, RootGuard guard, String k, List<String> notes) {
     Path live = layout.liveLink(k);
     if (!Files.isSymbolicLink(live)) {
       return Optional.empty();
     }
     try {
-      Path target = live.getParent().resolve(Files.readSymbolicLink(live)).normalize();
+      String linkTarget = Files.readSymbolicLink(live).toString();
+      RootGuard.requireOurLiveLink(layout, k);
+      Path target = layout.kernelState(k).resolve(layout.generationOf(k, linkTarget));
+      guard.requireInside(target);
       Inventory.Generation g = Manifest.read(k, target);
       if (g == null) {
         notes.add("kmodkit's weak-updates generation for " + k + " (" + target + ") is incomplete; the next apply replaces it");
@@ -155,6 +190,9 @@ public final class InventoryReader {
       return Optional.ofNullable(g);
     } catch (IOException e) {
       notes.add("cannot read " + live + " (" + e.getMessage() + ")");
+      return Optional.empty();
+    } catch (BadInputException e) {
+      notes.add(e.getMessage());
       return Optional.empty();
     }
   }

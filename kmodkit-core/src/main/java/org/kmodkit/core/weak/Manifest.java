@@ -3,11 +3,16 @@ package org.kmodkit.core.weak;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A generation's manifest: the links and override lines it holds, one per line, tab-separated. */
+/**
+ * A generation's manifest: the links and override lines it holds, one per line, tab-separated. No
+ * field holds a control character: the inventory leaves such names out. Read without following
+ * links, so a manifest someone linked elsewhere is no manifest.
+ */
 final class Manifest {
   static final String HEADER = "kmodkit-weak 1";
 
@@ -27,7 +32,7 @@ final class Manifest {
   /** Reads a generation; null when it is incomplete (no manifest: a crash before the switch). */
   static Inventory.Generation read(String release, Path dir) throws IOException {
     Path m = dir.resolve(WeakLayout.MANIFEST);
-    if (!Files.isRegularFile(m)) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(m, LinkOption.NOFOLLOW_LINKS)) {
       return null;
     }
     List<String> lines = Files.readAllLines(m, StandardCharsets.UTF_8);
@@ -46,6 +51,6 @@ final class Manifest {
         overrides.add(line.substring(9));
       }
     }
-    return new Inventory.Generation(release, dir.getFileName().toString(), dir, links, overrides, Files.exists(dir.resolve(WeakLayout.DEPMOD_DONE)));
+    return new Inventory.Generation(release, dir.getFileName().toString(), dir, links, overrides, Files.exists(dir.resolve(WeakLayout.DEPMOD_DONE), LinkOption.NOFOLLOW_LINKS));
   }
 }

@@ -56,6 +56,18 @@ public record WeakLayout(Sysroot root) {
     return "../../.kmodkit-weak/" + release + "/" + gen;
   }
 
+  /** The generation the live link's {@code target} names, when it is a target kmodkit writes; else null. */
+  public String generationOf(String release, String target) {
+    String prefix = liveTarget(release, "gen-");
+    return target.startsWith(prefix) && target.substring(prefix.length()).matches("[1-9][0-9]{0,8}") ? target.substring(prefix.length() - 4) : null;
+  }
+
+  /** The target of link {@code l} in generation {@code gen}: relative to the link's real directory, so it resolves inside the root whatever it is mounted as. */
+  public Path linkTarget(String release, String gen, Inventory.Link l) {
+    Path dir = kernelState(release).resolve(gen).resolve(l.path()).getParent();
+    return dir.relativize(root.modulesDir(l.targetRelease()).resolve(l.targetRelPath()));
+  }
+
   /** The override subdirectory depmod.d must name for a link at {@code linkPath} (e.g. mlnx/mlx5_core.ko). */
   public static String overrideDir(String linkPath) {
     int slash = linkPath.lastIndexOf('/');

@@ -73,14 +73,11 @@ public final class WeakUpdates {
       return new Result(inv, plan(inv, r), null);
     }
     Applier applier = new Applier(root, tools);
-    try (AutoCloseable lock = applier.lock()) {
+    // whatever ends the run is reported as itself; a failure to release the lock is only added to it
+    try (Applier.Lock lock = applier.lock()) {
       Inventory inv = inventory();
       Plan plan = plan(inv, r);
       return new Result(inv, plan, applier.apply(plan, initramfs));
-    } catch (BadInputException | EnvironmentException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new EnvironmentException("releasing the lock failed: " + e.getMessage(), e);
     }
   }
 

@@ -34,7 +34,7 @@ class WeakUpdatesTest {
   Tools tools;
 
   /** Records what would run; depmod may be told to fail. */
-  static final class Tools implements SystemTools {
+  static class Tools implements SystemTools {
     final List<String> depmod = new ArrayList<>();
     boolean failDepmod;
 
@@ -462,6 +462,146 @@ class WeakUpdatesTest {
     try (Stream<Path> s = Files.list(dir.resolve("lib/modules/.kmodkit-weak/" + K2))) {
       assertThat(s.filter(p -> p.getFileName().toString().startsWith("gen-")).count()).isEqualTo(1);
     }
+  }
+
+  /** The root as a snapshot, without the lock a refused run may still have taken: nothing else may change. */
+  Map<String, String> rootWithoutLock() throws IOException {
+    Map<String, String> s = snapshot(dir);
+    s.remove("lib/modules/.kmodkit-weak/lock");
+    if (!Files.exists(dir.resolve("lib/modules/.kmodkit-weak/" + K2), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      s.remove("lib/modules/.kmodkit-weak");
+    }
+    return s;
+  }
+
+  /** A canary in the host directory: a refused run must leave it, and everything beside it, as it was. */
+  Map<String, String> canary() throws IOException {
+    Files.writeString(outside.resolve("canary"), "the host's own\n");
+    return snapshot(outside);
+  }
+
+  void helloRoot() {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+  }
+
+  /**
+   * Every run, for all kernels and for K2's removal, is refused with a message starting with
+   * {@code start}: nothing in the root or beside the {@code host} canary changes, no depmod runs.
+   */
+  void assertRefusedChangingNothing(Map<String, String> host, String start) throws IOException {
+    Map<String, String> before = rootWithoutLock();
+    tools.depmod.clear();
+    for (WeakUpdates.Request r : List.of(WeakUpdates.Request.all(), WeakUpdates.Request.removeKernel(K2))) {
+      assertThatThrownBy(() -> weak().run(r, false, false)).isInstanceOf(BadInputException.class).hasMessageStartingWith(start).hasMessageContaining("nothing was changed");
+    }
+    assertThat(rootWithoutLock()).isEqualTo(before);
+    assertThat(snapshot(outside)).isEqualTo(host);
+    assertThat(tools.depmod).isEmpty();
+  }
+
+  @Test
+  void aDepmodConfLinkKmodkitDidNotMakeIsRefusedAndNothingIsWrittenOrDeleted() throws Exception {
+    helloRoot();
+    Map<String, String> host = canary();
+    Path conf = dir.resolve("etc/depmod.d/kmodkit-weak-" + K2 + ".conf");
+    Files.createDirectories(conf.getParent());
+    Files.createSymbolicLink(conf, outside.resolve("canary"));
+    String refusal = conf + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps its depmod.d link";
+    assertThat(weak().run(WeakUpdates.Request.all(), true, false).inventory().notes()).anyMatch(n -> n.startsWith(refusal)); // a dry run says so
+    assertRefusedChangingNothing(host, refusal);
+    // after a good run, the same link put in place of kmodkit's own
+    Files.delete(conf);
+    weak().run(WeakUpdates.Request.all(), false, false);
+    Files.delete(conf);
+    Files.createSymbolicLink(conf, outside.resolve("canary"));
+    assertRefusedChangingNothing(host, conf + ": is a link kmodkit did not make");
+  }
+
+  @Test
+  void aForeignLinkWhereKmodkitKeepsItsLiveLinkIsNeitherFollowedNorReplaced() throws Exception {
+    helloRoot();
+    // what it points at looks like a generation of kmodkit's: a manifest naming a link, depmod done
+    Files.writeString(outside.resolve("manifest"), Manifest.HEADER + "\nrelease " + K2 + "\nlink hello/hello.ko\t" + K1 + "\textra/hello/hello.ko\textra/hello\n");
+    Files.writeString(outside.resolve("depmod-done"), "");
+    Map<String, String> host = canary();
+    Path live = dir.resolve("lib/modules/" + K2 + "/weak-updates/kmodkit");
+    Files.createDirectories(live.getParent());
+    Files.createSymbolicLink(live, outside);
+    Inventory inv = weak().inventory();
+    assertThat(inv.current()).doesNotContainKey(K2);
+    assertThat(inv.notes()).anyMatch(n -> n.startsWith(live + ": is a link kmodkit did not make (to " + outside + ")"));
+    assertRefusedChangingNothing(host, live + ": is a link kmodkit did not make (to " + outside + "), where kmodkit keeps its link; nothing was changed: move it away and run again");
+    assertThat(Files.readSymbolicLink(live)).isEqualTo(outside);
+  }
+
+  @Test
+  void linkChainsAreResolvedAsTheFilesystemDoesAndOneLeadingOutIsRefused() throws Exception {
+    helloRoot();
+    Map<String, String> host = canary();
+    // /etc/depmod.d -> ../srv/d, a link inside the root, which is itself a link to the host
+    Files.createDirectories(dir.resolve("etc"));
+    Files.createDirectories(dir.resolve("srv"));
+    Files.createSymbolicLink(dir.resolve("srv/d"), outside);
+    Files.createSymbolicLink(dir.resolve("etc/depmod.d"), Path.of("../srv/d"));
+    assertRefusedChangingNothing(host, dir.resolve("etc/depmod.d") + ": leads outside the root");
+    Files.delete(dir.resolve("etc/depmod.d"));
+    // the lock file kmodkit would open, a link to a link to a file of the host that does not exist yet
+    Files.deleteIfExists(dir.resolve("lib/modules/.kmodkit-weak/lock"));
+    Files.createSymbolicLink(dir.resolve("lib/modules/hop"), outside.resolve("lock"));
+    Files.createSymbolicLink(dir.resolve("lib/modules/.kmodkit-weak/lock"), Path.of("../hop"));
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.all(), false, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(dir.resolve("lib/modules/.kmodkit-weak/lock") + ": is a link kmodkit did not make");
+    assertThat(snapshot(outside)).isEqualTo(host);
+    Files.delete(dir.resolve("lib/modules/.kmodkit-weak/lock"));
+    // a good run, then a link inside the live generation turned to the host: depmod would read it
+    weak().run(WeakUpdates.Request.all(), false, false);
+    Path gen = dir.resolve("lib/modules/.kmodkit-weak/" + K2 + "/gen-1/hello/hello.ko");
+    Files.delete(gen);
+    Files.createSymbolicLink(gen, outside.resolve("canary"));
+    assertRefusedChangingNothing(host, gen + ": is a link kmodkit did not make (to " + outside.resolve("canary") + "), where kmodkit keeps a generation of its links");
+    Files.delete(gen);
+    Files.createSymbolicLink(gen, Path.of("../../../../" + K1 + "/extra/hello/hello.ko"));
+    Path marker = dir.resolve("lib/modules/.kmodkit-weak/" + K2 + "/created-weak-updates");
+    Files.delete(marker); // the marker that lets kmodkit remove the weak-updates/ it made, now a link to the host
+    Files.createSymbolicLink(marker, outside.resolve("canary"));
+    assertRefusedChangingNothing(host, marker + ": is a link kmodkit did not make");
+  }
+
+  @Test
+  void namesWithControlCharactersAreLeftOutWithANoteAndASecondRunChangesNothing() throws Exception {
+    helloRoot();
+    root.module(K1, "extra/ven\tdor/tabbed.ko", mod("tabbed", K1, 0x1).uses("_printk", 0xaa));
+    root.module(K1, "extra/nl/new\nline.ko", mod("newline", K1, 0x1).uses("_printk", 0xaa));
+    root.module(K1, "extra/esc/\u001b[31mred.ko", mod("red", K1, 0x1).uses("_printk", 0xaa));
+    WeakUpdates.Result r = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(links(K2)).containsOnlyKeys("hello/hello.ko");
+    assertThat(r.inventory().sets()).containsExactly("extra/hello");
+    assertThat(r.inventory().notes()).filteredOn(n -> n.contains("a control character")).hasSize(3);
+    tools.depmod.clear();
+    WeakUpdates.Result again = weak().run(WeakUpdates.Request.all(), false, false);
+    assertThat(again.plan().changes()).isFalse();
+    assertThat(tools.depmod).isEmpty();
+    try (Stream<Path> s = Files.list(dir.resolve("lib/modules/.kmodkit-weak/" + K2))) {
+      assertThat(s.filter(p -> p.getFileName().toString().startsWith("gen-")).map(p -> p.getFileName().toString())).containsExactly("gen-1");
+    }
+  }
+
+  @Test
+  void anUnexpectedExceptionInsideApplyIsReportedAsItselfAndTheLockIsReleased() throws Exception {
+    helloRoot();
+    IllegalStateException boom = new IllegalStateException("depmod exploded");
+    SystemTools exploding = new Tools() {
+      @Override
+      public void depmod(Sysroot root, String release) {
+        throw boom;
+      }
+    };
+    assertThatThrownBy(() -> new WeakUpdates(new Sysroot(dir), exploding).run(WeakUpdates.Request.all(), false, false)).isSameAs(boom);
+    WeakUpdates.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> weak().run(WeakUpdates.Request.all(), false, false));
+    assertThat(r.plan().kernels()).extracting(Plan.KernelPlan::change).contains(Plan.Change.DEPMOD_ONLY);
+    assertThat(tools.depmod).containsExactly(K2);
   }
 
   @Test
