@@ -170,6 +170,24 @@ class RebuildCliTest {
   }
 
   @Test
+  void aDryRunOfATarballAgainstHeadersWhoseMakefileIsALinkWritesNothingOutsideTheCache() throws Exception {
+    // Debian's one-line Makefile, here a link, including a -common part that lies beside the tree
+    Files.move(kernel.resolve("Makefile"), Files.createDirectories(tmp.resolve("linux-headers-6.1.0-99-common")).resolve("Makefile"));
+    Files.writeString(kernel.resolve("Makefile.debian"), "include /usr/src/linux-headers-6.1.0-99-common/Makefile\n");
+    Files.createSymbolicLink(kernel.resolve("Makefile"), Path.of("Makefile.debian"));
+    Path src = kbuildTree("hello");
+    Path tgz = tmp.resolve("hello-2.1.tgz");
+    Process tar = new ProcessBuilder("tar", "-czf", tgz.toString(), "-C", src.getParent().toString(), src.getFileName().toString()).inheritIO().start();
+    assertThat(tar.waitFor()).isZero();
+    String before = org.kmodkit.testkit.TreeSnapshot.of(tmp.resolve("headers"));
+    CliTest.Run r = rebuild("--dry-run", "-s", tgz.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("make -C ");
+    assertThat(org.kmodkit.testkit.TreeSnapshot.of(tmp.resolve("headers"))).as("the user's headers tree").isEqualTo(before);
+    assertThat(tmp.resolve("out")).as("a dry run writes nothing outside the cache").doesNotExist();
+  }
+
+  @Test
   void addKernelSupportRebuildsABundleIntoItsExtDirectoryAndRefusesToOverwriteWithoutYes() throws Exception {
     Path bundle = Files.createDirectories(tmp.resolve("bundle"));
     Files.writeString(bundle.resolve("kmodkit-bundle.conf"), "# a test bundle\nname=acme-nic\nversion=5.2-1\ndistro=debian12\ndrivers=drv\n");

@@ -28,7 +28,8 @@ import org.kmodkit.core.tree.Sysroot;
  * Debian's headers Makefile is one line, {@code include /usr/src/linux-headers-<r>-common/Makefile}:
  * an absolute path that is wrong once the headers live elsewhere (an image root, an extraction).
  * Such a tree is copied (it is small: the common part is only read) into the cache with that line
- * and its relative links pointed at the real places; the user's tree is never changed.
+ * and its relative links pointed at the real places; the user's tree is never changed, and no
+ * write follows a link (a Makefile that is a link is replaced in the copy).
  */
 public final class KernelTargets {
   private static final Pattern INCLUDE = Pattern.compile("^include\\s+(/\\S+)\\s*$");
@@ -74,7 +75,7 @@ public final class KernelTargets {
     }
     if (!out.equals(lines)) {
       try {
-        Files.writeString(makefile, String.join("\n", out) + "\n", StandardCharsets.UTF_8);
+        BuildRunner.write(makefile, (String.join("\n", out) + "\n").getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new EnvironmentException(makefile + ": cannot rewrite (" + e.getMessage() + "); check the cache's permissions");
       }
@@ -167,8 +168,9 @@ public final class KernelTargets {
         Matcher m = INCLUDE.matcher(l);
         out.add(m.matches() ? "include " + includeTarget(dir, m.group(1), inside) : l);
       }
-      Files.writeString(tmp.resolve("Makefile"), String.join("\n", out) + "\n", StandardCharsets.UTF_8);
-      Files.writeString(tmp.resolve(".kmodkit-prepared"), "copy of " + dir + " with its include lines pointed at the real places\n", StandardCharsets.UTF_8);
+      // the copy's Makefile may be a link back into the user's tree: it is replaced, never written through
+      BuildRunner.write(tmp.resolve("Makefile"), (String.join("\n", out) + "\n").getBytes(StandardCharsets.UTF_8));
+      BuildRunner.write(tmp.resolve(".kmodkit-prepared"), ("copy of " + dir + " with its include lines pointed at the real places\n").getBytes(StandardCharsets.UTF_8));
       BuildRunner.deleteTree(target);
       Files.createDirectories(target.getParent());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
