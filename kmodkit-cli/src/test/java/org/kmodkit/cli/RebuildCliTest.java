@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.testkit.KoBuilder;
+import org.kmodkit.testkit.TreeSnapshot;
 
 /**
  * rebuild and add-kernel-support end to end through the real make, against a stand-in kernel
@@ -179,11 +180,11 @@ class RebuildCliTest {
     Path tgz = tmp.resolve("hello-2.1.tgz");
     Process tar = new ProcessBuilder("tar", "-czf", tgz.toString(), "-C", src.getParent().toString(), src.getFileName().toString()).inheritIO().start();
     assertThat(tar.waitFor()).isZero();
-    String before = org.kmodkit.testkit.TreeSnapshot.of(tmp.resolve("headers"));
+    var before = TreeSnapshot.of(tmp.resolve("headers"));
     CliTest.Run r = rebuild("--dry-run", "-s", tgz.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("make -C ");
-    assertThat(org.kmodkit.testkit.TreeSnapshot.of(tmp.resolve("headers"))).as("the user's headers tree").isEqualTo(before);
+    assertThat(TreeSnapshot.of(tmp.resolve("headers"))).as("the user's headers tree").isEqualTo(before);
     assertThat(tmp.resolve("out")).as("a dry run writes nothing outside the cache").doesNotExist();
   }
 

@@ -91,7 +91,7 @@ class KernelTargetsTest {
     Path flavour = debianHeaders(tmp.resolve("extracted"));
     Files.move(flavour.resolve("Makefile"), flavour.resolve("Makefile.debian"));
     Files.createSymbolicLink(flavour.resolve("Makefile"), Path.of("Makefile.debian"));
-    String before = TreeSnapshot.of(tmp.resolve("extracted"));
+    var before = TreeSnapshot.of(tmp.resolve("extracted"));
     KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
     assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
     assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
