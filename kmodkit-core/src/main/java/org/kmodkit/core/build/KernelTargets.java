@@ -56,9 +56,19 @@ public final class KernelTargets {
     return target(build.get(), root.root().equals(Path.of("/")) ? Optional.empty() : Optional.of(root), Optional.of(root), root + ":" + release);
   }
 
-  /** A headers directory (a kernel build directory), used in place when it works where it lies. */
+  /**
+   * A headers directory (a kernel build directory), used in place when it works where it lies.
+   * Named through a link ({@code /lib/modules/<release>/build}), it is taken where it really lies:
+   * its -common sibling is found there, and a copy is made of the tree, not of the link.
+   */
   public KernelTarget headers(Path dir, String origin) throws KmodkitException {
-    return target(dir.toAbsolutePath().normalize(), Optional.empty(), Optional.empty(), origin);
+    Path real;
+    try {
+      real = dir.toRealPath();
+    } catch (IOException e) {
+      real = dir.toAbsolutePath().normalize(); // not there: target() says so
+    }
+    return target(real, Optional.empty(), Optional.empty(), origin);
   }
 
   /**

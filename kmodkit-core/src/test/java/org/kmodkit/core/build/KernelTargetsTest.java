@@ -98,6 +98,19 @@ class KernelTargetsTest {
   }
 
   @Test
+  void headersNamedThroughALinkAreCopiedNotWrittenThrough() throws Exception {
+    // as /lib/modules/<release>/build names /usr/src/linux-headers-<release>
+    Path flavour = debianHeaders(tmp.resolve("extracted"));
+    Path build = Files.createSymbolicLink(tmp.resolve("build"), flavour);
+    Files.writeString(Files.createDirectories(tmp.resolve("linux-headers-6.1.0-56-common")).resolve("Makefile"), "# beside the link, not the tree\n");
+    var before = TreeSnapshot.of(tmp.resolve("extracted"));
+    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(build, "headers");
+    assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
+    assertThat(k.buildDir()).startsWith(tmp.resolve("cache/headers"));
+    assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
+  }
+
+  @Test
   void aMarkerNameInTheHeadersTreeIsNotWrittenThrough() throws Exception {
     Path flavour = debianHeaders(tmp.resolve("extracted"));
     Path outside = Files.writeString(tmp.resolve("outside"), "untouched\n");
