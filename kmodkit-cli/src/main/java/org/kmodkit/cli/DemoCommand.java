@@ -18,7 +18,7 @@ import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
-import org.kmodkit.packaging.PackageExtractor;
+import org.kmodkit.packaging.Extractor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code kmodkit demo}: the status matrix on real kernels where the host has none (a container).
- * Four Debian bookworm cloud kernels (apt-get download into a cache, unpacked in-process by PackageExtractor) form a
+ * Four Debian bookworm cloud kernels (apt-get download into a cache, unpacked in-process by Extractor) form a
  * root; the mlx stack of 6.1.0-55 is installed under its extra/mlnx as a vendor package would;
  * weak-modules runs for every kernel; status shows the result.
  */
@@ -115,9 +115,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       Path tmp = dir.resolve("root.tmp");
       deleteTree(tmp);
-      for (Path p : pkgs) {
-        PackageExtractor.extract(p, tmp, path -> true);
-      }
+      Extractor.unpackPackages(pkgs, tmp, path -> true);
       Path kernel = tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/kernel");
       Path vendor = Files.createDirectories(tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/extra/mlnx"));
       try (Stream<Path> s = Files.walk(kernel)) {

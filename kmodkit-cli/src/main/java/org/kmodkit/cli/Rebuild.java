@@ -55,13 +55,26 @@ final class Rebuild {
   static Outcome run(Request r, List<KernelTarget> kernels, PrintWriter err) throws KmodkitException, InterruptedException {
     KernelModuleSigner signer = signer(r);
     List<DriverSource> drivers = new ArrayList<>();
+    if (r.dryRun()) {
+      // a dry run writes nothing outside the cache: archives are unpacked there, for the plan only
+      Path scratch = r.cache().resolve("dry-run-" + ProcessHandle.current().pid());
+      try {
+        for (Path s : r.sources()) {
+          drivers.add(DriverInputs.source(s.toString(), scratch));
+        }
+        return new Outcome(drivers, kernels, BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out())), null, signer, cpuSeconds());
+      } finally {
+        try {
+          BuildRunner.deleteTree(scratch);
+        } catch (IOException e) {
+          err.println("kmodkit: could not remove " + scratch + " (" + e.getMessage() + "); remove it by hand");
+        }
+      }
+    }
     for (Path s : r.sources()) {
       drivers.add(DriverInputs.source(s.toString(), r.work()));
     }
     BuildPlan plan = BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out()));
-    if (r.dryRun()) {
-      return new Outcome(drivers, kernels, plan, null, signer, cpuSeconds());
-    }
     new Toolchain(System.getenv("PATH")).require(kernels);
     int builds = plan.builds().size();
     err.println("kmodkit: rebuilding " + drivers.size() + (drivers.size() == 1 ? " driver" : " drivers") + " for " + kernels.size() + (kernels.size() == 1 ? " kernel" : " kernels")

@@ -12,6 +12,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleTree;
@@ -23,7 +24,6 @@ import org.kmodkit.core.verify.VerifyReport;
 import org.kmodkit.core.verify.VerifySet;
 import org.kmodkit.core.verify.VmKernel;
 import org.kmodkit.core.verify.VmVerifier;
-import org.kmodkit.packaging.PackageExtractor;
 import org.kmodkit.packaging.VerifyInputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -167,7 +167,11 @@ final class VerifyCommand implements Callable<Integer> {
       }
       return code.code();
     } finally {
-      PackageExtractor.deleteTree(scratch);
+      try {
+        BuildRunner.deleteTree(scratch);
+      } catch (IOException e) {
+        // scratch space under the temp directory: the system cleans it eventually
+      }
     }
   }
 

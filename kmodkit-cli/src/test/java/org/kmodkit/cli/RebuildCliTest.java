@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.testkit.KoBuilder;
+import org.kmodkit.testkit.TreeSnapshot;
 
 /**
  * rebuild and add-kernel-support end to end through the real make, against a stand-in kernel
@@ -167,6 +168,24 @@ class RebuildCliTest {
         .contains("MAKE: make KERNELRELEASE='" + RELEASE + "' -C " + kernel)
         .contains("module plan.ko -> " + tmp.resolve("out/" + RELEASE + "/extra/plan/plan.ko") + " (DKMS installs it as /lib/modules/" + RELEASE + "/extra/plan.ko)");
     assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  @Test
+  void aDryRunOfATarballAgainstHeadersWhoseMakefileIsALinkWritesNothingOutsideTheCache() throws Exception {
+    // Debian's one-line Makefile, here a link, including a -common part that lies beside the tree
+    Files.move(kernel.resolve("Makefile"), Files.createDirectories(tmp.resolve("linux-headers-6.1.0-99-common")).resolve("Makefile"));
+    Files.writeString(kernel.resolve("Makefile.debian"), "include /usr/src/linux-headers-6.1.0-99-common/Makefile\n");
+    Files.createSymbolicLink(kernel.resolve("Makefile"), Path.of("Makefile.debian"));
+    Path src = kbuildTree("hello");
+    Path tgz = tmp.resolve("hello-2.1.tgz");
+    Process tar = new ProcessBuilder("tar", "-czf", tgz.toString(), "-C", src.getParent().toString(), src.getFileName().toString()).inheritIO().start();
+    assertThat(tar.waitFor()).isZero();
+    var before = TreeSnapshot.of(tmp.resolve("headers"));
+    CliTest.Run r = rebuild("--dry-run", "-s", tgz.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("make -C ");
+    assertThat(TreeSnapshot.of(tmp.resolve("headers"))).as("the user's headers tree").isEqualTo(before);
+    assertThat(tmp.resolve("out")).as("a dry run writes nothing outside the cache").doesNotExist();
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.build.DriverSource;
 
 /**
@@ -17,7 +18,7 @@ public final class DriverInputs {
   private DriverInputs() {}
 
   /** The driver {@code arg} names; archives are unpacked under {@code work}/sources. */
-  public static DriverSource source(String arg, Path work) throws BadInputException {
+  public static DriverSource source(String arg, Path work) throws BadInputException, EnvironmentException {
     Path p = Path.of(arg);
     if (Files.isDirectory(p)) {
       return DriverSource.of(p.toAbsolutePath().normalize(), arg);
@@ -28,7 +29,7 @@ public final class DriverInputs {
     Path dest = unpackDir(work, p);
     PackageReader.Format format = PackageReader.detect(p);
     if (format == PackageReader.Format.DEB) {
-      Extractor.unpackPackage(p, dest, path -> path.startsWith("/usr/src/"));
+      Extractor.unpackPackages(List.of(p), dest, path -> path.startsWith("/usr/src/"));
       List<Path> confs = list(dest.resolve("usr/src"), d -> Files.isRegularFile(d.resolve("dkms.conf")));
       if (confs.isEmpty()) {
         throw new BadInputException(arg, "is not a *-dkms package: no /usr/src/<name>-<version>/dkms.conf inside; pass the driver's -dkms package or its source");

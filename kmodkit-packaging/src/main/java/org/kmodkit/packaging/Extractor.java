@@ -3,24 +3,34 @@ package org.kmodkit.packaging;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.tree.Sysroot;
 
 /**
- * Unpacks tarballs and package payloads into a directory kmodkit owns, writing nothing outside
- * it: entries with {@code ..}, absolute names (tarballs), links whose target leaves the directory,
- * and entries that would be written through a link are refused, and the whole unpacking with them.
+ * The one routine that unpacks archives (source tarballs, .deb and .rpm payloads) onto disk, into
+ * a directory kmodkit owns and nothing outside it. Every entry is placed by resolving its name
+ * against the tree as really unpacked so far (through the links already made, links through
+ * links, and {@code ..}); an entry that would land outside, or a link that would lead outside, is
+ * refused with the whole archive. Nothing is ever written through a link: files are created anew,
+ * and a link standing where a file or link is to go is refused, not followed. The archive is
+ * unpacked beside the destination and renamed into place only when all of it was accepted.
  */
 public final class Extractor {
   private Extractor() {}
@@ -36,20 +46,26 @@ public final class Extractor {
   }
 
   /**
-   * Unpacks the tarball {@code file} into {@code dest} (which must not exist yet). Nothing is
-   * left in {@code dest} when the tarball is refused.
+   * Unpacks the tarball {@code file} into {@code dest} (which must not exist yet). Absolute names
+   * and absolute link targets are refused: a source tree has no business with the host's files.
    */
   public static void untar(Path file, Path dest) throws BadInputException {
     String source = file.toString();
-    Tree tree = new Tree(source, dest, false);
+    Tree tree = new Tree(source, dest);
     try (InputStream raw = Files.newInputStream(file);
         TarArchiveInputStream tar = new TarArchiveInputStream(PackageReader.decompressed(new BufferedInputStream(raw, 1 << 16)))) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         String name = e.getName();
+        if (name.startsWith("/")) {
+          throw tree.refuse(name, "is an absolute path");
+        }
         if (e.isDirectory()) {
           tree.dir(name);
         } else if (e.isSymbolicLink()) {
+          if (e.getLinkName().startsWith("/")) {
+            throw tree.refuse(name, "is a link to the absolute path " + e.getLinkName());
+          }
           tree.symlink(name, e.getLinkName());
         } else if (e.isLink()) {
           tree.hardlink(name, e.getLinkName());
@@ -58,6 +74,7 @@ public final class Extractor {
         }
         // devices and fifos have no place in a driver source: left out
       }
+      tree.commit();
     } catch (BadInputException e) {
       tree.discard();
       throw e;
@@ -68,130 +85,143 @@ public final class Extractor {
   }
 
   /**
-   * Unpacks the payload entries of package {@code pkg} whose installed path {@code wanted} accepts
-   * into {@code dest}, as a system root: absolute link targets are kept inside it (made relative).
+   * Unpacks the payload entries of {@code packages} whose installed path {@code wanted} accepts
+   * into {@code dest} (which must not exist yet), as one system root: an absolute link target means
+   * that root (it is written relative, so it means the same wherever the root lies). Returns the
+   * installed paths written ("/lib/modules/…").
    */
-  public static void unpackPackage(Path pkg, Path dest, Predicate<String> wanted) throws BadInputException {
-    Tree tree = new Tree(pkg.toString(), dest, true);
+  public static List<String> unpackPackages(List<Path> packages, Path dest, Predicate<String> wanted) throws BadInputException, EnvironmentException {
+    String all = String.join(", ", packages.stream().map(Path::toString).toList());
+    Tree tree = new Tree(all, dest);
+    List<String> written = new ArrayList<>();
     try {
-      PackageReader.read(pkg, (entry, data) -> {
-        if (!wanted.test(entry.path())) {
-          return;
-        }
-        String name = entry.path().substring(1);
-        if (entry.regular()) {
-          tree.file(name, data, entry.mode());
-        } else if (entry.linkTarget() != null) {
-          tree.symlink(name, entry.linkTarget());
-        }
-      });
+      for (Path pkg : packages) {
+        tree.source = pkg.toString();
+        PackageReader.read(pkg, (entry, data) -> {
+          if (!wanted.test(entry.path())) {
+            return;
+          }
+          String name = entry.path().substring(1);
+          try {
+            if (entry.regular()) {
+              tree.file(name, data, entry.mode());
+            } else if (entry.linkTarget() != null) {
+              tree.symlink(name, entry.linkTarget());
+            } else {
+              return;
+            }
+          } catch (IOException e) {
+            // a write failing is this machine's problem, not the package's: kept apart from read errors
+            throw new UncheckedIOException(e);
+          }
+          written.add(entry.path());
+        });
+      }
+      tree.source = all;
+      tree.commit();
+      return written;
     } catch (BadInputException e) {
       tree.discard();
       throw e;
+    } catch (IOException | UncheckedIOException e) {
+      tree.discard();
+      throw new EnvironmentException(dest + ": cannot unpack " + all + " here (" + e.getMessage() + "); check free space and permissions");
     }
   }
 
-  /** The directory being filled, and the rules that keep every write inside it. */
+  /** The directory being filled beside its destination, and the rules that keep every write inside it. */
   private static final class Tree {
-    private final String source;
+    private final Path dest;
     private final Path root;
-    private final boolean systemRoot;
+    private final Sysroot inside;
+    private String source;
 
-    Tree(String source, Path root, boolean systemRoot) throws BadInputException {
+    Tree(String source, Path dest) throws BadInputException {
       this.source = source;
-      this.root = root.toAbsolutePath().normalize();
-      this.systemRoot = systemRoot;
+      this.dest = dest.toAbsolutePath().normalize();
+      Path staging = this.dest.resolveSibling("." + this.dest.getFileName() + ".part" + ProcessHandle.current().pid());
       try {
-        Files.createDirectories(this.root);
+        BuildRunner.deleteTree(staging);
+        Files.createDirectories(staging);
+        this.root = staging.toRealPath();
       } catch (IOException e) {
-        throw new BadInputException(source, "cannot unpack into " + root + " (" + e.getMessage() + "); check free space and permissions");
+        throw new BadInputException(source, "cannot unpack into " + dest + " (" + e.getMessage() + "); check free space and permissions");
       }
-    }
-
-    /** Where entry {@code name} goes; refuses names that leave the root or pass through a link. */
-    Path target(String name) throws BadInputException {
-      String n = name;
-      while (n.startsWith("./")) {
-        n = n.substring(2);
-      }
-      if (n.startsWith("/")) {
-        throw refuse(name, "is an absolute path");
-      }
-      Path p = root;
-      String[] parts = Arrays.stream(n.split("/")).filter(s -> !s.isEmpty() && !s.equals(".")).toArray(String[]::new);
-      if (parts.length == 0) {
-        return root;
-      }
-      for (int i = 0; i < parts.length; i++) {
-        if (parts[i].equals("..")) {
-          throw refuse(name, "climbs out with '..'");
-        }
-        p = p.resolve(parts[i]);
-        if (i < parts.length - 1 && Files.isSymbolicLink(p)) {
-          throw refuse(name, "would be written through the link " + root.relativize(p));
-        }
-      }
-      return p;
+      this.inside = new Sysroot(root);
     }
 
     void dir(String name) throws IOException, BadInputException {
-      Path p = target(name);
-      if (Files.isSymbolicLink(p)) {
-        throw refuse(name, "is a directory over a link");
-      }
-      Files.createDirectories(p);
+      Files.createDirectories(inside.locate(root, name).orElseThrow(() -> refuse(name, "leads out of the directory")));
     }
 
     void file(String name, InputStream data, int mode) throws IOException, BadInputException {
-      Path p = target(name);
-      Files.createDirectories(p.getParent());
-      Files.deleteIfExists(p); // a link there is replaced, never written through
-      Files.copy(data, p);
+      Path p = place(name);
+      try (OutputStream out = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        data.transferTo(out); // the archive stream itself stays open: it goes on to the next entry
+      }
       Files.setPosixFilePermissions(p, permissions(mode));
     }
 
+    /** An absolute {@code target} (packages only) means the root: it is written relative to the link, climbing to the root. */
     void symlink(String name, String target) throws IOException, BadInputException {
-      Path p = target(name);
-      Path t;
-      if (target.startsWith("/")) {
-        if (!systemRoot) {
-          throw refuse(name, "is a link to the absolute path " + target);
-        }
-        Path inside = root.resolve(target.substring(1)).normalize();
-        if (!inside.startsWith(root)) {
-          throw refuse(name, "is a link leaving the root (" + target + ")");
-        }
-        t = p.getParent().relativize(inside);
-      } else {
-        t = Path.of(target);
-        if (!p.getParent().resolve(t).normalize().startsWith(root)) {
-          throw refuse(name, "is a link leaving the directory (" + target + ")");
-        }
+      Path p = place(name);
+      Path dir = root.relativize(p.getParent());
+      String t = target.startsWith("/") ? "../".repeat(dir.toString().isEmpty() ? 0 : dir.getNameCount()) + target.replaceFirst("^/+", "") : target;
+      if (inside.locate(p.getParent(), t).isEmpty()) {
+        throw refuse(name, "is a link leading out of the directory (" + target + ")");
       }
-      Files.createDirectories(p.getParent());
-      Files.deleteIfExists(p);
-      Files.createSymbolicLink(p, t);
+      Files.createSymbolicLink(p, Path.of(t.isEmpty() ? "." : t));
     }
 
+    /** A tar hard link names its target from the top of the archive; a copy is made of it. */
     void hardlink(String name, String target) throws IOException, BadInputException {
-      Path from = target(target);
-      if (!Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
-        throw refuse(name, "is a hard link to " + target + ", which is not a file unpacked before it");
+      Path from = inside.locate(root, target).filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+          .orElseThrow(() -> refuse(name, "is a hard link to " + target + ", which is no file unpacked before it inside the directory"));
+      Files.copy(from, place(name), StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Where entry {@code name} goes: its directory resolved through the tree (made when missing),
+     * and its own name, at which nothing but an earlier file of the same name may stand.
+     */
+    private Path place(String name) throws IOException, BadInputException {
+      String n = name.replaceAll("/+$", "");
+      int slash = n.lastIndexOf('/');
+      String last = n.substring(slash + 1);
+      if (last.isEmpty() || last.equals(".") || last.equals("..")) {
+        throw refuse(name, "names no file");
       }
-      Path p = target(name);
-      Files.createDirectories(p.getParent());
-      Files.copy(from, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+      Path dir = inside.locate(root, slash < 0 ? "" : n.substring(0, slash)).orElseThrow(() -> refuse(name, "leads out of the directory"));
+      Files.createDirectories(dir);
+      Path p = dir.resolve(last);
+      if (Files.isSymbolicLink(p)) {
+        throw refuse(name, "would replace the link " + root.relativize(p) + " (a link is never replaced nor written through)");
+      }
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        throw refuse(name, "would replace the directory " + root.relativize(p));
+      }
+      Files.deleteIfExists(p); // an earlier file of the same name: the later entry wins, as with tar
+      return p;
+    }
+
+    /**
+     * Renames the accepted tree into place. No link needs checking again: a link is checked when
+     * made, nothing ever replaces a link or a directory, and a link may pass through a part that is
+     * not there yet only by name (never {@code ..}), so what lands there later cannot lead it out.
+     */
+    void commit() throws IOException {
+      Files.move(root, dest, StandardCopyOption.ATOMIC_MOVE);
     }
 
     BadInputException refuse(String entry, String why) {
-      return new BadInputException(source, "entry '" + entry + "' " + why + ": refusing the whole archive (nothing was written outside " + root + ")");
+      return new BadInputException(source, "entry '" + entry + "' " + why + ": refusing the whole archive (nothing was unpacked); ask its maker for one without it");
     }
 
     void discard() {
       try {
         BuildRunner.deleteTree(root);
       } catch (IOException e) {
-        // what is left lies inside our own work directory
+        // what is left lies beside the destination, in kmodkit's own work directory
       }
     }
 

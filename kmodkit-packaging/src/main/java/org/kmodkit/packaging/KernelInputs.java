@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -74,15 +74,10 @@ public final class KernelInputs {
     Path root = cache.resolve("kernels").resolve(digest(packages));
     Path done = root.resolve(".kmodkit-unpacked");
     if (!Files.isRegularFile(done)) {
-      Path tmp = root.resolveSibling(root.getFileName() + ".tmp" + ProcessHandle.current().pid());
       try {
-        BuildRunner.deleteTree(tmp);
-        for (Path p : packages) {
-          Extractor.unpackPackage(p, tmp, path -> path.startsWith("/usr/src/") || path.startsWith("/usr/lib/linux-kbuild-"));
-        }
-        Files.writeString(tmp.resolve(".kmodkit-unpacked"), String.join("\n", packages.stream().map(Path::toString).toList()) + "\n", StandardCharsets.UTF_8);
         BuildRunner.deleteTree(root);
-        Files.move(tmp, root, StandardCopyOption.ATOMIC_MOVE);
+        Extractor.unpackPackages(packages, root, path -> path.startsWith("/usr/src/") || path.startsWith("/usr/lib/linux-kbuild-"));
+        Files.writeString(done, String.join("\n", packages.stream().map(Path::toString).toList()) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
       } catch (IOException e) {
         throw new EnvironmentException(root + ": cannot unpack the kernel packages into the cache (" + e.getMessage() + "); check free space and KMODKIT_CACHE", e);
       }

@@ -62,9 +62,7 @@ public final class VerifyInputs {
   /** Unpacks the kernel's image (and modules) from its packages into {@code scratch}. */
   static VmKernel fromPackages(List<Path> packages, Path scratch) throws BadInputException, EnvironmentException {
     Path dir = scratch.resolve("kernel");
-    for (Path pkg : packages) {
-      PackageExtractor.extract(pkg, dir, p -> p.startsWith("/boot/") || p.startsWith("/lib/modules/"));
-    }
+    Extractor.unpackPackages(packages, dir, p -> p.startsWith("/boot/") || p.startsWith("/lib/modules/"));
     Sysroot root = new Sysroot(dir);
     List<String> releases = new ArrayList<>();
     if (Files.isDirectory(root.modulesDir())) {
@@ -100,7 +98,7 @@ public final class VerifyInputs {
           add(sets, errors, p.toString(), ModuleFiles.readAll(ModuleFiles.find(p), Path::toString));
         } else if (Files.isRegularFile(p) && KernelPackages.isPackage(p)) {
           Path dir = scratch.resolve("modules-" + ++pkgs);
-          List<String> written = PackageExtractor.extract(p, dir, ModuleFiles::isModuleFileName);
+          List<String> written = Extractor.unpackPackages(List.of(p), dir, ModuleFiles::isModuleFileName);
           if (written.isEmpty()) {
             throw new BadInputException(p.toString(), "installs no kernel modules (no *.ko, *.ko.xz, *.ko.zst, *.ko.gz); pass the driver's kmod package");
           }

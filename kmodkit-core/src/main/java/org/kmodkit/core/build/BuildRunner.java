@@ -311,11 +311,15 @@ public final class BuildRunner {
     Files.writeString(log, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
-  /** Writes {@code file} whole or not at all. */
+  /**
+   * Writes {@code file} whole or not at all, never through a link: a link standing at {@code file}
+   * is replaced, not followed.
+   */
   static void write(Path file, byte[] bytes) throws IOException {
     Files.createDirectories(file.getParent());
     Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
+    Files.deleteIfExists(tmp);
+    Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 

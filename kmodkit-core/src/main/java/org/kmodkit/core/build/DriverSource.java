@@ -1,10 +1,13 @@
 package org.kmodkit.core.build;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.tree.Sysroot;
 
 /** A driver's source tree, ready to be copied into a build directory. */
 public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms {
@@ -58,6 +61,7 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(origin, "is not a directory; pass a driver source directory, a tarball of one, or a *-dkms package");
     }
+    requireLinksInside(dir, origin);
     Path conf = dir.resolve("dkms.conf");
     if (Files.isRegularFile(conf)) {
       String text;
@@ -72,6 +76,27 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
       return new Kbuild(name, version, dir, origin);
     }
     throw new BadInputException(origin, "has no dkms.conf, Kbuild or Makefile at its top; point at the driver's source directory (where `make -C <kernel> M=$PWD` would be run)");
+  }
+
+  /**
+   * A link leading out of the tree (absolute, or climbing above it through {@code ..} and other
+   * links) would let the build read, and the copy carry, what lies outside it: refused.
+   */
+  private static void requireLinksInside(Path dir, String origin) throws BadInputException {
+    try {
+      Path top = dir.toRealPath();
+      Sysroot tree = new Sysroot(top);
+      try (Stream<Path> s = Files.walk(top)) {
+        for (Path link : s.filter(Files::isSymbolicLink).toList()) {
+          String target = Files.readSymbolicLink(link).toString();
+          if (target.startsWith("/") || tree.locate(link.getParent(), target).isEmpty()) {
+            throw new BadInputException(origin, "the link " + top.relativize(link) + " -> " + target + " leads out of the source tree; kmodkit builds only what the tree holds: put the file itself there");
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      throw new BadInputException(origin, "cannot read the source tree (" + e.getMessage() + "); check its permissions");
+    }
   }
 
   private static void requireName(String name, String origin) {

@@ -28,7 +28,8 @@ import org.kmodkit.core.tree.Sysroot;
  * Debian's headers Makefile is one line, {@code include /usr/src/linux-headers-<r>-common/Makefile}:
  * an absolute path that is wrong once the headers live elsewhere (an image root, an extraction).
  * Such a tree is copied (it is small: the common part is only read) into the cache with that line
- * and its relative links pointed at the real places; the user's tree is never changed.
+ * and its relative links pointed at the real places; the user's tree is never changed, and no
+ * write follows a link (a Makefile that is a link is replaced in the copy).
  */
 public final class KernelTargets {
   private static final Pattern INCLUDE = Pattern.compile("^include\\s+(/\\S+)\\s*$");
@@ -55,9 +56,19 @@ public final class KernelTargets {
     return target(build.get(), root.root().equals(Path.of("/")) ? Optional.empty() : Optional.of(root), Optional.of(root), root + ":" + release);
   }
 
-  /** A headers directory (a kernel build directory), used in place when it works where it lies. */
+  /**
+   * A headers directory (a kernel build directory), used in place when it works where it lies.
+   * Named through a link ({@code /lib/modules/<release>/build}), it is taken where it really lies:
+   * its -common sibling is found there, and a copy is made of the tree, not of the link.
+   */
   public KernelTarget headers(Path dir, String origin) throws KmodkitException {
-    return target(dir.toAbsolutePath().normalize(), Optional.empty(), Optional.empty(), origin);
+    Path real;
+    try {
+      real = dir.toRealPath();
+    } catch (IOException e) {
+      real = dir.toAbsolutePath().normalize(); // not there: target() says so
+    }
+    return target(real, Optional.empty(), Optional.empty(), origin);
   }
 
   /**
@@ -74,7 +85,7 @@ public final class KernelTargets {
     }
     if (!out.equals(lines)) {
       try {
-        Files.writeString(makefile, String.join("\n", out) + "\n", StandardCharsets.UTF_8);
+        BuildRunner.write(makefile, (String.join("\n", out) + "\n").getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         throw new EnvironmentException(makefile + ": cannot rewrite (" + e.getMessage() + "); check the cache's permissions");
       }
@@ -167,8 +178,9 @@ public final class KernelTargets {
         Matcher m = INCLUDE.matcher(l);
         out.add(m.matches() ? "include " + includeTarget(dir, m.group(1), inside) : l);
       }
-      Files.writeString(tmp.resolve("Makefile"), String.join("\n", out) + "\n", StandardCharsets.UTF_8);
-      Files.writeString(tmp.resolve(".kmodkit-prepared"), "copy of " + dir + " with its include lines pointed at the real places\n", StandardCharsets.UTF_8);
+      // the copy's Makefile may be a link back into the user's tree: it is replaced, never written through
+      BuildRunner.write(tmp.resolve("Makefile"), (String.join("\n", out) + "\n").getBytes(StandardCharsets.UTF_8));
+      BuildRunner.write(tmp.resolve(".kmodkit-prepared"), ("copy of " + dir + " with its include lines pointed at the real places\n").getBytes(StandardCharsets.UTF_8));
       BuildRunner.deleteTree(target);
       Files.createDirectories(target.getParent());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

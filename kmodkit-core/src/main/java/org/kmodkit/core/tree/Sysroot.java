@@ -45,12 +45,24 @@ public record Sysroot(Path root) {
 
   /**
    * Resolves {@code absolute} inside the root, following symlinks the way the system would: an
-   * absolute target restarts at the root; a path escaping the root is refused (empty).
+   * absolute target restarts at the root; a path escaping the root, or not there, is refused (empty).
    */
   public Optional<Path> resolve(String absolute) {
+    return locate(root, absolute).filter(p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /**
+   * Where {@code path} leads from {@code dir} (a directory under the root, reached without links),
+   * following symlinks as the kernel does, through other links and {@code ..}; an absolute path or
+   * link target starts at the root. Parts not there yet are taken as named. Empty when the path
+   * leaves the root, loops, or climbs ({@code ..}) out of something that is no directory: what
+   * later lands there could lead anywhere.
+   */
+  public Optional<Path> locate(Path dir, String path) {
     Deque<String> todo = new ArrayDeque<>();
-    push(todo, absolute);
-    Path cur = root;
+    push(todo, path);
+    Path cur = path.startsWith("/") ? root : dir.toAbsolutePath().normalize();
+    boolean missing = false;
     int links = 0;
     while (!todo.isEmpty()) {
       String part = todo.pop();
@@ -58,14 +70,14 @@ public record Sysroot(Path root) {
         continue;
       }
       if (part.equals("..")) {
-        if (cur.equals(root)) {
+        if (missing || cur.equals(root)) {
           return Optional.empty();
         }
         cur = cur.getParent();
         continue;
       }
       Path next = cur.resolve(part);
-      if (Files.isSymbolicLink(next)) {
+      if (!missing && Files.isSymbolicLink(next)) {
         if (++links > 40) {
           return Optional.empty();
         }
@@ -81,9 +93,10 @@ public record Sysroot(Path root) {
         push(todo, target);
         continue;
       }
+      missing = missing || !Files.isDirectory(next, LinkOption.NOFOLLOW_LINKS);
       cur = next;
     }
-    return Files.exists(cur, LinkOption.NOFOLLOW_LINKS) ? Optional.of(cur) : Optional.empty();
+    return cur.startsWith(root) ? Optional.of(cur) : Optional.empty();
   }
 
   private static void push(Deque<String> todo, String path) {

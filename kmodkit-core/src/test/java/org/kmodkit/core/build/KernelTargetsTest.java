@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.testkit.TreeSnapshot;
 
 class KernelTargetsTest {
   static final String R = "6.1.0-56-cloud-amd64";
@@ -83,5 +84,39 @@ class KernelTargetsTest {
   void aDirectoryThatIsNoKernelBuildDirectoryIsBadInput() {
     assertThatThrownBy(() -> new KernelTargets(tmp.resolve("cache")).headers(tmp, "some dir"))
         .hasMessageStartingWith("some dir: is not a kernel build directory (no Makefile");
+  }
+
+  @Test
+  void aHeadersTreeWhoseMakefileIsALinkIsLeftByteIdentical() throws Exception {
+    Path flavour = debianHeaders(tmp.resolve("extracted"));
+    Files.move(flavour.resolve("Makefile"), flavour.resolve("Makefile.debian"));
+    Files.createSymbolicLink(flavour.resolve("Makefile"), Path.of("Makefile.debian"));
+    var before = TreeSnapshot.of(tmp.resolve("extracted"));
+    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
+    assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
+    assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
+  }
+
+  @Test
+  void headersNamedThroughALinkAreCopiedNotWrittenThrough() throws Exception {
+    // as /lib/modules/<release>/build names /usr/src/linux-headers-<release>
+    Path flavour = debianHeaders(tmp.resolve("extracted"));
+    Path build = Files.createSymbolicLink(tmp.resolve("build"), flavour);
+    Files.writeString(Files.createDirectories(tmp.resolve("linux-headers-6.1.0-56-common")).resolve("Makefile"), "# beside the link, not the tree\n");
+    var before = TreeSnapshot.of(tmp.resolve("extracted"));
+    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(build, "headers");
+    assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
+    assertThat(k.buildDir()).startsWith(tmp.resolve("cache/headers"));
+    assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
+  }
+
+  @Test
+  void aMarkerNameInTheHeadersTreeIsNotWrittenThrough() throws Exception {
+    Path flavour = debianHeaders(tmp.resolve("extracted"));
+    Path outside = Files.writeString(tmp.resolve("outside"), "untouched\n");
+    Files.createSymbolicLink(flavour.resolve(".kmodkit-prepared"), outside);
+    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
+    assertThat(outside).hasContent("untouched");
+    assertThat(k.buildDir().resolve(".kmodkit-prepared")).isRegularFile();
   }
 }

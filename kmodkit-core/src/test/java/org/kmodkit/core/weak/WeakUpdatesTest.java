@@ -20,6 +20,7 @@ import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.testkit.FakeRoot;
 import org.kmodkit.testkit.KoBuilder;
+import org.kmodkit.testkit.TreeSnapshot;
 
 class WeakUpdatesTest {
   static final String K1 = "5.14.0-1.el9.x86_64";
@@ -268,27 +269,9 @@ class WeakUpdatesTest {
     assertThat(tools.depmod).containsExactly(K2);
   }
 
-  /** Every entry under {@code top}, links not followed: relative path → "dir", "link → target" or the file's content. */
-  static Map<String, String> snapshot(Path top) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return out;
-    }
-    try (Stream<Path> s = Files.walk(top)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        String rel = top.relativize(p).toString();
-        if (Files.isSymbolicLink(p)) {
-          out.put(rel, "link → " + Files.readSymbolicLink(p));
-        } else if (Files.isDirectory(p)) {
-          out.put(rel, "dir");
-        } else {
-          out.put(rel, java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-        }
-      }
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
+  /** Every entry under {@code top} (see TreeSnapshot), as a map the test may trim. */
+  static Map<String, String> snapshot(Path top) {
+    return TreeSnapshot.of(top);
   }
 
   /** The root without kmodkit's own state: what a run may not change when it refuses. */
