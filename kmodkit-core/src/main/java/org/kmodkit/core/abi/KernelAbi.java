@@ -51,6 +51,7 @@ public final class KernelAbi {
     if (arch == null) {
       why.add("architecture unknown (no .config, image or module of the kernel says it): the modules' architecture is not checked");
     }
+    why.addAll(b.notes);
     this.notes = List.copyOf(why);
     this.vermagic = vm;
     if (!b.config.isEmpty()) {
@@ -163,6 +164,7 @@ public final class KernelAbi {
     private final Set<String> builtin = new HashSet<>();
     private final List<String> sources = new ArrayList<>();
     private final Map<String, String> moduleOwners = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
 
     public Builder release(String release) {
       if (this.release == null) {
@@ -189,6 +191,12 @@ public final class KernelAbi {
       if (this.arch == null) {
         this.arch = arch;
       }
+      return this;
+    }
+
+    /** A check the sources do not allow, and why ("vmlinuz not cross-checked …"). */
+    public Builder note(String note) {
+      notes.add(note);
       return this;
     }
 
