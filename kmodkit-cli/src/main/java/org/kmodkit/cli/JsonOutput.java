@@ -196,6 +196,11 @@ final class JsonOutput {
         g.writeString(s);
       }
       g.writeEndArray();
+      g.writeArrayFieldStart("notes");
+      for (String n : abi.notes()) {
+        g.writeString(n);
+      }
+      g.writeEndArray();
       g.writeEndObject();
       g.writeArrayFieldStart("sets");
       long total = 0;

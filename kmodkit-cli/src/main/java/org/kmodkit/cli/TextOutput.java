@@ -124,10 +124,12 @@ final class TextOutput {
   static void check(PrintWriter out, KernelAbi abi, List<SetVerdict> sets, List<BadInputException> errors, boolean verbose, boolean quiet) {
     line(out, "kernel " + (abi.release() == null ? "(release unknown)" : abi.release())
         + ": " + abi.vmlinuxSymbols().size() + " vmlinux symbols, " + abi.moduleSymbols().size() + " module symbols"
-        + (abi.modversions() ? ", modversions" : ", no modversions")
-        + (abi.vermagic() == null ? ", vermagic unknown (not checked)" : ""));
+        + (abi.modversions() ? ", modversions" : ", no modversions"));
     for (String s : abi.sources()) {
       line(out, "  from " + s);
+    }
+    for (String n : abi.notes()) {
+      out.println("  note: " + n);
     }
     long total = 0;
     long loads = 0;

@@ -119,8 +119,23 @@ class CliTest {
     Path arm = KoBuilder.module("armmod").machine(KoBuilder.EM_AARCH64).uses("_printk", 0x92997ed8L).writeTo(dir);
     Run r = run("check", "--root", root.toString(), "--kernel", "6.1.0-56-cloud-amd64", arm.toString(), REAL.resolve("6.1.0-56/igb_uio.ko").toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err().strip()).isEqualTo("kmodkit: " + arm + ": is built for aarch64 but the kernel 6.1.0-56-cloud-amd64 is x86_64; check it against a kernel of its own architecture");
+    assertThat(r.err().strip()).isEqualTo("kmodkit: " + arm + ": is built for aarch64 (ELF64, little endian) but the kernel 6.1.0-56-cloud-amd64 is x86_64 (ELF64, little endian) (the kernel would refuse it: Invalid architecture in ELF header: 183); check it against a kernel of its own architecture");
     assertThat(r.out()).contains("ok   igb_uio: loads");
+  }
+
+  @Test
+  void aHeadersDirectorysConfigSaysTheArchitectureAndABareSymversSaysItCannot() throws Exception {
+    Path arm = REAL.resolve("arch/arm64/nls_ascii.ko");
+    Run headers = run("check", "--kernel", REAL.resolve("arch/amd64/headers").toString(), arm.toString(), REAL.resolve("arch/amd64/nls_ascii.ko").toString());
+    assertThat(headers.code()).isEqualTo(2);
+    assertThat(headers.err().strip()).isEqualTo("kmodkit: " + arm + ": is built for aarch64 (ELF64, little endian) but the kernel 6.1.0-57-cloud-amd64 is x86_64 (ELF64, little endian) (the kernel would refuse it: Invalid architecture in ELF header: 183); check it against a kernel of its own architecture");
+    assertThat(headers.out()).contains("ok   nls_ascii: loads (5 symbols match)").doesNotContain("note:");
+    Run own = run("check", "--kernel", REAL.resolve("arch/arm64/headers").toString(), arm.toString());
+    assertThat(own.code()).as(own.out()).isZero();
+    Run bare = run("check", "--json", "--kernel", K56, REAL.resolve("6.1.0-56/hello.ko").toString());
+    assertThat(bare.code()).isZero();
+    assertThat(bare.json().at("/kernel/notes").toString()).contains("architecture unknown").contains("vermagic not derived: no .config");
+    assertThat(run("check", "--kernel", K56, REAL.resolve("6.1.0-56/hello.ko").toString()).out()).contains("  note: architecture unknown (no .config, image or module of the kernel says it)");
   }
 
   static byte[] gzip(byte[] data) throws Exception {

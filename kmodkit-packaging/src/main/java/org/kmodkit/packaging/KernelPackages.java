@@ -96,7 +96,7 @@ public final class KernelPackages {
         b.source("package: " + name);
       }
       for (Future<KernelImage> f : images) {
-        KernelAbiLoader.addImage(b, getImage(f)); // after the symvers: cross-checked against them
+        KernelAbiLoader.addImage(b, () -> getImage(f)); // after the symvers: cross-checked against them
       }
       int ok = 0;
       for (Future<ModuleFiles.Read> f : modules) {

@@ -24,7 +24,10 @@ final class ArchivesForTests {
   }
 
   ArchivesForTests file(String name, String content) throws IOException {
-    byte[] b = content.getBytes(StandardCharsets.UTF_8);
+    return file(name, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  ArchivesForTests file(String name, byte[] b) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, true); // preserve the name as given: '..' and '/' included
     e.setSize(b.length);
     e.setMode(0100644);

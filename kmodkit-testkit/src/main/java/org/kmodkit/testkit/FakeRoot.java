@@ -15,7 +15,7 @@ import java.util.zip.GZIPOutputStream;
  * /boot/symvers-K.gz and config, in-tree and out-of-tree modules written with {@link KoBuilder}.
  */
 public final class FakeRoot {
-  public static final String CONFIG = "CONFIG_SMP=y\nCONFIG_PREEMPT_BUILD=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\nCONFIG_MODULE_FORCE_LOAD=y\n";
+  public static final String CONFIG = "CONFIG_X86_64=y\nCONFIG_SMP=y\nCONFIG_PREEMPT_BUILD=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\nCONFIG_MODULE_FORCE_LOAD=y\n";
 
   private final Path root;
 

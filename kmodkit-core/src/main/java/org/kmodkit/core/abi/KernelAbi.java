@@ -27,21 +27,32 @@ public final class KernelAbi {
   private final List<String> sources;
   private final Map<String, String> modulePaths;
   private final boolean modversions;
+  private final List<String> notes;
 
   private KernelAbi(Builder b) {
     this.release = b.release;
     this.config = b.config;
-    this.arch = b.arch;
+    this.arch = b.arch != null ? b.arch : b.config.arch();
     this.vmlinux = Collections.unmodifiableMap(b.vmlinux);
     this.moduleExports = Collections.unmodifiableMap(b.moduleExports);
     this.modules = Collections.unmodifiableSet(b.modules);
     this.builtin = Collections.unmodifiableSet(b.builtin);
     this.sources = List.copyOf(b.sources);
     this.modulePaths = Collections.unmodifiableMap(new HashMap<>(b.moduleOwners));
+    List<String> why = new ArrayList<>();
     String vm = b.vermagic;
     if (vm == null) {
-      vm = Vermagic.fromConfig(b.release, b.config);
+      Vermagic.Derived d = Vermagic.derive(b.release, b.config);
+      vm = d.magic();
+      if (vm == null) {
+        why.add("vermagic not derived" + (arch == null ? "" : " for " + arch.machineName()) + ": " + d.unknown() + "; the vermagic check is skipped");
+      }
     }
+    if (arch == null) {
+      why.add("architecture unknown (no .config, image or module of the kernel says it): the modules' architecture is not checked");
+    }
+    why.addAll(b.notes);
+    this.notes = List.copyOf(why);
     this.vermagic = vm;
     if (!b.config.isEmpty()) {
       this.modversions = b.config.enabled("MODVERSIONS");
@@ -131,6 +142,11 @@ public final class KernelAbi {
     return Optional.ofNullable(modulePaths.get(name));
   }
 
+  /** Checks the sources did not allow, each with the reason, for reports ("vermagic not derived for …"). */
+  public List<String> notes() {
+    return notes;
+  }
+
   /** Where the facts came from, for reports ("Module.symvers: /usr/src/…"). */
   public List<String> sources() {
     return sources;
@@ -148,6 +164,7 @@ public final class KernelAbi {
     private final Set<String> builtin = new HashSet<>();
     private final List<String> sources = new ArrayList<>();
     private final Map<String, String> moduleOwners = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
 
     public Builder release(String release) {
       if (this.release == null) {
@@ -174,6 +191,12 @@ public final class KernelAbi {
       if (this.arch == null) {
         this.arch = arch;
       }
+      return this;
+    }
+
+    /** A check the sources do not allow, and why ("vmlinuz not cross-checked …"). */
+    public Builder note(String note) {
+      notes.add(note);
       return this;
     }
 

@@ -42,7 +42,7 @@ public final class Checker {
     ElfArch k = kernel.arch();
     ElfArch m = module.arch();
     if (k != null && (k.machine() != m.machine() || k.bits() != m.bits() || !k.order().equals(m.order()))) {
-      throw new BadInputException(module.path(), "is built for " + m.machineName() + " but the kernel" + (kernel.release() == null ? "" : " " + kernel.release()) + " is " + k.machineName() + "; check it against a kernel of its own architecture");
+      throw new BadInputException(module.path(), "is built for " + m + " but the kernel" + (kernel.release() == null ? "" : " " + kernel.release()) + " is " + k + " (the kernel would refuse it: Invalid architecture in ELF header: " + m.machine() + "); check it against a kernel of its own architecture");
     }
   }
 

@@ -69,11 +69,11 @@ public final class KernelImageReader {
     if (Elf.isElf(data)) {
       return fromVmlinux(source, data, 0, data.length, PayloadCompression.NONE, null, null, "ELF vmlinux");
     }
-    throw new BadInputException(source, "is not a kernel image (no bzImage 'HdrS' header, no ELF magic): pass a vmlinuz, a vmlinux, or the kernel's Module.symvers");
+    throw new ImageWithoutExportsException(source, "is not a kernel image (no bzImage 'HdrS' header, no ELF magic): pass a vmlinuz, a vmlinux, or the kernel's Module.symvers");
   }
 
   private static BadInputException arm64(String source) {
-    return new BadInputException(source, "is an arm64 Image: it holds no ELF export tables to read; use the kernel's Module.symvers or symvers.gz (headers or -devel package) instead");
+    return new ImageWithoutExportsException(source, "is an arm64 Image: it holds no ELF export tables to read; use the kernel's Module.symvers or symvers.gz (headers or -devel package) instead");
   }
 
   private static KernelImage fromBzImage(String source, byte[] d) throws BadInputException {

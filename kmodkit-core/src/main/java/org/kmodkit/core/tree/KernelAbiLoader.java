@@ -17,6 +17,7 @@ import org.kmodkit.core.abi.Symvers;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.core.image.ImageWithoutExportsException;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
@@ -97,6 +98,30 @@ public final class KernelAbiLoader {
     }
   }
 
+  /** Reads a kernel image, for {@link #addImage(KernelAbi.Builder, ImageRead)}. */
+  public interface ImageRead {
+    KernelImage read() throws BadInputException;
+  }
+
+  /**
+   * Adds an image as {@link #addImage(KernelAbi.Builder, KernelImage)} does, except that an image
+   * whose format holds no export tables (an arm64 Image) beside a symvers is noted as not
+   * cross-checked instead of refusing a kernel the symvers already describes.
+   */
+  public static void addImage(KernelAbi.Builder b, ImageRead image) throws BadInputException {
+    KernelImage img;
+    try {
+      img = image.read();
+    } catch (ImageWithoutExportsException e) {
+      if (!b.hasSymbols()) {
+        throw e;
+      }
+      b.note("vmlinuz not cross-checked with the symvers: " + e.getMessage());
+      return;
+    }
+    addImage(b, img);
+  }
+
   static byte[] head(Path file, int n) {
     try (java.io.InputStream in = Files.newInputStream(file)) {
       return in.readNBytes(n);
@@ -149,7 +174,7 @@ public final class KernelAbiLoader {
     addBootFacts(b, root, release);
     Optional<Path> image = findImage(root, release);
     if (image.isPresent()) {
-      addImage(b, KernelImageReader.read(image.get()));
+      addImage(b, () -> KernelImageReader.read(image.get()));
     }
     addTreeModules(b, modules, include);
     if (!b.hasSymbols()) {

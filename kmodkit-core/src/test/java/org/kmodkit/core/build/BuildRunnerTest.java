@@ -33,7 +33,7 @@ class BuildRunnerTest {
   @TempDir Path tmp;
 
   static KernelAbi abi() {
-    return KernelAbi.builder().release(RELEASE).config(new KernelConfig(Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y")))
+    return KernelAbi.builder().release(RELEASE).config(new KernelConfig(Map.of("X86_64", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y")))
         .symbols(List.of(new KernelSymbol("module_layout", Crc.of(LAYOUT), "vmlinux", ExportType.EXPORT_SYMBOL, ""),
             new KernelSymbol("_printk", Crc.of(PRINTK), "vmlinux", ExportType.EXPORT_SYMBOL, "")))
         .build();

@@ -1,11 +1,13 @@
 package org.kmodkit.core.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.abi.Crc;
 import org.kmodkit.core.abi.ExportType;
 import org.kmodkit.core.abi.KernelAbi;
@@ -17,7 +19,7 @@ import org.kmodkit.testkit.KoBuilder;
 
 class CheckerTest {
   static final String MAGIC = "6.1.0-56-cloud-amd64 SMP preempt mod_unload modversions ";
-  static final Map<String, String> DEBIAN = Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y", "MODULE_FORCE_LOAD", "y");
+  static final Map<String, String> DEBIAN = Map.of("X86_64", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y", "MODVERSIONS", "y", "MODULE_FORCE_LOAD", "y");
 
   static KernelAbi.Builder kernel() {
     return KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(DEBIAN))
@@ -113,7 +115,7 @@ class CheckerTest {
     assertThat(kinds(sameRelease)).containsExactly("forced_taint");
     ModuleVerdict other = one(kernel().build(), KoBuilder.module("nv").vermagic("6.1.0-53-cloud-amd64 SMP preempt mod_unload modversions ").usesUnversioned("_printk").withoutVersions());
     assertThat(kinds(other)).containsExactly("forced_taint", "vermagic");
-    KernelAbi noForce = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("MODVERSIONS", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y"))).symbols(kernel().build().vmlinuxSymbols().values().stream().toList()).build();
+    KernelAbi noForce = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("X86_64", "y", "MODVERSIONS", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y"))).symbols(kernel().build().vmlinuxSymbols().values().stream().toList()).build();
     ModuleVerdict refused = one(noForce, noVers);
     assertThat(refused.loads()).isFalse();
     assertThat(kinds(refused)).containsExactly("needs_force");
@@ -206,7 +208,7 @@ class CheckerTest {
 
   @Test
   void aKernelWithoutModversionsComparesNoCrcsButTheWholeVermagic() throws Exception {
-    KernelAbi k = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y")))
+    KernelAbi k = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(Map.of("X86_64", "y", "SMP", "y", "PREEMPT_BUILD", "y", "MODULE_UNLOAD", "y")))
         .symbols(List.of(vmlinux("_printk", 0, ExportType.EXPORT_SYMBOL, ""))).build();
     assertThat(k.modversions()).isFalse();
     ModuleVerdict v = one(k, KoBuilder.module("m").vermagic("6.1.0-56-cloud-amd64 SMP preempt mod_unload ").uses("_printk", 0x5L));
@@ -219,5 +221,40 @@ class CheckerTest {
     ModuleVerdict v = one(kernel().build(), mod("m").uses("_printk", 0x92997ed8L).depends("nonexistent_mod"));
     assertThat(v.loads()).isTrue();
     assertThat(kinds(v)).containsExactly("missing_dependency");
+  }
+
+  @Test
+  void aWeakUndefinedSymbolExportedWithAnotherCrcIsRefusedAsTheKernelRefusesIt() throws Exception {
+    // resolve_symbol checks the version of every symbol it finds, weak or not (depmod says nothing)
+    ModuleVerdict v = one(kernel().build(), mod("m").uses("_printk", 0x92997ed8L).usesWeak("netif_rx", 0x1L));
+    assertThat(v.loads()).isFalse();
+    assertThat(kinds(v)).containsExactly("crc_mismatch:netif_rx");
+  }
+
+  @Test
+  void aModuleOfAnotherArchitectureIsRefusedWhenOnlyTheConfigSaysTheKernelsArchitecture() throws Exception {
+    KernelAbi amd64 = kernel().build();
+    assertThat(amd64.arch()).hasToString("x86_64 (ELF64, little endian)");
+    ModuleFile arm = ko(KoBuilder.module("armmod").machine(KoBuilder.EM_AARCH64).vermagic("6.1.0-56-arm64 SMP mod_unload modversions aarch64").uses("_printk", 0x92997ed8L));
+    assertThatThrownBy(() -> Checker.requireSameArch(arm, amd64)).isInstanceOf(BadInputException.class)
+        .hasMessageContaining("is built for aarch64 (ELF64, little endian) but the kernel 6.1.0-56-cloud-amd64 is x86_64 (ELF64, little endian) (the kernel would refuse it: Invalid architecture in ELF header: 183)");
+    ModuleFile bigEndian = ko(mod("be").bigEndian().uses("_printk", 0x92997ed8L));
+    assertThatThrownBy(() -> Checker.requireSameArch(bigEndian, amd64)).hasMessageContaining("x86_64 (ELF64, big endian)");
+    ModuleFile thirtyTwo = ko(mod("i386").bits(32).uses("_printk", 0x92997ed8L));
+    assertThatThrownBy(() -> Checker.requireSameArch(thirtyTwo, amd64)).hasMessageContaining("(ELF32, little endian)");
+  }
+
+  @Test
+  void aBareSymversSaysTheArchitectureAndVermagicWentUnchecked() throws Exception {
+    KernelAbi bare = KernelAbi.builder().release("6.1.0-56-cloud-amd64").symbols(kernel().build().vmlinuxSymbols().values().stream().toList()).build();
+    assertThat(bare.arch()).isNull();
+    assertThat(bare.notes()).anyMatch(n -> n.startsWith("vermagic not derived: no .config"))
+        .anyMatch(n -> n.startsWith("architecture unknown"));
+    assertThat(kernel().build().notes()).isEmpty();
+    KernelAbi unknownCpu = KernelAbi.builder().release("6.1.0-56-686").config(new KernelConfig(Map.of("X86_32", "y", "MODVERSIONS", "y", "MNEWCPU", "y"))).build();
+    assertThat(unknownCpu.vermagic()).isNull();
+    assertThat(unknownCpu.notes()).containsExactly("vermagic not derived for i386: its processor family (MODULE_PROC_FAMILY: CONFIG_M486SX, …) is none kmodkit knows; the vermagic check is skipped");
+    assertThat(one(unknownCpu, KoBuilder.module("m").bits(32).machine(KoBuilder.EM_386).vermagic("6.1.0-56-686 SMP mod_unload modversions NEWCPU ").withoutVersions()).problems())
+        .noneMatch(p -> p instanceof Problem.VermagicMismatch);
   }
 }

@@ -50,4 +50,18 @@ class KernelAbiLoaderTest {
     assertThat(quick.arch()).isEqualTo(full.arch()).isNotNull();
     assertThat(quick.modversions()).isEqualTo(full.modversions());
   }
+
+  @Test
+  void anInstalledArm64KernelWithSymversIsReadThoughItsImageHoldsNoExportTables() throws Exception {
+    String k = "6.1.0-57-arm64";
+    FakeRoot root = FakeRoot.at(dir);
+    root.kernel(k, 0x1, 0xaa, "_printk");
+    root.write("/boot/config-" + k, "CONFIG_ARM64=y\nCONFIG_SMP=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\n".getBytes(StandardCharsets.UTF_8));
+    byte[] image = new byte[4096];
+    System.arraycopy("ARM\u0064".getBytes(StandardCharsets.ISO_8859_1), 0, image, 0x38, 4);
+    root.write("/boot/vmlinuz-" + k, image);
+    KernelAbi abi = KernelAbiLoader.fromTree(new Sysroot(dir), k);
+    assertThat(abi.vermagic()).isEqualTo(k + " SMP mod_unload modversions aarch64");
+    assertThat(abi.notes()).singleElement().asString().contains("vmlinuz not cross-checked with the symvers: ").contains("is an arm64 Image");
+  }
 }
