@@ -129,7 +129,7 @@ final class TextOutput {
       line(out, "  from " + s);
     }
     for (String n : abi.notes()) {
-      out.println("  note: " + n);
+      line(out, "  note: " + n);
     }
     long total = 0;
     long loads = 0;
