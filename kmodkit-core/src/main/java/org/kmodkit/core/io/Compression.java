@@ -2,25 +2,37 @@ package org.kmodkit.core.io;
 
 import com.github.luben.zstd.ZstdInputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.kmodkit.core.BadInputException;
+import org.tukaani.xz.LZMAInputStream;
 import org.tukaani.xz.XZInputStream;
 
 /**
- * The compressions kernel modules and package payloads use, recognised by their magic bytes (not
- * by file name: a renamed file is still judged by what it holds).
+ * The compressions kernel modules, symbol lists, images and package payloads use, and the one
+ * bounded way kmodkit decompresses any of them: every output stops at an {@link ExpansionLimit},
+ * and output held in memory is reserved from a shared {@link MemoryBudget} first.
  */
 public enum Compression {
   NONE(""),
   GZIP(".gz"),
   XZ(".xz"),
-  ZSTD(".zst");
+  ZSTD(".zst"),
+  BZIP2(".bz2"),
+  LZMA(".lzma");
 
-  /** Decompressed data beyond this many bytes is refused: a decompression bomb, not a module. */
-  public static final long DEFAULT_LIMIT = 1L << 30;
+  /**
+   * What an xz or lzma header may ask the decoder to allocate: xz -9's 64 MiB dictionary (the most
+   * any preset uses) and its overhead. A larger claim is refused rather than allocated.
+   */
+  private static final int LZMA_MEMORY_KIB = 66 << 10;
+  /** Output is gathered in chunks this size: no doubling copies, nothing large until the end. */
+  private static final int CHUNK = 256 << 10;
 
   private final String suffix;
 
@@ -32,7 +44,10 @@ public enum Compression {
     return suffix;
   }
 
-  /** The compression whose magic starts {@code head}, or NONE. */
+  /**
+   * The compression whose magic starts {@code head}, or NONE: only those a kernel module may use
+   * (kmod reads gzip, xz and zstd; a renamed file is still judged by what it holds).
+   */
   public static Compression detect(byte[] head) {
     if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
       return GZIP;
@@ -46,48 +61,194 @@ public enum Compression {
     return NONE;
   }
 
-  /** A stream that decompresses {@code in} (which must start with this compression's magic). */
-  public InputStream open(InputStream in) throws IOException {
+  /** As {@link #detect}, and bzip2 too (tarballs and old RPM payloads use it; lzma has no magic). */
+  public static Compression detectArchive(byte[] head) {
+    if (head.length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
+      return BZIP2;
+    }
+    return detect(head);
+  }
+
+  /** The compression a member name ends with ("data.tar.xz" → XZ, "data.tar" → NONE), or null. */
+  public static Compression ofName(String name) {
+    for (Compression c : values()) {
+      if (c != NONE && name.endsWith(c.suffix)) {
+        return c;
+      }
+    }
+    return name.endsWith(".tar") ? NONE : null;
+  }
+
+  /**
+   * A stream of {@code in} decompressed, ending in {@link ExpansionLimit.Exceeded} once it would
+   * give more than {@code limit}: for output that is streamed on (a package payload), not held.
+   */
+  public InputStream open(InputStream in, ExpansionLimit limit) throws IOException {
+    return new Bounded(decoder(in), limit);
+  }
+
+  private InputStream decoder(InputStream in) throws IOException {
     switch (this) {
       case GZIP:
         return new GZIPInputStream(in, 65536);
       case XZ:
-        return new XZInputStream(in);
+        return new XZInputStream(in, LZMA_MEMORY_KIB);
       case ZSTD:
         return new ZstdInputStream(in);
+      case BZIP2:
+        return new BZip2CompressorInputStream(in, true);
+      case LZMA:
+        return new LZMAInputStream(in, LZMA_MEMORY_KIB);
       default:
         return in;
     }
   }
 
   /**
-   * Decompresses all of {@code data}; {@code source} names the input in errors. Output larger than
-   * {@code limit} bytes is refused.
+   * Decompresses all of {@code data} into memory, refusing more than {@code limit}; {@code source}
+   * names the input in errors. The budget is held while decompressing.
    */
-  public byte[] decompress(String source, byte[] data, long limit) throws BadInputException {
+  public byte[] decompress(String source, byte[] data, ExpansionLimit limit) throws BadInputException {
+    return decompress(source, data, limit, MemoryBudget.heap());
+  }
+
+  public byte[] decompress(String source, byte[] data, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
     if (this == NONE) {
       return data;
     }
-    try (InputStream in = open(new ByteArrayInputStream(data))) {
-      return readAll(source, in, limit, Math.max(data.length * 4, 8192));
+    try (Expanded e = expand(source, data, limit, budget)) {
+      return e.bytes();
+    }
+  }
+
+  /**
+   * Decompresses {@code data} and keeps what it expanded to reserved from {@code budget} until the
+   * result is closed: for a reader that parses the bytes and then lets them go.
+   */
+  public Expanded expand(String source, byte[] data, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
+    return expand(source, new ByteArrayInputStream(data), limit, budget);
+  }
+
+  /** As {@link #expand(String, byte[], ExpansionLimit, MemoryBudget)}, from a stream of compressed bytes. */
+  public Expanded expand(String source, InputStream compressed, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
+    try (InputStream in = decoder(compressed)) {
+      return read(source, in, limit, budget);
     } catch (IOException | RuntimeException e) {
       throw new BadInputException(source, "corrupt " + name().toLowerCase() + " data (" + oneLine(e) + "); re-download or re-compress the file");
     }
   }
 
-  /** Reads {@code in} to the end, refusing more than {@code limit} bytes. */
-  public static byte[] readAll(String source, InputStream in, long limit, int sizeHint) throws IOException, BadInputException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(sizeHint, 1024));
-    byte[] chunk = new byte[65536];
-    long total = 0;
-    for (int n; (n = in.read(chunk)) > 0; ) {
-      total += n;
-      if (total > limit) {
-        throw new BadInputException(source, "decompresses to more than " + limit + " bytes; refusing it as a decompression bomb");
-      }
-      out.write(chunk, 0, n);
+  /**
+   * Reads {@code in} (already decompressed: a package entry, an initramfs) into memory, at most
+   * {@code limit} bytes, with the budget held while reading.
+   */
+  public static byte[] readAll(String source, InputStream in, ExpansionLimit limit) throws IOException, BadInputException {
+    try (Expanded e = read(source, in, limit, MemoryBudget.heap())) {
+      return e.bytes();
     }
-    return out.toByteArray();
+  }
+
+  private static Expanded read(String source, InputStream in, ExpansionLimit limit, MemoryBudget budget) throws IOException, BadInputException {
+    MemoryBudget.Reservation r = budget.reserve(limit.bytes());
+    boolean kept = false;
+    try {
+      // chunks, never one buffer sized from a length the input claims
+      List<byte[]> chunks = new ArrayList<>();
+      long total = 0;
+      while (true) {
+        byte[] chunk = in.readNBytes(CHUNK);
+        if (chunk.length == 0) {
+          break;
+        }
+        total += chunk.length;
+        if (total > limit.bytes()) {
+          throw new BadInputException(source, limit.refusal());
+        }
+        if (total > r.bytes()) {
+          // the budget, not the kind, stopped it: this JVM's heap is smaller than one honest input
+          throw new BadInputException(source, "needs more than the " + ExpansionLimit.size(r.bytes()) + " of memory kmodkit may use for one input (half of its heap); run it with a larger heap, e.g. KMODKIT_JAVA_OPTS=-Xmx"
+              + Math.max(2, 4 * limit.bytes() >> 30) + "g");
+        }
+        chunks.add(chunk);
+      }
+      byte[] out = new byte[(int) total];
+      int at = 0;
+      for (byte[] c : chunks) {
+        System.arraycopy(c, 0, out, at, c.length);
+        at += c.length;
+      }
+      r.shrinkTo(total);
+      kept = true;
+      return new Expanded(out, r);
+    } finally {
+      if (!kept) {
+        r.close();
+      }
+    }
+  }
+
+  /** Decompressed bytes, holding their share of the memory budget until closed. */
+  public static final class Expanded implements AutoCloseable {
+    private final byte[] bytes;
+    private final MemoryBudget.Reservation reservation;
+
+    private Expanded(byte[] bytes, MemoryBudget.Reservation reservation) {
+      this.bytes = bytes;
+      this.reservation = reservation;
+    }
+
+    public byte[] bytes() {
+      return bytes;
+    }
+
+    @Override
+    public void close() {
+      reservation.close();
+    }
+  }
+
+  /** Counts what passes and stops at the limit. */
+  private static final class Bounded extends FilterInputStream {
+    private final ExpansionLimit limit;
+    private long total;
+
+    Bounded(InputStream in, ExpansionLimit limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (total > limit.bytes()) {
+        throw new ExpansionLimit.Exceeded(limit);
+      }
+      // never ask for more than one byte past the limit: the reader stops there, not a buffer later
+      int n = in.read(b, off, (int) Math.min(len, limit.bytes() - total + 1));
+      if (n > 0 && (total += n) > limit.bytes()) {
+        throw new ExpansionLimit.Exceeded(limit);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long s = in.skip(Math.min(n, limit.bytes() - total + 1)); // a decoder skips by decompressing: count it
+      if (s > 0 && (total += s) > limit.bytes()) {
+        throw new ExpansionLimit.Exceeded(limit);
+      }
+      return s;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
   }
 
   static String oneLine(Throwable e) {

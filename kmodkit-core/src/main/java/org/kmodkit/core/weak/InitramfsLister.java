@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.tree.ModuleFiles;
 
 /**
@@ -41,8 +42,10 @@ public final class InitramfsLister {
         throw new BadInputException(source, "unknown data at offset " + p + " (neither cpio nor a known compression)");
       }
       byte[] rest;
-      try (InputStream in = c.open(new ByteArrayInputStream(d, p, d.length - p))) {
-        rest = Compression.readAll(source, in, Compression.DEFAULT_LIMIT, 1 << 20);
+      try (InputStream in = c.open(new ByteArrayInputStream(d, p, d.length - p), ExpansionLimit.INITRAMFS)) {
+        rest = Compression.readAll(source, in, ExpansionLimit.INITRAMFS);
+      } catch (ExpansionLimit.Exceeded e) {
+        throw new BadInputException(source, e.getMessage());
       } catch (IOException e) {
         throw new BadInputException(source, "corrupt " + c.name().toLowerCase() + " data at offset " + p + " (" + e.getMessage() + ")");
       }
