@@ -132,7 +132,7 @@ public enum Compression {
   /** As {@link #expand(String, byte[], ExpansionLimit, MemoryBudget)}, from a stream of compressed bytes. */
   public Expanded expand(String source, InputStream compressed, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
     try (InputStream in = decoder(compressed)) {
-      return read(source, in, limit, budget);
+      return readAll(source, in, limit, budget);
     } catch (IOException | RuntimeException e) {
       throw new BadInputException(source, "corrupt " + name().toLowerCase() + " data (" + oneLine(e) + "); re-download or re-compress the file");
     }
@@ -143,12 +143,13 @@ public enum Compression {
    * {@code limit} bytes, with the budget held while reading.
    */
   public static byte[] readAll(String source, InputStream in, ExpansionLimit limit) throws IOException, BadInputException {
-    try (Expanded e = read(source, in, limit, MemoryBudget.heap())) {
+    try (Expanded e = readAll(source, in, limit, MemoryBudget.heap())) {
       return e.bytes();
     }
   }
 
-  private static Expanded read(String source, InputStream in, ExpansionLimit limit, MemoryBudget budget) throws IOException, BadInputException {
+  /** As {@link #readAll(String, InputStream, ExpansionLimit)}, the bytes held from {@code budget} until closed. */
+  public static Expanded readAll(String source, InputStream in, ExpansionLimit limit, MemoryBudget budget) throws IOException, BadInputException {
     MemoryBudget.Reservation r = budget.reserve(limit.bytes());
     boolean kept = false;
     try {

@@ -12,6 +12,10 @@ public record ExpansionLimit(long bytes, String why) {
   public static final ExpansionLimit MODULE = new ExpansionLimit(64L << 20, "more than any real kernel module (the largest Debian module, amdgpu.ko, is ~19 MiB)");
   /** Debian's cloud-amd64 Module.symvers is 0.9 MiB; a full kernel's ~30k exports stay near 2 MiB. */
   public static final ExpansionLimit SYMVERS = new ExpansionLimit(64L << 20, "more than any kernel's symbol list (Debian's cloud kernel Module.symvers is ~1 MiB)");
+  /** A kernel's .config, modules.builtin or version header: Debian's cloud .config is 120 KiB. */
+  public static final ExpansionLimit CONFIG = new ExpansionLimit(64L << 20, "more than any kernel's .config or module list (Debian's .config is ~120 KiB)");
+  /** A .deb's control.tar: Debian's cloud kernel image package's, md5sums of its 1,400 files included, is 0.1 MiB. */
+  public static final ExpansionLimit CONTROL = new ExpansionLimit(64L << 20, "more than any package's control data (Debian's cloud kernel package has ~0.1 MiB)");
   /**
    * The vmlinux inside a bzImage is stripped: Debian 6.1 amd64's is 63 MiB (its payload's size
    * trailer); eight times that leaves room for allyesconfig builds.
