@@ -1,7 +1,6 @@
 package org.kmodkit.core.elf;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.BufferedInputStream;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,11 +53,9 @@ public final class ModuleReader {
         return parse(in, source, c);
       }
       // the bytes and their share of the memory budget are held while they are parsed, then let go
-      try (InputStream packed = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
-          Compression.Expanded plain = c.expand(source, packed, ExpansionLimit.MODULE, MemoryBudget.heap())) {
+      Compression.Source packed = () -> new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+      try (Compression.Expanded plain = c.expand(source, packed, in.size(), ExpansionLimit.MODULE, MemoryBudget.heap())) {
         return parse(FileRanges.of(source, plain.bytes()), source, c);
-      } catch (IOException e) {
-        throw new BadInputException(source, "cannot read (" + e.getMessage() + ")");
       }
     }
   }

@@ -33,6 +33,11 @@ public enum Compression {
   private static final int LZMA_MEMORY_KIB = 66 << 10;
   /** Output is gathered in chunks this size: no doubling copies, nothing large until the end. */
   private static final int CHUNK = 256 << 10;
+  /**
+   * Real modules and symbol lists compress 3 to 6 times (xz, zstd, gzip); output beyond this many
+   * times the input is not kept on the first pass, only counted.
+   */
+  static final int RATIO = 32;
 
   private final String suffix;
 
@@ -121,21 +126,68 @@ public enum Compression {
     }
   }
 
+  /** Where compressed bytes come from, opened again when a second pass is needed. */
+  @FunctionalInterface
+  public interface Source {
+    InputStream open() throws IOException;
+  }
+
   /**
    * Decompresses {@code data} and keeps what it expanded to reserved from {@code budget} until the
    * result is closed: for a reader that parses the bytes and then lets them go.
    */
   public Expanded expand(String source, byte[] data, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
-    return expand(source, new ByteArrayInputStream(data), limit, budget);
+    return expand(source, () -> new ByteArrayInputStream(data), data.length, limit, budget);
   }
 
-  /** As {@link #expand(String, byte[], ExpansionLimit, MemoryBudget)}, from a stream of compressed bytes. */
-  public Expanded expand(String source, InputStream compressed, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
-    try (InputStream in = decoder(compressed)) {
-      return readAll(source, in, limit, budget);
+  /**
+   * As {@link #expand(String, byte[], ExpansionLimit, MemoryBudget)}, from {@code compressedSize}
+   * bytes that {@code compressed} opens. One pass keeps what real data expands to (at most
+   * {@value #RATIO} times its compressed size); past that the rest is only counted, so a bomb costs
+   * no memory, and an input that ends within the limit after all is read again into its exact size.
+   */
+  public Expanded expand(String source, Source compressed, long compressedSize, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
+    try {
+      long total;
+      MemoryBudget.Reservation first = budget.reserve(Math.min(limit.bytes(), Math.max(1 << 20, RATIO * compressedSize)));
+      try (InputStream in = decoder(compressed.open())) {
+        Chunks kept = Chunks.gather(in, first.bytes());
+        if (kept.ended) {
+          return kept.join(first);
+        }
+        total = kept.total + count(in, limit.bytes() + 1 - kept.total);
+      } finally {
+        first.close(); // a no-op when join() took it over
+      }
+      if (total > limit.bytes()) {
+        throw new BadInputException(source, limit.refusal());
+      }
+      MemoryBudget.Reservation exact = budget.reserve(total);
+      try (InputStream in = decoder(compressed.open())) {
+        if (exact.bytes() < total) {
+          throw tooLittleMemory(source, exact, limit);
+        }
+        byte[] out = new byte[(int) total]; // measured by the first pass, not claimed by the input
+        if (in.readNBytes(out, 0, out.length) != total || in.read() >= 0) {
+          throw new IOException("the file changed while it was read");
+        }
+        return new Expanded(out, exact.take());
+      } finally {
+        exact.close();
+      }
     } catch (IOException | RuntimeException e) {
       throw new BadInputException(source, "corrupt " + name().toLowerCase() + " data (" + oneLine(e) + "); re-download or re-compress the file");
     }
+  }
+
+  /** Reads and drops up to {@code max} bytes of {@code in}; how many there were. */
+  private static long count(InputStream in, long max) throws IOException {
+    byte[] scratch = new byte[CHUNK];
+    long n = 0;
+    for (int r; n < max && (r = in.read(scratch, 0, (int) Math.min(scratch.length, max - n))) >= 0; ) {
+      n += r;
+    }
+    return n;
   }
 
   /**
@@ -150,41 +202,58 @@ public enum Compression {
 
   /** As {@link #readAll(String, InputStream, ExpansionLimit)}, the bytes held from {@code budget} until closed. */
   public static Expanded readAll(String source, InputStream in, ExpansionLimit limit, MemoryBudget budget) throws IOException, BadInputException {
-    MemoryBudget.Reservation r = budget.reserve(limit.bytes());
-    boolean kept = false;
-    try {
-      // chunks, never one buffer sized from a length the input claims
-      List<byte[]> chunks = new ArrayList<>();
-      long total = 0;
-      while (true) {
-        byte[] chunk = in.readNBytes(CHUNK);
-        if (chunk.length == 0) {
+    try (MemoryBudget.Reservation r = budget.reserve(limit.bytes())) {
+      Chunks kept = Chunks.gather(in, r.bytes());
+      if (kept.ended) {
+        return kept.join(r);
+      }
+      if (r.bytes() < limit.bytes()) {
+        throw tooLittleMemory(source, r, limit);
+      }
+      throw new BadInputException(source, limit.refusal());
+    }
+  }
+
+  private static BadInputException tooLittleMemory(String source, MemoryBudget.Reservation r, ExpansionLimit limit) {
+    // the budget, not the kind, stopped it: this JVM's heap is smaller than one honest input
+    return new BadInputException(source, "needs more than the " + ExpansionLimit.size(r.bytes()) + " of memory kmodkit may use for one input (half of its heap); run it with a larger heap, e.g. KMODKIT_JAVA_OPTS=-Xmx"
+        + Math.max(2, 4 * limit.bytes() >> 30) + "g");
+  }
+
+  /** Output gathered in fixed chunks: no doubling copies, no buffer sized from what the input claims. */
+  private static final class Chunks {
+    final List<byte[]> list = new ArrayList<>();
+    long total;
+    boolean ended;
+
+    /** Up to {@code max} bytes of {@code in}; {@code ended} when the input ended within them. */
+    static Chunks gather(InputStream in, long max) throws IOException {
+      Chunks c = new Chunks();
+      while (c.total <= max) {
+        // small first (most inputs are small), growing to CHUNK
+        byte[] chunk = new byte[(int) Math.min(Math.min(CHUNK, Math.max(8192, c.total)), max + 1 - c.total)];
+        int n = in.readNBytes(chunk, 0, chunk.length);
+        c.list.add(chunk);
+        c.total += n;
+        if (n < chunk.length) {
+          c.ended = true;
           break;
         }
-        total += chunk.length;
-        if (total > limit.bytes()) {
-          throw new BadInputException(source, limit.refusal());
-        }
-        if (total > r.bytes()) {
-          // the budget, not the kind, stopped it: this JVM's heap is smaller than one honest input
-          throw new BadInputException(source, "needs more than the " + ExpansionLimit.size(r.bytes()) + " of memory kmodkit may use for one input (half of its heap); run it with a larger heap, e.g. KMODKIT_JAVA_OPTS=-Xmx"
-              + Math.max(2, 4 * limit.bytes() >> 30) + "g");
-        }
-        chunks.add(chunk);
       }
+      return c;
+    }
+
+    /** The bytes as one array; the reservation shrinks to them and goes with them. */
+    Expanded join(MemoryBudget.Reservation r) {
       byte[] out = new byte[(int) total];
       int at = 0;
-      for (byte[] c : chunks) {
-        System.arraycopy(c, 0, out, at, c.length);
-        at += c.length;
+      for (byte[] c : list) {
+        int n = (int) Math.min(c.length, total - at);
+        System.arraycopy(c, 0, out, at, n);
+        at += n;
       }
       r.shrinkTo(total);
-      kept = true;
-      return new Expanded(out, r);
-    } finally {
-      if (!kept) {
-        r.close();
-      }
+      return new Expanded(out, r.take());
     }
   }
 

@@ -82,6 +82,13 @@ public final class MemoryBudget {
       }
     }
 
+    /** A reservation holding these bytes from now on, this one left empty (its close then a no-op). */
+    public synchronized Reservation take() {
+      Reservation r = new Reservation(held);
+      held = 0;
+      return r;
+    }
+
     @Override
     public void close() {
       shrinkTo(0);

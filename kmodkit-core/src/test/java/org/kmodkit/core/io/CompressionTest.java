@@ -82,4 +82,26 @@ class CompressionTest {
         .hasMessageContaining("KMODKIT_JAVA_OPTS=-Xmx");
     assertThat(budget.free()).isEqualTo(2 << 20);
   }
+
+  @Test
+  void aBombIsRefusedWithoutHoldingWhatItExpandsTo() {
+    byte[] bomb = Bombs.zeros("zstd", 256L << 20);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("bomb.ko.zst", bomb, ExpansionLimit.MODULE))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("expands beyond 64 MiB");
+    // a few MiB of first pass, then only counted: not the 64 MiB the limit would allow
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(16L << 20);
+  }
+
+  @Test
+  void aHighlyCompressedInputWithinTheLimitIsReadAgainIntoItsExactSize() throws Exception {
+    MemoryBudget budget = new MemoryBudget(64 << 20);
+    byte[] packed = Bombs.zeros("xz", 3 << 20); // compresses ~10,000 times: past the first pass's share
+    try (Compression.Expanded e = Compression.XZ.expand("a.xz", packed, new ExpansionLimit(4 << 20, "x"), budget)) {
+      assertThat(e.bytes()).hasSize(3 << 20).containsOnly(0);
+      assertThat(budget.free()).isEqualTo((64 << 20) - (3 << 20));
+    }
+    assertThat(budget.free()).isEqualTo(64 << 20);
+  }
 }
