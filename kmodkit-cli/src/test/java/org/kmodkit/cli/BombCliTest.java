@@ -13,10 +13,7 @@ class BombCliTest {
 
   @Test
   void checkOfADirectoryOfBombsStillJudgesItsGoodModuleAndExitsTwo() throws Exception {
-    byte[] bomb = Bombs.zeros("zstd", 80L << 20);
-    for (int i = 0; i < 8; i++) {
-      Files.write(dir.resolve("bomb" + i + ".ko.zst"), bomb);
-    }
+    Bombs.modules(dir, 8, 80L << 20);
     Files.copy(CliTest.REAL.resolve("6.1.0-56/hello.ko"), dir.resolve("hello.ko"));
     CliTest.Run r = CliTest.run("check", "--kernel", CliTest.K56, dir.toString());
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);

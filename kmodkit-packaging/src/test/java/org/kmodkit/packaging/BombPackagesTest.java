@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
 import org.apache.commons.compress.archivers.ar.ArArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -46,16 +45,10 @@ class BombPackagesTest {
     }
     Path file = dir.resolve("bomb.deb");
     try (OutputStream out = Files.newOutputStream(file); ArArchiveOutputStream ar = new ArArchiveOutputStream(out)) {
-      member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-      member(ar, "data.tar.zst", payload.toByteArray());
+      ArchivesForTests.member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
+      ArchivesForTests.member(ar, "data.tar.zst", payload.toByteArray());
     }
     return file;
-  }
-
-  private static void member(ArArchiveOutputStream ar, String name, byte[] b) throws IOException {
-    ar.putArchiveEntry(new ArArchiveEntry(name, b.length));
-    ar.write(b);
-    ar.closeArchiveEntry();
   }
 
   @Test

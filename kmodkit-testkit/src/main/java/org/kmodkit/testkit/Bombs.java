@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZOutputStream;
@@ -25,6 +27,14 @@ public final class Bombs {
       throw new UncheckedIOException(e);
     }
     return out.toByteArray();
+  }
+
+  /** Writes {@code count} module bombs {@code bomb0.ko.zst}… into {@code dir}, each {@code zeros} zeros. */
+  public static void modules(Path dir, int count, long zeros) throws IOException {
+    byte[] bomb = zeros("zstd", zeros);
+    for (int i = 0; i < count; i++) {
+      Files.write(dir.resolve("bomb" + i + ".ko.zst"), bomb);
+    }
   }
 
   /** A stream that compresses into {@code out} with {@code how} ("gzip", "xz" or "zstd"). */

@@ -15,10 +15,7 @@ class ModuleFilesTest {
 
   @Test
   void aDirectoryOfBombsStillHasItsGoodModuleReadAndEachBombRefused() throws Exception {
-    byte[] bomb = Bombs.zeros("zstd", 80L << 20);
-    for (int i = 0; i < 8; i++) {
-      Files.write(dir.resolve("bomb" + i + ".ko.zst"), bomb);
-    }
+    Bombs.modules(dir, 8, 80L << 20);
     Files.write(dir.resolve("good.ko"), KoBuilder.module("good").uses("_printk", 1).build());
     List<ModuleFiles.Read> reads = ModuleFiles.readAll(ModuleFiles.find(dir), Path::toString);
     assertThat(reads).hasSize(9);
