@@ -92,7 +92,7 @@ public final class ModuleFiles {
       // reads are bounded and share a budget; if the heap still ran out, it is too small for this file
       long heap = Runtime.getRuntime().maxMemory() >> 20;
       return new Read(file, null, new BadInputException(source, "ran out of memory reading it (" + heap + " MiB of heap); run kmodkit with a larger heap, e.g. KMODKIT_JAVA_OPTS=-Xmx" + Math.max(2, 2 * (heap >> 10) + 2) + "g"));
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | Error e) {
       // a parser bug must not take the other inputs down with it; report it against the file
       return new Read(file, null, new BadInputException(source, "unreadable (" + e + "); please report this as a kmodkit bug"));
     }
