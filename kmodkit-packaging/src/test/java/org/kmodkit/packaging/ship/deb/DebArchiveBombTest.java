@@ -3,7 +3,12 @@ package org.kmodkit.packaging.ship.deb;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.kmodkit.core.io.ExpansionLimit;
@@ -20,5 +25,27 @@ class DebArchiveBombTest {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
     }).isInstanceOf(ExpansionLimit.Exceeded.class).hasMessage("expands beyond 1 MiB, more than this test allows; refusing it as corrupt or hostile");
+  }
+
+  @Test
+  void aTarReaderThatOnlySkipsEntriesStillStopsAtTheLimitWithTheRefusalUnwrapped() throws Exception {
+    ByteArrayOutputStream packed = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar =
+        new TarArchiveOutputStream(Bombs.compressor("gzip", packed))) {
+      TarArchiveEntry e = new TarArchiveEntry("./zeros");
+      e.setSize(4L << 20);
+      tar.putArchiveEntry(e);
+      Bombs.writeZeros(tar, 4L << 20);
+      tar.closeArchiveEntry();
+    }
+    ExpansionLimit limit = new ExpansionLimit(1 << 20, "more than this test allows");
+    assertThatThrownBy(() -> {
+      try (TarArchiveInputStream tar =
+          new TarArchiveInputStream(DebArchive.decompressed("x.deb", "data.tar.gz", new ByteArrayInputStream(packed.toByteArray()), limit))) {
+        while (tar.getNextEntry() != null) {
+          // entries skipped, never read
+        }
+      }
+    }).isInstanceOf(ExpansionLimit.Exceeded.class);
   }
 }
