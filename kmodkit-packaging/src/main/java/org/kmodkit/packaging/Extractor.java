@@ -21,6 +21,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
@@ -78,6 +79,9 @@ public final class Extractor {
     } catch (BadInputException e) {
       tree.discard();
       throw e;
+    } catch (ExpansionLimit.Exceeded e) {
+      tree.discard();
+      throw new BadInputException(source, e.getMessage());
     } catch (IOException | IllegalArgumentException e) {
       tree.discard();
       throw new BadInputException(source, "is not a readable tarball (" + e.getMessage() + "); pass a .tar, .tar.gz, .tar.xz, .tar.zst or .tar.bz2 of the driver source");

@@ -17,6 +17,8 @@ import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.MemoryBudget;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleFiles;
 
@@ -44,6 +46,7 @@ public final class KernelPackages {
     List<Future<ModuleFiles.Read>> modules = new ArrayList<>();
     List<Future<KernelImage>> images = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+    MemoryBudget queue = queueBudget();
     try {
       for (Path pkg : packages) {
         String name = pkg.toString();
@@ -57,39 +60,36 @@ public final class KernelPackages {
           Matcher m;
           if ((m = BOOT_SYMVERS.matcher(p)).matches()) {
             releases.add(m.group(1));
-            KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+            KernelAbiLoader.addSymvers(b, src, readAll(src, data, ExpansionLimit.SYMVERS));
           } else if ((m = BOOT_IMAGE.matcher(p)).matches()) {
             releases.add(m.group(1));
-            byte[] bytes = readAll(src, data);
-            images.add(pool.submit(() -> KernelImageReader.parse(src, bytes)));
+            images.add(parseLater(pool, queue, src, data, ExpansionLimit.KERNEL_IMAGE, bytes -> KernelImageReader.parse(src, bytes)));
           } else if ((m = BOOT_CONFIG.matcher(p)).matches()) {
-            KernelAbiLoader.addConfig(b, src, readAll(src, data));
+            KernelAbiLoader.addConfig(b, src, readAll(src, data, ExpansionLimit.CONFIG));
           } else if ((m = HEADERS.matcher(p)).matches()) {
             String rest = m.group(2);
             if (rest.equals("Module.symvers")) {
               releases.add(m.group(1));
-              KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+              KernelAbiLoader.addSymvers(b, src, readAll(src, data, ExpansionLimit.SYMVERS));
             } else if (rest.equals(".config")) {
-              KernelAbiLoader.addConfig(b, src, readAll(src, data));
+              KernelAbiLoader.addConfig(b, src, readAll(src, data, ExpansionLimit.CONFIG));
             } else if (rest.equals("include/generated/utsrelease.h")) {
-              KernelAbiLoader.releaseFromUtsHeader(b, readAll(src, data));
+              KernelAbiLoader.releaseFromUtsHeader(b, readAll(src, data, ExpansionLimit.CONFIG));
             }
           } else if ((m = MODULES.matcher(p)).matches()) {
             String rest = m.group(2);
             releases.add(m.group(1));
             if (ModuleFiles.isModuleFileName(rest)) {
-              byte[] bytes = readAll(src, data);
               counts[0]++;
-              modules.add(pool.submit(() -> ModuleFiles.parse(Path.of(rest), src, bytes)));
+              modules.add(parseLater(pool, queue, src, data, ExpansionLimit.MODULE, bytes -> ModuleFiles.parse(Path.of(rest), src, bytes)));
             } else if (rest.equals("vmlinuz")) {
-              byte[] bytes = readAll(src, data);
-              images.add(pool.submit(() -> KernelImageReader.parse(src, bytes)));
+              images.add(parseLater(pool, queue, src, data, ExpansionLimit.KERNEL_IMAGE, bytes -> KernelImageReader.parse(src, bytes)));
             } else if (rest.equals("symvers.gz") || rest.equals("symvers.xz")) {
-              KernelAbiLoader.addSymvers(b, src, readAll(src, data));
+              KernelAbiLoader.addSymvers(b, src, readAll(src, data, ExpansionLimit.SYMVERS));
             } else if (rest.equals("config")) {
-              KernelAbiLoader.addConfig(b, src, readAll(src, data));
+              KernelAbiLoader.addConfig(b, src, readAll(src, data, ExpansionLimit.CONFIG));
             } else if (rest.equals("modules.builtin")) {
-              KernelAbiLoader.addBuiltin(b, readAll(src, data));
+              KernelAbiLoader.addBuiltin(b, readAll(src, data, ExpansionLimit.CONFIG));
             }
           }
         });
@@ -149,7 +149,37 @@ public final class KernelPackages {
     }
   }
 
-  static byte[] readAll(String source, InputStream data) throws java.io.IOException, BadInputException {
-    return Compression.readAll(source, data, Compression.DEFAULT_LIMIT, 1 << 16);
+  static byte[] readAll(String source, InputStream data, ExpansionLimit limit) throws java.io.IOException, BadInputException {
+    return Compression.readAll(source, data, limit);
+  }
+
+  /** What parsing one entry's bytes gives. */
+  interface Parse<T> {
+    T apply(byte[] bytes) throws Exception;
+  }
+
+  /**
+   * Entries read ahead of the parsers wait in memory: bound them by a budget of their own, so the
+   * reader pauses while the pool catches up. Their own, apart from the heap budget that the parsers
+   * decompress from, so that a parser never waits on bytes only the paused reader could release.
+   */
+  static MemoryBudget queueBudget() {
+    return new MemoryBudget(Math.max(1, MemoryBudget.heap().capacity() / 2));
+  }
+
+  /** Reads one entry into memory (held from {@code queue}) and parses it in {@code pool}, then lets it go. */
+  static <T> Future<T> parseLater(ExecutorService pool, MemoryBudget queue, String src, InputStream data, ExpansionLimit limit, Parse<T> parse)
+      throws java.io.IOException, BadInputException {
+    Compression.Expanded entry = Compression.readAll(src, data, limit, queue);
+    try {
+      return pool.submit(() -> {
+        try (entry) {
+          return parse.apply(entry.bytes());
+        }
+      });
+    } catch (RuntimeException e) {
+      entry.close();
+      throw e;
+    }
   }
 }

@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.MemoryBudget;
 import org.kmodkit.core.tree.ModuleFiles;
 
 /** The modules a driver package installs: one module set, read straight from the package. */
@@ -17,12 +19,12 @@ public final class PackageModules {
   public static List<ModuleFiles.Read> read(Path pkg) throws BadInputException {
     List<Future<ModuleFiles.Read>> out = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+    MemoryBudget queue = KernelPackages.queueBudget();
     try {
       PackageReader.read(pkg, (entry, data) -> {
         if (entry.regular() && ModuleFiles.isModuleFileName(entry.path())) {
           String src = pkg + ":" + entry.path();
-          byte[] bytes = KernelPackages.readAll(src, data);
-          out.add(pool.submit(() -> ModuleFiles.parse(Path.of(entry.path()), src, bytes)));
+          out.add(KernelPackages.parseLater(pool, queue, src, data, ExpansionLimit.MODULE, bytes -> ModuleFiles.parse(Path.of(entry.path()), src, bytes)));
         }
       });
       List<ModuleFiles.Read> reads = new ArrayList<>();

@@ -14,9 +14,9 @@ import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 
 /**
  * Streams the payload of a .deb (ar → data.tar.*) or .rpm (lead, signature and header, then a
@@ -73,6 +73,8 @@ public final class PackageReader {
       } else {
         readRpm(source, raw, visitor);
       }
+    } catch (ExpansionLimit.Exceeded e) {
+      throw new BadInputException(source, "payload " + e.getMessage());
     } catch (EOFException e) {
       throw new BadInputException(source, "is truncated (the archive ends early); re-download it");
     } catch (IOException | IllegalArgumentException e) {
@@ -148,17 +150,17 @@ public final class PackageReader {
     // readNBytes returns fewer bytes at EOF; the payload read below then fails as truncated
   }
 
-  /** Wraps {@code in} in the decompressor its magic names (gzip, xz, zstd, bzip2), or none. */
+  /**
+   * Wraps {@code in} in the decompressor its magic names (gzip, xz, zstd, bzip2), or none; a
+   * payload that expands beyond {@link ExpansionLimit#ARCHIVE} ends in {@link ExpansionLimit.Exceeded}.
+   */
   static InputStream decompressed(InputStream in) throws IOException {
     BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
     b.mark(8);
     byte[] head = b.readNBytes(6);
     b.reset();
-    if (head.length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
-      return new BZip2CompressorInputStream(b, true);
-    }
-    Compression c = Compression.detect(head);
-    return c == Compression.NONE ? b : new BufferedInputStream(c.open(b), 1 << 16);
+    Compression c = Compression.detectArchive(head);
+    return c == Compression.NONE ? b : new BufferedInputStream(c.open(b, ExpansionLimit.ARCHIVE), 1 << 16);
   }
 
   /**

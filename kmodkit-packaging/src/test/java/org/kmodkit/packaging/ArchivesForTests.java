@@ -87,7 +87,7 @@ final class ArchivesForTests {
     return file;
   }
 
-  private static void member(ArArchiveOutputStream ar, String name, byte[] b) throws IOException {
+  static void member(ArArchiveOutputStream ar, String name, byte[] b) throws IOException {
     ar.putArchiveEntry(new ArArchiveEntry(name, b.length));
     ar.write(b);
     ar.closeArchiveEntry();

@@ -1,6 +1,6 @@
 package org.kmodkit.core.elf;
 
-import java.io.IOException;
+import java.io.BufferedInputStream;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,9 @@ import org.kmodkit.core.abi.ExportType;
 import org.kmodkit.core.abi.KernelSymbol;
 import org.kmodkit.core.io.Bytes;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.io.FileRanges;
+import org.kmodkit.core.io.MemoryBudget;
 
 /**
  * Reads a kernel module file into a {@link ModuleFile}: decompress (by magic), strip the appended
@@ -50,21 +52,23 @@ public final class ModuleReader {
       if (c == Compression.NONE) {
         return parse(in, source, c);
       }
-      byte[] packed;
-      try {
-        packed = Files.readAllBytes(file);
-      } catch (IOException e) {
-        throw new BadInputException(source, "cannot read (" + e.getMessage() + ")");
+      // the bytes and their share of the memory budget are held while they are parsed, then let go
+      Compression.Source packed = () -> new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+      try (Compression.Expanded plain = c.expand(source, packed, in.size(), ExpansionLimit.MODULE, MemoryBudget.heap())) {
+        return parse(FileRanges.of(source, plain.bytes()), source, c);
       }
-      return parse(FileRanges.of(source, c.decompress(source, packed, Compression.DEFAULT_LIMIT)), source, c);
     }
   }
 
   /** Parses module bytes held in memory (a package entry, a test fixture). */
   public static ModuleFile parse(String source, byte[] data) throws BadInputException {
     Compression c = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data);
-    byte[] plain = c.decompress(source, data, Compression.DEFAULT_LIMIT);
-    return parse(FileRanges.of(source, plain), source, c);
+    if (c == Compression.NONE) {
+      return parse(FileRanges.of(source, data), source, c);
+    }
+    try (Compression.Expanded plain = c.expand(source, data, ExpansionLimit.MODULE, MemoryBudget.heap())) {
+      return parse(FileRanges.of(source, plain.bytes()), source, c);
+    }
   }
 
   private static ModuleFile parse(FileRanges in, String source, Compression compression) throws BadInputException {

@@ -11,6 +11,7 @@ import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ElfArch;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.io.FileRanges;
 
 /**
@@ -54,7 +55,7 @@ public final class KernelImageReader {
   public static KernelImage parse(String source, byte[] data) throws BadInputException {
     Compression whole = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data);
     if (whole != Compression.NONE) {
-      byte[] plain = whole.decompress(source, data, Compression.DEFAULT_LIMIT);
+      byte[] plain = whole.decompress(source, data, ExpansionLimit.KERNEL_IMAGE);
       if (isArm64Image(plain)) {
         throw arm64(source);
       }

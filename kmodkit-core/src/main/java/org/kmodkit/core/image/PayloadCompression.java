@@ -8,12 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.Adler32;
 import java.util.zip.CRC32;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.io.Compression;
-import org.tukaani.xz.LZMAInputStream;
-import org.tukaani.xz.XZInputStream;
+import org.kmodkit.core.io.ExpansionLimit;
 
 /**
  * The compressions a kernel build may use for vmlinux inside a bzImage, recognised by magic, each
@@ -66,6 +64,19 @@ public enum PayloadCompression {
     return null;
   }
 
+  /** The shared decoder of the stream compressions (LZ4 and LZO, block formats, are read here). */
+  private Compression codec() {
+    return switch (this) {
+      case GZIP -> Compression.GZIP;
+      case XZ -> Compression.XZ;
+      case ZSTD -> Compression.ZSTD;
+      case LZMA -> Compression.LZMA;
+      case BZIP2 -> Compression.BZIP2;
+      case NONE -> Compression.NONE;
+      case LZO, LZ4 -> throw new IllegalStateException(label() + " is a block format, read by its own code");
+    };
+  }
+
   public String label() {
     return name().toLowerCase();
   }
@@ -77,7 +88,7 @@ public enum PayloadCompression {
         case NONE:
           return java.util.Arrays.copyOfRange(payload, off, off + len);
         case GZIP:
-          return Compression.GZIP.decompress(source, java.util.Arrays.copyOfRange(payload, off, off + len), Compression.DEFAULT_LIMIT);
+          return Compression.GZIP.decompress(source, java.util.Arrays.copyOfRange(payload, off, off + len), ExpansionLimit.KERNEL_IMAGE);
         case LZ4: {
           Lz4LegacyRanges r = new Lz4LegacyRanges(source, payload, off, len - 4, sizeTrailer(source, payload, off, len));
           return r.read(0, r.size(), ByteOrder.LITTLE_ENDIAN, "lz4 payload").toArray();
@@ -89,22 +100,7 @@ public enum PayloadCompression {
       }
       int size = sizeTrailer(source, payload, off, len);
       InputStream in = new ByteArrayInputStream(payload, off, len - 4);
-      InputStream d;
-      switch (this) {
-        case XZ:
-          d = new XZInputStream(in);
-          break;
-        case ZSTD:
-          d = new com.github.luben.zstd.ZstdInputStream(in);
-          break;
-        case LZMA:
-          d = new LZMAInputStream(in);
-          break;
-        default:
-          d = new BZip2CompressorInputStream(in);
-          break;
-      }
-      try (InputStream s = d) {
+      try (InputStream s = codec().open(in, ExpansionLimit.KERNEL_IMAGE)) {
         byte[] out = readUpTo(s, size, len);
         if (out.length != size) {
           throw new BadInputException(source, label() + " payload ends after " + out.length + " of " + size + " bytes; the image is truncated or corrupt");
@@ -142,8 +138,11 @@ public enum PayloadCompression {
       throw new CorruptFileException(source, off, "compressed payload of " + len + " bytes is too short to hold data and its size trailer");
     }
     long size = ByteBuffer.wrap(b, off + len - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
-    if (size == 0 || size > Integer.MAX_VALUE - 16 || size > Compression.DEFAULT_LIMIT) {
-      throw new CorruptFileException(source, off + len - 4, "payload size trailer declares an uncompressed size of " + size + " bytes");
+    if (size == 0) {
+      throw new CorruptFileException(source, off + len - 4, "payload size trailer declares an uncompressed size of 0 bytes");
+    }
+    if (size > ExpansionLimit.KERNEL_IMAGE.bytes()) {
+      throw new CorruptFileException(source, off + len - 4, "payload size trailer declares " + size + " bytes, so it " + ExpansionLimit.KERNEL_IMAGE.refusal());
     }
     return (int) size;
   }

@@ -21,6 +21,7 @@ import org.kmodkit.core.image.ImageWithoutExportsException;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 
 /**
  * Builds a {@link KernelAbi} from what a system or a download offers: a Module.symvers or
@@ -351,7 +352,7 @@ public final class KernelAbiLoader {
     if (Elf.isElf(data.length >= 4 ? java.util.Arrays.copyOf(data, 4) : data)) {
       throw new BadInputException(source, "is an ELF file, not a symvers file; pass the kernel's Module.symvers or symvers-<release>.gz");
     }
-    byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, Compression.DEFAULT_LIMIT);
+    byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, ExpansionLimit.SYMVERS);
     b.symbols(Symvers.parse(source, plain));
     b.source("Module.symvers: " + source);
   }

@@ -75,16 +75,24 @@ public final class ModuleFiles {
     return guarded(file, source, () -> ModuleReader.parse(source, bytes));
   }
 
-  private interface Parse {
+  interface Parse {
     ModuleFile get() throws BadInputException;
   }
 
-  private static Read guarded(Path file, String source, Parse parse) {
+  /**
+   * Runs one read so that whatever goes wrong is that file's failure: the other inputs are still
+   * judged, and no exception or Error leaves a reader thread to end the run as a verdict.
+   */
+  static Read guarded(Path file, String source, Parse parse) {
     try {
       return new Read(file, parse.get(), null);
     } catch (BadInputException e) {
       return new Read(file, null, e);
-    } catch (RuntimeException e) {
+    } catch (OutOfMemoryError e) {
+      // reads are bounded and share a budget; if the heap still ran out, it is too small for this file
+      long heap = Runtime.getRuntime().maxMemory() >> 20;
+      return new Read(file, null, new BadInputException(source, "ran out of memory reading it (" + heap + " MiB of heap); run kmodkit with a larger heap, e.g. KMODKIT_JAVA_OPTS=-Xmx" + Math.max(2, 2 * (heap >> 10) + 2) + "g"));
+    } catch (RuntimeException | Error e) {
       // a parser bug must not take the other inputs down with it; report it against the file
       return new Read(file, null, new BadInputException(source, "unreadable (" + e + "); please report this as a kmodkit bug"));
     }

@@ -11,6 +11,7 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 
 /**
  * The guest's whole root: busybox (static), the generated /init, the device nodes init needs
@@ -67,6 +68,6 @@ public final class Initramfs {
       throw new BadInputException(file.toString(), "cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); check the path and permissions");
     }
     byte[] head = raw.length >= 6 ? java.util.Arrays.copyOf(raw, 6) : raw;
-    return Compression.detect(head).decompress(file.toString(), raw, Compression.DEFAULT_LIMIT);
+    return Compression.detect(head).decompress(file.toString(), raw, ExpansionLimit.MODULE);
   }
 }

@@ -1,13 +1,13 @@
 package org.kmodkit.core.weak;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.MemoryBudget;
 import org.kmodkit.core.tree.ModuleFiles;
 
 /**
@@ -40,12 +40,11 @@ public final class InitramfsLister {
       if (c == Compression.NONE || depth > 2) {
         throw new BadInputException(source, "unknown data at offset " + p + " (neither cpio nor a known compression)");
       }
+      int from = p;
       byte[] rest;
-      try (InputStream in = c.open(new ByteArrayInputStream(d, p, d.length - p))) {
-        rest = Compression.readAll(source, in, Compression.DEFAULT_LIMIT, 1 << 20);
-      } catch (IOException e) {
-        throw new BadInputException(source, "corrupt " + c.name().toLowerCase() + " data at offset " + p + " (" + e.getMessage() + ")");
-      }
+      try (Compression.Expanded e = c.expand(source, () -> new ByteArrayInputStream(d, from, d.length - from), d.length - from, ExpansionLimit.INITRAMFS, MemoryBudget.heap())) {
+        rest = e.bytes();
+      } // not held while its contents are listed: a nested archive reserves its own
       list(source, rest, out, depth + 1);
       return; // a compressed archive runs to the end of the file
     }

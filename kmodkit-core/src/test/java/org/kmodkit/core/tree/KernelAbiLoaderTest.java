@@ -1,6 +1,7 @@
 package org.kmodkit.core.tree;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,11 @@ import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.testkit.Bombs;
 import org.kmodkit.testkit.FakeRoot;
 import org.kmodkit.testkit.KoBuilder;
 
@@ -63,5 +68,14 @@ class KernelAbiLoaderTest {
     KernelAbi abi = KernelAbiLoader.fromTree(new Sysroot(dir), k);
     assertThat(abi.vermagic()).isEqualTo(k + " SMP mod_unload modversions aarch64");
     assertThat(abi.notes()).singleElement().asString().contains("vmlinuz not cross-checked with the symvers: ").contains("is an arm64 Image");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gzip", "xz"})
+  void aSymversFileThatExpandsBeyond64MiBIsRefusedAsABomb(String how) {
+    byte[] bomb = Bombs.zeros(how, 80L << 20);
+    assertThatThrownBy(() -> KernelAbiLoader.addSymvers(KernelAbi.builder(), "symvers-6.1.gz", bomb))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("symvers-6.1.gz: expands beyond 64 MiB, more than any kernel's symbol list (Debian's cloud kernel Module.symvers is ~1 MiB); refusing it as corrupt or hostile");
   }
 }

@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.CompressorException;
-import org.apache.commons.compress.compressors.CompressorStreamFactory;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.ExpansionLimit;
 
 /**
  * Reads a .deb: its ar members (every header range-checked, a truncated file is named), its control
@@ -106,15 +106,17 @@ public final class DebArchive {
       if (size > MAX_CONTROL) {
         throw new BadInputException(source, "member " + name + " is " + size + " bytes, too large for a control archive; the file is not a sane .deb");
       }
-      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(source, name, data))) {
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(source, name, data, ExpansionLimit.CONTROL))) {
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
           String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
           if (n.equals("control") && e.isFile()) {
-            text[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+            text[0] = new String(tar.readAllBytes(), StandardCharsets.UTF_8); // within control.tar's bound
             return false;
           }
         }
+      } catch (ExpansionLimit.Exceeded e) {
+        throw new BadInputException(source, "member " + name + " " + e.getMessage());
       } catch (IOException e) {
         throw new BadInputException(source, "member " + name + " is corrupt (" + e.getMessage() + "); re-download or rebuild it", e);
       }
@@ -139,12 +141,14 @@ public final class DebArchive {
         return true;
       }
       seen[0] = true;
-      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(source, name, data))) {
+      try (TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(source, name, data, ExpansionLimit.ARCHIVE))) {
         TarArchiveEntry e;
         while ((e = tar.getNextEntry()) != null) {
           out.add(new Entry(safePath(source, e.getName()), e.getSize(), e.getMode() & 07777, e.isDirectory(), e.isSymbolicLink(),
               e.isSymbolicLink() ? e.getLinkName() : null));
         }
+      } catch (ExpansionLimit.Exceeded e) {
+        throw new BadInputException(source, "member " + name + " " + e.getMessage());
       } catch (IOException e) {
         throw new BadInputException(source, "member " + name + " is corrupt or truncated (" + e.getMessage() + "); re-download or rebuild it", e);
       }
@@ -172,28 +176,16 @@ public final class DebArchive {
     return "/" + n;
   }
 
-  static InputStream decompressed(String source, String member, InputStream in) throws BadInputException {
-    if (member.endsWith(".tar")) {
-      return in;
-    }
-    String kind;
-    if (member.endsWith(".xz")) {
-      kind = CompressorStreamFactory.XZ;
-    } else if (member.endsWith(".gz")) {
-      kind = CompressorStreamFactory.GZIP;
-    } else if (member.endsWith(".zst")) {
-      kind = CompressorStreamFactory.ZSTANDARD;
-    } else if (member.endsWith(".bz2")) {
-      kind = CompressorStreamFactory.BZIP2;
-    } else if (member.endsWith(".lzma")) {
-      kind = CompressorStreamFactory.LZMA;
-    } else {
+  /** MEMBER decompressed as its name says (dpkg goes by the name too), stopping at {@code limit}. */
+  static InputStream decompressed(String source, String member, InputStream in, ExpansionLimit limit) throws BadInputException {
+    Compression c = Compression.ofName(member);
+    if (c == null) {
       throw new BadInputException(source, "member " + member + " uses a compression kmodkit does not read (xz, gz, zst, bz2, lzma or none)");
     }
     try {
-      return new CompressorStreamFactory().createCompressorInputStream(kind, in);
-    } catch (CompressorException e) {
-      throw new BadInputException(source, "member " + member + " is not valid " + kind + " (" + e.getMessage() + "); re-download or rebuild it", e);
+      return c.open(in, limit);
+    } catch (IOException e) {
+      throw new BadInputException(source, "member " + member + " is not valid " + c.name().toLowerCase() + " (" + e.getMessage() + "); re-download or rebuild it", e);
     }
   }
 

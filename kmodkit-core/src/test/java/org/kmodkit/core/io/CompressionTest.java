@@ -1,0 +1,107 @@
+package org.kmodkit.core.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.testkit.Bombs;
+
+class CompressionTest {
+  static final ExpansionLimit ONE_MIB = new ExpansionLimit(1 << 20, "more than this test allows");
+
+  @ParameterizedTest
+  @CsvSource({"gzip,GZIP", "xz,XZ", "zstd,ZSTD"})
+  void aStreamStopsAtItsLimitInsteadOfExpandingTheWholeBomb(String how, Compression c) throws Exception {
+    byte[] bomb = Bombs.zeros(how, 64L << 20);
+    long[] read = {0};
+    assertThatThrownBy(() -> {
+      try (InputStream in = c.open(new ByteArrayInputStream(bomb), ONE_MIB)) {
+        byte[] buf = new byte[8192];
+        for (int n; (n = in.read(buf)) > 0; ) {
+          read[0] += n;
+        }
+      }
+    }).isInstanceOf(ExpansionLimit.Exceeded.class).hasMessage("expands beyond 1 MiB, more than this test allows; refusing it as corrupt or hostile");
+    assertThat(read[0]).isLessThanOrEqualTo(1 << 20);
+  }
+
+  @Test
+  void inMemoryDecompressionRefusesPastTheLimitAndNamesTheFile() {
+    byte[] bomb = Bombs.zeros("zstd", 8L << 20);
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("x.ko.zst", bomb, ONE_MIB))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("x.ko.zst: expands beyond 1 MiB, more than this test allows; refusing it as corrupt or hostile");
+  }
+
+  @Test
+  void dataWithinTheLimitDecompressesWhole() throws Exception {
+    byte[] ok = Bombs.zeros("xz", (1 << 20) - 1);
+    assertThat(Compression.XZ.decompress("ok.xz", ok, ONE_MIB)).hasSize((1 << 20) - 1).containsOnly(0);
+  }
+
+  @Test
+  void parallelReadersShareOneBudgetAndWaitForEachOther() throws Exception {
+    MemoryBudget budget = new MemoryBudget(3 << 20);
+    byte[] small = Bombs.zeros("gzip", 512 << 10);
+    try (Compression.Expanded first = Compression.GZIP.expand("a.gz", small, ONE_MIB, budget)) {
+      // the first holds what it expanded to (512 KiB); a second may still reserve its 1 MiB limit, twice
+      assertThat(budget.free()).isEqualTo((3 << 20) - (512 << 10));
+      MemoryBudget.Reservation r = budget.reserve(2 << 20);
+      CompletableFuture<byte[]> third = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Compression.GZIP.decompress("c.gz", small, ONE_MIB, budget);
+        } catch (BadInputException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThatThrownBy(() -> third.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+      r.close();
+      assertThat(third.get(10, TimeUnit.SECONDS)).hasSize(512 << 10);
+      assertThat(first.bytes()).hasSize(512 << 10);
+    }
+    assertThat(budget.free()).isEqualTo(3 << 20);
+  }
+
+  @Test
+  void aReaderAloneMayUseTheWholeBudgetEvenWhenItsLimitIsLarger() throws Exception {
+    MemoryBudget budget = new MemoryBudget(2 << 20);
+    byte[] within = Bombs.zeros("zstd", (2 << 20) - 1);
+    assertThat(Compression.ZSTD.decompress("a.zst", within, new ExpansionLimit(64 << 20, "x"), budget)).hasSize((2 << 20) - 1);
+    byte[] beyond = Bombs.zeros("zstd", 3 << 20);
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("b.zst", beyond, new ExpansionLimit(64 << 20, "x"), budget))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("b.zst: needs more than the 2 MiB of memory kmodkit may use for one input")
+        .hasMessageContaining("KMODKIT_JAVA_OPTS=-Xmx");
+    assertThat(budget.free()).isEqualTo(2 << 20);
+  }
+
+  @Test
+  void aBombIsRefusedWithoutHoldingWhatItExpandsTo() {
+    byte[] bomb = Bombs.zeros("zstd", 256L << 20);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("bomb.ko.zst", bomb, ExpansionLimit.MODULE))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("expands beyond 64 MiB");
+    // a few MiB of first pass, then only counted: not the 64 MiB the limit would allow
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(16L << 20);
+  }
+
+  @Test
+  void aHighlyCompressedInputWithinTheLimitIsReadAgainIntoItsExactSize() throws Exception {
+    MemoryBudget budget = new MemoryBudget(64 << 20);
+    byte[] packed = Bombs.zeros("xz", 3 << 20); // compresses ~10,000 times: past the first pass's share
+    try (Compression.Expanded e = Compression.XZ.expand("a.xz", packed, new ExpansionLimit(4 << 20, "x"), budget)) {
+      assertThat(e.bytes()).hasSize(3 << 20).containsOnly(0);
+      assertThat(budget.free()).isEqualTo((64 << 20) - (3 << 20));
+    }
+    assertThat(budget.free()).isEqualTo(64 << 20);
+  }
+}
