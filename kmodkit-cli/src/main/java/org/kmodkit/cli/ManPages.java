@@ -66,8 +66,11 @@ final class ManPages {
     Roff r = new Roff();
     r.control(".\\\" Written by kmodkit's build from its command model (org.kmodkit.cli.ManPages); do not edit.");
     r.control(".TH " + Roff.arg(name(spec).toUpperCase(Locale.ROOT)) + " 1 " + Roff.arg(date) + " " + Roff.arg("kmodkit " + version) + " " + Roff.arg("kmodkit Manual"));
+    r.control(".nh"); // option names and page names are not words to hyphenate
+    r.control(".ad l");
     r.control(".SH NAME");
-    r.text(name(spec) + " - " + summary(spec));
+    String summary = summary(spec);
+    r.text(name(spec) + " - " + (summary.matches("\\p{Lu}\\p{Ll}.*") ? Character.toLowerCase(summary.charAt(0)) + summary.substring(1) : summary));
     r.control(".SH SYNOPSIS");
     r.control(".nf");
     new Help(spec, Help.defaultColorScheme(Help.Ansi.OFF)).synopsis(0).lines().forEach(r::literal);

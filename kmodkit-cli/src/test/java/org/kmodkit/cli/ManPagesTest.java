@@ -128,6 +128,22 @@ class ManPagesTest {
     assertThat(ManPages.date("1765000000")).isEqualTo("2025-12-06");
   }
 
+  @Test
+  void theBuildWritesEveryPageAndTheCompletionTheSameBytesEachTimeAndNoStalePage() throws Exception {
+    Path target = tmp.resolve("target");
+    Files.createDirectories(target.resolve("man"));
+    Files.writeString(target.resolve("man/kmodkit-gone.1"), ".TH GONE 1\n");
+    BuildDocs.write(model(), target, "0.1.0", "2026-12-06");
+    Map<String, String> pages = new ManPages("0.1.0", "2026-12-06").pages(model());
+    try (Stream<Path> files = Files.list(target.resolve("man"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrderElementsOf(pages.keySet());
+    }
+    for (Map.Entry<String, String> e : pages.entrySet()) {
+      assertThat(target.resolve("man").resolve(e.getKey())).hasContent(e.getValue());
+    }
+    assertThat(target.resolve("completion/kmodkit")).hasContent(BashCompletion.script(model()));
+  }
+
   @Command(name = "odd", description = {".starts with a dot", "'starts with a quote", "a \\backslash, a \"quote\", an em dash \u2014 and \u00d7 and \u2026%nafter a newline"})
   static final class Odd implements Runnable {
     @Option(names = {"-x", "--ex-tra"}, paramLabel = "X", description = ".dot and 'quote at the start, 50%% off, \\fB not bold") String x;
@@ -157,6 +173,6 @@ class ManPagesTest {
         .contains("FILE... 'quoted");
     assertThat(Stream.of(roff.split("\n")).filter(l -> l.startsWith(".") || l.startsWith("'")).map(l -> l.split(" ")[0]))
         .as("every control line is a man(7) macro")
-        .allMatch(m -> List.of(".TH", ".SH", ".PP", ".TP", ".nf", ".fi", ".br", ".\\\"").contains(m));
+        .allMatch(m -> List.of(".TH", ".nh", ".ad", ".SH", ".PP", ".TP", ".nf", ".fi", ".br", ".\\\"").contains(m));
   }
 }
