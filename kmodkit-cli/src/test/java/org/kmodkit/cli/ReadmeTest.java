@@ -80,6 +80,7 @@ class ReadmeTest {
     Files.createSymbolicLink(bin.resolve("bash"), Path.of("/bin/bash").toRealPath());
     tool("id", "echo " + uid);
     tool("apt-get", "exit 0");
+    tool("dpkg", "[ \"$1\" = --print-foreign-architectures ] && echo arm64");
     tool("dpkg-query", "case \" " + String.join(" ", installed) + " \" in *\" $3 \"*) echo 'install ok installed';; *) exit 1;; esac");
     if (sudo) {
       tool("sudo", "exec \"$@\"");
@@ -96,7 +97,7 @@ class ReadmeTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
-    return Files.readAllLines(log).stream().filter(l -> !l.startsWith("dpkg-query ") && !l.startsWith("id ") && !l.startsWith("javac ")).toList();
+    return Files.readAllLines(log).stream().filter(l -> !l.startsWith("dpkg-query ") && !l.startsWith("dpkg --print-foreign-architectures") && !l.startsWith("id ") && !l.startsWith("javac ")).toList();
   }
 
   @Test
@@ -123,6 +124,18 @@ class ReadmeTest {
         "sudo apt-get update -q", "apt-get update -q",
         "sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade openjdk-17-jdk-headless",
         "apt-get install -y -q --no-install-recommends --no-upgrade openjdk-17-jdk-headless");
+  }
+
+  @Test
+  void theTestDepsAddArm64ForTheArm64KernelTheTierJudgesOnceAndUpdateOnce() throws Exception {
+    machine(0, false, "openjdk-17-jdk-headless", "maven");
+    tool("dpkg", "[ \"$1\" = --print-foreign-architectures ] && exit 0; exit 0");
+    tool("javac", "echo 'javac 17.0.21'");
+    tool("mvn", "exit 0");
+    List<String> calls = run("install-test-deps");
+    assertThat(calls.subList(0, 3)).containsExactly("dpkg --add-architecture arm64", "apt-get update -q", calls.get(2));
+    assertThat(calls.get(2)).startsWith("apt-get install -y -q --no-install-recommends --no-upgrade kmod ");
+    assertThat(calls).filteredOn(c -> c.startsWith("apt-get update")).hasSize(1);
   }
 
   @Test
