@@ -10,6 +10,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ElfArch;
+import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.FileRanges;
 
@@ -140,6 +141,10 @@ public final class KernelImageReader {
     Elf elf = Elf.parse(v, len);
     if (elf.type() == Elf.ET_REL) {
       throw new BadInputException(source, "is a kernel module, not a kernel image; pass it as a module to check");
+    }
+    if (elf.section(".gnu.linkonce.this_module").isPresent()) {
+      // a module's sections in a linked ELF: its exports would read as garbage, as neither kind
+      throw ModuleReader.notRelocatable(source, elf.type());
     }
     ElfArch arch = new ElfArch(elf.is64() ? 64 : 32, elf.order(), elf.machine());
     return new KernelImage(source, release, banner, format, c, arch, len, ExportTable.read(elf));

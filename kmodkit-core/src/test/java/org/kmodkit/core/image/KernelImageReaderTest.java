@@ -192,4 +192,30 @@ class KernelImageReaderTest {
         .hasMessageStartingWith("notes.txt: is not a kernel image");
     assertThatThrownBy(() -> KernelImageReader.parse("m.ko", KoBuilder.module("m").build())).hasMessageContaining("is a kernel module, not a kernel image");
   }
+  /** An lz4 bzImage whose first block claims {@code chunk} compressed bytes. */
+  static byte[] lz4WithFirstBlockOf(int chunk) {
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(sample().elf(), "lz4"), BANNER);
+    java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(5 * 512 + 0x100 + 4, chunk);
+    return image;
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {Integer.MAX_VALUE, Integer.MAX_VALUE - 3000, -5})
+  void anLz4BlockLengthNearTwoGiBIsTruncatedNotAnOverflow(int chunk) {
+    // found by KernelImageReaderFuzzTest: position + chunk overflowed int, passed the range check
+    // and reached the user as "internal error: newPosition < 0" with exit 3
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-o", lz4WithFirstBlockOf(chunk)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("vmlinuz-o: LZ4 block of " + chunk + " bytes at payload offset 4 overruns the payload");
+  }
+
+  @ParameterizedTest(name = "ELF type {0}")
+  @ValueSource(ints = {2, 3})
+  void aModuleLinkedAsAnExecutableIsNeitherAnImageNorAModule(int type) {
+    byte[] ko = KoBuilder.module("m").exports("m_open", 0x01020304L).build();
+    java.nio.ByteBuffer.wrap(ko).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(16, (short) type);
+    assertThatThrownBy(() -> KernelImageReader.parse("m.ko", ko))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("m.ko: not a kernel module: ELF type " + (type == 2 ? "EXEC" : "DYN") + "; kernel modules are relocatable objects (ET_REL)");
+  }
 }
