@@ -1,6 +1,5 @@
 package org.kmodkit.core.image;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,7 @@ import org.kmodkit.core.elf.ElfArch;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.FileRanges;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Reads a kernel image into a {@link KernelImage}: an x86 bzImage (setup header → compressed
@@ -43,13 +43,7 @@ public final class KernelImageReader {
   }
 
   public static KernelImage read(Path file) throws BadInputException {
-    try {
-      return parse(file.toString(), Files.readAllBytes(file));
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new BadInputException(file.toString(), "no such file; check the path");
-    } catch (IOException e) {
-      throw new BadInputException(file.toString(), "cannot read (" + e.getMessage() + ")");
-    }
+    return parse(file.toString(), InputFiles.readAll(file, file.toString()));
   }
 
   public static KernelImage parse(String source, byte[] data) throws BadInputException {

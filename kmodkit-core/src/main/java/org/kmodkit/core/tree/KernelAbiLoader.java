@@ -20,6 +20,7 @@ import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Builds a {@link KernelAbi} from what a system or a download offers: a Module.symvers or
@@ -36,9 +37,6 @@ public final class KernelAbiLoader {
    * installed tree needs {@link #fromTree}.
    */
   public static KernelAbi load(Path path) throws BadInputException {
-    if (Files.isRegularFile(path) && KernelImageReader.looksLikeImage(head(path, 0x250))) {
-      return fromImage(path);
-    }
     if (Files.isDirectory(path)) {
       if (Files.isRegularFile(path.resolve("Module.symvers"))) {
         return fromHeaders(path);
@@ -48,8 +46,11 @@ public final class KernelAbiLoader {
       }
       throw new BadInputException(path.toString(), "has no Module.symvers; pass a kernel headers directory, a symvers file, kernel packages, or --root DIR with a release");
     }
-    if (!Files.isRegularFile(path)) {
+    if (!Files.exists(path)) {
       throw new BadInputException(path.toString(), "no such file or directory; check the path");
+    }
+    if (KernelImageReader.looksLikeImage(InputFiles.head(path, path.toString(), 0x250))) {
+      return fromImage(path);
     }
     Path parent = path.toAbsolutePath().getParent();
     if (path.getFileName().toString().equals("Module.symvers") && parent != null && Files.isRegularFile(parent.resolve("include/generated/utsrelease.h"))) {
@@ -94,14 +95,6 @@ public final class KernelAbiLoader {
     b.arch(img.arch());
     if (img.release() != null) {
       b.release(img.release());
-    }
-  }
-
-  static byte[] head(Path file, int n) {
-    try (java.io.InputStream in = Files.newInputStream(file)) {
-      return in.readNBytes(n);
-    } catch (IOException e) {
-      return new byte[0];
     }
   }
 
@@ -357,10 +350,6 @@ public final class KernelAbiLoader {
   }
 
   static byte[] readFile(Path file) throws BadInputException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new BadInputException(file.toString(), "cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); check the path and permissions");
-    }
+    return InputFiles.readAll(file, file.toString());
   }
 }
