@@ -320,6 +320,12 @@ public final class KernelAbiLoader {
       throw new BadInputException(source, "is an ELF file, not a symvers file; pass the kernel's Module.symvers or symvers-<release>.gz");
     }
     byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, Compression.DEFAULT_LIMIT);
+    for (int i = 0; i < Math.min(plain.length, 1 << 16); i++) {
+      if (plain[i] == 0) {
+        // symvers is text: NUL bytes mean an image or archive of a kind kmodkit does not know
+        throw new BadInputException(source, "holds binary data (a NUL byte at offset " + i + "), so it is neither a symvers file nor a kernel image kmodkit reads (x86 bzImage, ELF vmlinux); pass the kernel's Module.symvers or headers package instead");
+      }
+    }
     b.symbols(Symvers.parse(source, plain));
     b.source("Module.symvers: " + source);
   }
