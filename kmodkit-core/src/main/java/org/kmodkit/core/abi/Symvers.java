@@ -178,6 +178,6 @@ public final class Symvers {
   }
 
   private static String abbreviate(String s) {
-    return BadInputException.quote(s.length() > 40 ? s.substring(0, 40) + "…" : s);
+    return s.length() > 40 ? s.substring(0, 40) + "…" : s;
   }
 }
