@@ -80,4 +80,16 @@ class ReadersCliTest {
     assertBadInput(CliTest.run("inspect", f.toString()), f + ": LZ4 block of " + Integer.MAX_VALUE + " bytes");
     assertBadInput(CliTest.run("check", "--kernel", f.toString(), CliTest.REAL.resolve("6.1.0-56/hello.ko").toString()), f + ": LZ4 block of ");
   }
+  @Test
+  void aFifoNamedLikeAPackageInARepositoryIsNamedNotSkipped() throws Exception {
+    Path repo = Files.createDirectory(dir.resolve("repo"));
+    Path key = Files.writeString(dir.resolve("key.asc"), org.kmodkit.packaging.ship.OpenPgpSigner.generate("test <t@example>", 2048).secretKeyArmored());
+    for (String kind : new String[] {"rpm", "deb"}) {
+      Path pipe = repo.resolve("pipe." + kind);
+      Process p = new ProcessBuilder("mkfifo", pipe.toString()).start();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+      assertBadInput(CliTest.run("repo", "create", kind.equals("rpm") ? "--yum" : "--apt", repo.toString(), "--sign-key", key.toString()), pipe + ": not a regular file");
+      Files.delete(pipe);
+    }
+  }
 }

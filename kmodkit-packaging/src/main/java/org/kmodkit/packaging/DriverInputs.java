@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.build.DriverSource;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * SRC arguments of {@code kmodkit rebuild} as driver sources: a source directory is used where it
@@ -22,9 +23,10 @@ public final class DriverInputs {
     if (Files.isDirectory(p)) {
       return DriverSource.of(p.toAbsolutePath().normalize(), arg);
     }
-    if (!Files.isRegularFile(p)) {
+    if (!Files.exists(p)) {
       throw new BadInputException(arg, "no such file or directory; pass a driver source directory, a tarball of one, or a Debian *-dkms package");
     }
+    InputFiles.requireRegular(p, arg);
     Path dest = unpackDir(work, p);
     PackageReader.Format format = PackageReader.detect(p);
     if (format == PackageReader.Format.DEB) {
