@@ -1,6 +1,5 @@
 package org.kmodkit.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -8,6 +7,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
+import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.core.tree.ModuleFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,11 +59,11 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   static Inspected inspect(Path f) {
-    byte[] head = new byte[0];
-    try (var in = Files.newInputStream(f)) {
-      head = in.readNBytes(0x250);
-    } catch (java.io.IOException e) {
-      // the module reader reports the unreadable file with its own words
+    byte[] head;
+    try {
+      head = InputFiles.head(f, f.toString(), 0x250);
+    } catch (BadInputException e) {
+      return new Inspected(f, null, null, e);
     }
     if (KernelImageReader.looksLikeImage(head)) {
       try {

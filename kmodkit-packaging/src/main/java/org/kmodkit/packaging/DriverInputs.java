@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.build.DriverSource;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * SRC arguments of {@code kmodkit rebuild} as driver sources: a source directory is used where it
@@ -23,9 +24,10 @@ public final class DriverInputs {
     if (Files.isDirectory(p)) {
       return DriverSource.of(p.toAbsolutePath().normalize(), arg);
     }
-    if (!Files.isRegularFile(p)) {
+    if (!Files.exists(p)) {
       throw new BadInputException(arg, "no such file or directory; pass a driver source directory, a tarball of one, or a Debian *-dkms package");
     }
+    InputFiles.requireRegular(p, arg);
     Path dest = unpackDir(work, p);
     PackageReader.Format format = PackageReader.detect(p);
     if (format == PackageReader.Format.DEB) {

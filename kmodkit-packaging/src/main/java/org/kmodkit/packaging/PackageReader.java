@@ -1,15 +1,12 @@
 package org.kmodkit.packaging;
 
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
-import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -17,6 +14,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.InputFiles;
+import org.kmodkit.packaging.ship.deb.DebArchive;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders;
 
 /**
  * Streams the payload of a .deb (ar → data.tar.*) or .rpm (lead, signature and header, then a
@@ -40,8 +40,11 @@ public final class PackageReader {
 
   private PackageReader() {}
 
-  /** The package format of {@code file} by its magic, or null when it is not a package. */
+  /** The package format of {@code file} by its magic, or null when it is not a package (or not a regular file, which is never opened). */
   public static Format detect(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return null; // opening a FIFO blocks: InputFiles names it when it is read
+    }
     byte[] head = new byte[8];
     try (InputStream in = Files.newInputStream(file)) {
       int n = in.readNBytes(head, 0, 8);
@@ -57,21 +60,23 @@ public final class PackageReader {
     return null;
   }
 
-  /** Visits every payload entry of {@code file}; errors name it. */
+  /**
+   * Visits every payload entry of {@code file}; errors name it. The containers are read by the
+   * range-checked readers {@code repo create} uses too ({@link DebArchive}, {@link RpmHeaders}), so
+   * a package is truncated or corrupt alike for every command.
+   */
   public static void read(Path file, Visitor visitor) throws BadInputException {
     String source = file.toString();
+    InputFiles.requireRegular(file, source);
     Format f = detect(file);
     if (f == null) {
-      if (!Files.isRegularFile(file)) {
-        throw new BadInputException(source, "no such file; check the path");
-      }
       throw new BadInputException(source, "is not a package (neither a .deb ar archive nor an RPM lead); pass a .deb or .rpm file");
     }
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+    try {
       if (f == Format.DEB) {
-        readDeb(source, raw, visitor);
+        readDeb(file, visitor);
       } else {
-        readRpm(source, raw, visitor);
+        readRpm(file, visitor);
       }
     } catch (ExpansionLimit.Exceeded e) {
       throw new BadInputException(source, "payload " + e.getMessage());
@@ -82,16 +87,20 @@ public final class PackageReader {
     }
   }
 
-  private static void readDeb(String source, InputStream raw, Visitor visitor) throws IOException, BadInputException {
-    ArArchiveInputStream ar = new ArArchiveInputStream(raw);
-    ArArchiveEntry e;
-    while ((e = ar.getNextEntry()) != null) {
-      if (e.getName().startsWith("data.tar")) {
-        readTar(source, decompressed(ar), visitor);
-        return;
+  private static void readDeb(Path file, Visitor visitor) throws IOException, BadInputException {
+    String source = file.toString();
+    boolean[] seen = {false};
+    DebArchive.scan(file, (name, size, data) -> {
+      if (!name.startsWith("data.tar")) {
+        return true;
       }
+      seen[0] = true;
+      readTar(source, decompressed(data), visitor);
+      return false;
+    });
+    if (!seen[0]) {
+      throw new BadInputException(source, "is a .deb without data.tar member; re-download it");
     }
-    throw new BadInputException(source, "is a .deb without data.tar member; re-download it");
   }
 
   private static void readTar(String source, InputStream in, Visitor visitor) throws IOException, BadInputException {
@@ -110,44 +119,26 @@ public final class PackageReader {
     }
   }
 
-  private static void readRpm(String source, InputStream in, Visitor visitor) throws IOException, BadInputException {
-    DataInputStream d = new DataInputStream(in);
-    d.readFully(new byte[96]); // lead
-    skipHeader(source, d, true); // signature header, padded to 8 bytes
-    skipHeader(source, d, false); // main header
-    CpioArchiveInputStream cpio = new CpioArchiveInputStream(decompressed(d));
-    CpioArchiveEntry c;
-    while ((c = cpio.getNextEntry()) != null) {
-      if (c.isDirectory() || "TRAILER!!!".equals(c.getName())) {
-        continue;
+  private static void readRpm(Path file, Visitor visitor) throws IOException, BadInputException {
+    String source = file.toString();
+    RpmHeaders headers = RpmHeaders.readHeaders(file); // lead, signature and header within the file; the size the signature states
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      raw.skipNBytes(headers.headerEnd());
+      CpioArchiveInputStream cpio = new CpioArchiveInputStream(decompressed(raw));
+      CpioArchiveEntry c;
+      while ((c = cpio.getNextEntry()) != null) {
+        if (c.isDirectory() || "TRAILER!!!".equals(c.getName())) {
+          continue;
+        }
+        String path = normalize(source, c.getName());
+        if (c.isSymbolicLink()) {
+          String target = new String(cpio.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          visitor.visit(new PackageEntry(path, 0, false, target, 0777), InputStream.nullInputStream());
+        } else if (c.isRegularFile()) {
+          visitor.visit(new PackageEntry(path, c.getSize(), true, null, (int) (c.getMode() & 07777)), cpio);
+        }
       }
-      String path = normalize(source, c.getName());
-      if (c.isSymbolicLink()) {
-        String target = new String(cpio.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        visitor.visit(new PackageEntry(path, 0, false, target, 0777), InputStream.nullInputStream());
-      } else if (c.isRegularFile()) {
-        visitor.visit(new PackageEntry(path, c.getSize(), true, null, (int) (c.getMode() & 07777)), cpio);
-      }
     }
-  }
-
-  private static void skipHeader(String source, DataInputStream d, boolean pad) throws IOException, BadInputException {
-    byte[] magic = new byte[8];
-    d.readFully(magic);
-    if ((magic[0] & 0xff) != 0x8e || (magic[1] & 0xff) != 0xad || (magic[2] & 0xff) != 0xe8) {
-      throw new BadInputException(source, "is a corrupt rpm (header magic missing); re-download it");
-    }
-    long nindex = d.readInt() & 0xffffffffL;
-    long hsize = d.readInt() & 0xffffffffL;
-    long size = nindex * 16 + hsize;
-    if (nindex > 1_000_000 || hsize > (1L << 30)) {
-      throw new BadInputException(source, "is a corrupt rpm (header of " + nindex + " entries, " + hsize + " bytes); re-download it");
-    }
-    if (pad) {
-      size += (8 - (size % 8)) % 8;
-    }
-    d.readNBytes((int) Math.min(size, Integer.MAX_VALUE));
-    // readNBytes returns fewer bytes at EOF; the payload read below then fails as truncated
   }
 
   /**

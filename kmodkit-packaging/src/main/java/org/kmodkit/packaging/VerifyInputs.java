@@ -107,8 +107,8 @@ public final class VerifyInputs {
             reads.add(ModuleFiles.read(dir.resolve(installed.substring(1)), p + ":" + installed));
           }
           add(sets, errors, p.toString(), reads);
-        } else if (Files.isRegularFile(p)) {
-          loose.add(p);
+        } else if (Files.exists(p)) {
+          loose.add(p); // a pipe or device too: reading it refuses it by name
         } else {
           throw new BadInputException(p.toString(), "no such file or directory; check the path");
         }

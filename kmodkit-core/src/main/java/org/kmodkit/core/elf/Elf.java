@@ -210,11 +210,23 @@ public final class Elf {
   public SymbolTable symbols() throws BadInputException {
     for (Section s : sections) {
       if (s.type() == SHT_SYMTAB) {
-        Section strtab = section(s.link());
-        return new SymbolTable(this, contents(s), contents(strtab));
+        return new SymbolTable(this, contents(s), contents(stringTableOf(s)));
       }
     }
     return SymbolTable.empty(this);
+  }
+
+  /**
+   * The string table {@code symtab}'s sh_link names. A link to itself or to any section that is not
+   * a STRTAB is corruption: reading names from it would invent symbols (an empty name, garbage).
+   */
+  public Section stringTableOf(Section symtab) throws BadInputException {
+    Section strtab = section(symtab.link());
+    if (strtab.index() == symtab.index() || strtab.type() != SHT_STRTAB) {
+      throw new BadInputException(source(), "symbol table (section " + symtab.index() + ") links to section " + symtab.link()
+          + " of type " + strtab.type() + ", not a string table; the file is corrupt, rebuild or re-download it");
+    }
+    return strtab;
   }
 
   /** Bytes of {@code length} at file offset {@code offset}, checked against the ELF's length. */

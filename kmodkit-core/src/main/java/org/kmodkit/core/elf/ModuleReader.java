@@ -91,7 +91,7 @@ public final class ModuleReader {
     }
     Elf elf = Elf.parse(in, elfLength);
     if (elf.type() != Elf.ET_REL) {
-      throw new BadInputException(source, "is an ELF " + typeName(elf.type()) + ", not a kernel module (modules are relocatable objects); pass a .ko file");
+      throw notRelocatable(source, elf.type());
     }
     if (elf.section(".gnu.linkonce.this_module").isEmpty()) {
       throw new BadInputException(source, "is a relocatable object but not a kernel module (no .gnu.linkonce.this_module section); pass the .ko that Kbuild linked");
@@ -108,17 +108,15 @@ public final class ModuleReader {
     return new ModuleFile(source, name, arch, compression, modinfo, versions.entries, versions.kind, exports, scan.imports, signature);
   }
 
-  private static String typeName(int type) {
-    switch (type) {
-      case Elf.ET_EXEC:
-        return "executable";
-      case Elf.ET_DYN:
-        return "shared object";
-      case 4:
-        return "core dump";
-      default:
-        return "file of type " + type;
-    }
+  /** The error for a linked ELF (an executable, a shared object) given where a module belongs. */
+  public static BadInputException notRelocatable(String source, int type) {
+    String name = switch (type) {
+      case Elf.ET_EXEC -> "EXEC";
+      case Elf.ET_DYN -> "DYN";
+      case 4 -> "CORE";
+      default -> String.valueOf(type);
+    };
+    return new BadInputException(source, "not a kernel module: ELF type " + name + "; kernel modules are relocatable objects (ET_REL)");
   }
 
   private static ModInfo modinfo(Elf elf) throws BadInputException {
@@ -234,7 +232,7 @@ public final class ModuleReader {
     }
     Bytes symBytes = elf.contents(symSec);
     byte[] sym = symBytes.array();
-    byte[] str = elf.contents(elf.section(symSec.link())).array();
+    byte[] str = elf.contents(elf.stringTableOf(symSec)).array();
     boolean is64 = elf.is64();
     boolean le = elf.order() == java.nio.ByteOrder.LITTLE_ENDIAN;
     int ent = is64 ? 24 : 16;

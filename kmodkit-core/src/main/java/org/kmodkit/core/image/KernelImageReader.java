@@ -1,6 +1,5 @@
 package org.kmodkit.core.image;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +9,11 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.elf.Elf;
 import org.kmodkit.core.elf.ElfArch;
+import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.io.FileRanges;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Reads a kernel image into a {@link KernelImage}: an x86 bzImage (setup header → compressed
@@ -31,7 +32,40 @@ public final class KernelImageReader {
       int type = head[5] == 2 ? (head[16] & 0xff) << 8 | (head[17] & 0xff) : (head[16] & 0xff) | (head[17] & 0xff) << 8;
       return type == Elf.ET_EXEC || type == Elf.ET_DYN; // a linked vmlinux; modules are ET_REL
     }
-    return isBzImage(head) || isArm64Image(head);
+    return isBzImage(head) || foreignImage(head) != null;
+  }
+
+  /**
+   * What kind of kernel image {@code b} is, by its boot magic, when it is one kmodkit recognises
+   * but cannot read (no setup header leading to an ELF vmlinux); null otherwise.
+   */
+  static String foreignImage(byte[] b) {
+    if (isArm64Image(b)) {
+      return "an arm64 Image";
+    }
+    if (b.length >= 0x3c && b[0x38] == 'R' && b[0x39] == 'S' && b[0x3a] == 'C' && b[0x3b] == 0x05) {
+      return "a RISC-V Image";
+    }
+    if (b.length >= 0x28 && le32(b, 0x24) == 0x016f2818) {
+      return "an ARM zImage"; // arch/arm/boot/compressed/head.S: the zImage magic at 0x24
+    }
+    // arch/s390/boot/ipl_data.c: the 31-bit IPL PSW, then two READ IPL CCWs (what file(1) matches)
+    if (b.length >= 24 && be32(b, 0) == 0x00080000 && be32(b, 8) == 0x02000018 && be32(b, 16) == 0x02000068) {
+      return "an s390x kernel image";
+    }
+    if (b.length >= 8 && b[0] == 'M' && b[1] == 'Z' && !isBzImage(b)) {
+      // drivers/firmware/efi/libstub/zboot-header.S: "zimg" after "MZ" in an EFI zboot image
+      return b[4] == 'z' && b[5] == 'i' && b[6] == 'm' && b[7] == 'g' ? "an EFI zboot image" : "a PE/EFI image without an x86 bzImage header";
+    }
+    return null;
+  }
+
+  private static long le32(byte[] b, int at) {
+    return ByteBuffer.wrap(b, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+  }
+
+  private static long be32(byte[] b, int at) {
+    return ByteBuffer.wrap(b, at, 4).order(ByteOrder.BIG_ENDIAN).getInt() & 0xffffffffL;
   }
 
   static boolean isBzImage(byte[] b) {
@@ -43,26 +77,17 @@ public final class KernelImageReader {
   }
 
   public static KernelImage read(Path file) throws BadInputException {
-    try {
-      return parse(file.toString(), Files.readAllBytes(file));
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new BadInputException(file.toString(), "no such file; check the path");
-    } catch (IOException e) {
-      throw new BadInputException(file.toString(), "cannot read (" + e.getMessage() + ")");
-    }
+    return parse(file.toString(), InputFiles.readAll(file, file.toString()));
   }
 
   public static KernelImage parse(String source, byte[] data) throws BadInputException {
     Compression whole = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data);
     if (whole != Compression.NONE) {
-      byte[] plain = whole.decompress(source, data, ExpansionLimit.KERNEL_IMAGE);
-      if (isArm64Image(plain)) {
-        throw arm64(source);
-      }
-      return parse(source, plain);
+      return parse(source, whole.decompress(source, data, ExpansionLimit.KERNEL_IMAGE));
     }
-    if (isArm64Image(data)) {
-      throw arm64(source);
+    String foreign = foreignImage(data);
+    if (foreign != null) {
+      throw unreadable(source, foreign);
     }
     if (isBzImage(data)) {
       return fromBzImage(source, data);
@@ -73,8 +98,12 @@ public final class KernelImageReader {
     throw new ImageWithoutExportsException(source, "is not a kernel image (no bzImage 'HdrS' header, no ELF magic): pass a vmlinuz, a vmlinux, or the kernel's Module.symvers");
   }
 
-  private static BadInputException arm64(String source) {
-    return new ImageWithoutExportsException(source, "is an arm64 Image: it holds no ELF export tables to read; use the kernel's Module.symvers or symvers.gz (headers or -devel package) instead");
+  /**
+   * A kernel image of a kind kmodkit recognises (an arm64 Image, an ARM zImage, …) but cannot read
+   * exports from: an error when it is the only ABI source, a note beside a symvers.
+   */
+  private static BadInputException unreadable(String source, String kind) {
+    return new ImageWithoutExportsException(source, "is " + kind + "; kmodkit reads x86 bzImage and ELF vmlinux; pass the kernel's Module.symvers or headers package instead");
   }
 
   private static KernelImage fromBzImage(String source, byte[] d) throws BadInputException {
@@ -141,6 +170,14 @@ public final class KernelImageReader {
     Elf elf = Elf.parse(v, len);
     if (elf.type() == Elf.ET_REL) {
       throw new BadInputException(source, "is a kernel module, not a kernel image; pass it as a module to check");
+    }
+    if (elf.section(".image").isPresent() && elf.section("__ksymtab_strings").isEmpty()) {
+      // arch/mips/boot/compressed: vmlinuz is an ELF decompressor whose .image section holds vmlinux compressed
+      throw unreadable(source, "a MIPS vmlinuz (an ELF boot wrapper whose .image section holds the compressed vmlinux)");
+    }
+    if (elf.section(".gnu.linkonce.this_module").isPresent()) {
+      // a module's sections in a linked ELF: its exports would read as garbage, as neither kind
+      throw ModuleReader.notRelocatable(source, elf.type());
     }
     ElfArch arch = new ElfArch(elf.is64() ? 64 : 32, elf.order(), elf.machine());
     return new KernelImage(source, release, banner, format, c, arch, len, ExportTable.read(elf));

@@ -33,7 +33,7 @@ final class Lz4LegacyRanges extends FileRanges {
       if (chunk == PayloadCompression.LZ4_LEGACY_MAGIC) {
         continue;
       }
-      if (chunk < 0 || in.position() + chunk > end) {
+      if (chunk < 0 || chunk > end - in.position()) { // not position + chunk: a u32 near 2 GiB overflows int
         throw new BadInputException(source, "LZ4 block of " + chunk + " bytes at payload offset " + (in.position() - 4 - off) + " overruns the payload; the image is truncated");
       }
       blocks.add(new int[] {in.position(), chunk});

@@ -193,7 +193,7 @@ public enum PayloadCompression {
       if (src < dst) {
         in.position(in.position() + 4 * srcChecksums);
       }
-      if (dst < 0 || src < 0 || src > dst || in.position() + src > off + len || produced + dst > size) {
+      if (dst < 0 || src < 0 || src > dst || src > off + len - in.position() || dst > size - produced) { // no sums of u32s: they overflow int
         throw new BadInputException(source, "lzo block (" + src + " → " + dst + " bytes) overruns the payload; the image is truncated or corrupt");
       }
       if (dst > LZOP_BLOCK) {

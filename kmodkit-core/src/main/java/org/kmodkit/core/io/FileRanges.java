@@ -49,6 +49,7 @@ public abstract class FileRanges implements AutoCloseable {
 
   /** Opens {@code file}; {@code source} is how errors name it. */
   public static FileRanges open(Path file, String source) throws BadInputException {
+    InputFiles.requireRegular(file, source);
     try {
       return new OnDisk(source, FileChannel.open(file, StandardOpenOption.READ));
     } catch (java.nio.file.NoSuchFileException e) {

@@ -22,6 +22,7 @@ import org.kmodkit.core.image.KernelImage;
 import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Builds a {@link KernelAbi} from what a system or a download offers: a Module.symvers or
@@ -38,9 +39,6 @@ public final class KernelAbiLoader {
    * installed tree needs {@link #fromTree}.
    */
   public static KernelAbi load(Path path) throws BadInputException {
-    if (Files.isRegularFile(path) && KernelImageReader.looksLikeImage(head(path, 0x250))) {
-      return fromImage(path);
-    }
     if (Files.isDirectory(path)) {
       if (Files.isRegularFile(path.resolve("Module.symvers"))) {
         return fromHeaders(path);
@@ -50,8 +48,11 @@ public final class KernelAbiLoader {
       }
       throw new BadInputException(path.toString(), "has no Module.symvers; pass a kernel headers directory, a symvers file, kernel packages, or --root DIR with a release");
     }
-    if (!Files.isRegularFile(path)) {
+    if (!Files.exists(path)) {
       throw new BadInputException(path.toString(), "no such file or directory; check the path");
+    }
+    if (KernelImageReader.looksLikeImage(InputFiles.head(path, path.toString(), 0x250))) {
+      return fromImage(path);
     }
     Path parent = path.toAbsolutePath().getParent();
     if (path.getFileName().toString().equals("Module.symvers") && parent != null && Files.isRegularFile(parent.resolve("include/generated/utsrelease.h"))) {
@@ -121,14 +122,6 @@ public final class KernelAbiLoader {
       return;
     }
     addImage(b, img);
-  }
-
-  static byte[] head(Path file, int n) {
-    try (java.io.InputStream in = Files.newInputStream(file)) {
-      return in.readNBytes(n);
-    } catch (IOException e) {
-      return new byte[0];
-    }
   }
 
   public static KernelAbi fromHeaders(Path dir) throws BadInputException {
@@ -353,6 +346,12 @@ public final class KernelAbiLoader {
       throw new BadInputException(source, "is an ELF file, not a symvers file; pass the kernel's Module.symvers or symvers-<release>.gz");
     }
     byte[] plain = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data).decompress(source, data, ExpansionLimit.SYMVERS);
+    for (int i = 0; i < Math.min(plain.length, 1 << 16); i++) {
+      if (plain[i] == 0) {
+        // symvers is text: NUL bytes mean an image or archive of a kind kmodkit does not know
+        throw new BadInputException(source, "holds binary data (a NUL byte at offset " + i + "), so it is neither a symvers file nor a kernel image kmodkit reads (x86 bzImage, ELF vmlinux); pass the kernel's Module.symvers or headers package instead");
+      }
+    }
     b.symbols(Symvers.parse(source, plain));
     b.source("Module.symvers: " + source);
   }
@@ -383,10 +382,6 @@ public final class KernelAbiLoader {
   }
 
   static byte[] readFile(Path file) throws BadInputException {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new BadInputException(file.toString(), "cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); check the path and permissions");
-    }
+    return InputFiles.readAll(file, file.toString());
   }
 }

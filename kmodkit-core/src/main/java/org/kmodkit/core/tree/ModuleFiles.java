@@ -43,7 +43,9 @@ public final class ModuleFiles {
       Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (attrs.isRegularFile() && isModuleFileName(file.getFileName().toString())) {
+          // a pipe or device named like a module is listed too: reading it refuses it by name
+          // ("not a regular file") rather than leaving it out unsaid
+          if ((attrs.isRegularFile() || attrs.isOther()) && isModuleFileName(file.getFileName().toString())) {
             out.add(file);
           }
           return FileVisitResult.CONTINUE;

@@ -235,4 +235,37 @@ class ModuleReaderTest {
     assertThat(new String(ModuleSignature.MAGIC.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII)).endsWith("\n");
     assertThat(List.of(m.arch().machineName())).containsExactly("x86_64");
   }
+  /** {@code b} with section {@code name}'s sh_link set to {@code link} (64-bit little-endian ELF). */
+  private static byte[] relinked(byte[] b, String name, int link) throws Exception {
+    Elf elf = Elf.parse(org.kmodkit.core.io.FileRanges.of("x", b), b.length);
+    int index = elf.section(name).orElseThrow().index();
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    h.putInt((int) h.getLong(40) + index * 64 + 40, link < 0 ? index : link);
+    return b;
+  }
+
+  @ParameterizedTest(name = "linked to {0}")
+  @ValueSource(strings = {"itself", ".modinfo", "section 0"})
+  void aSymbolTableLinkedToAnythingButAStringTableIsCorruptNotAnEmptyName(String target) throws Exception {
+    byte[] b = sample().build();
+    Elf elf = Elf.parse(org.kmodkit.core.io.FileRanges.of("x", b), b.length);
+    int link = target.equals("itself") ? -1 : target.equals("section 0") ? 0 : elf.section(target).orElseThrow().index();
+    byte[] bad = relinked(b, ".symtab", link);
+    assertThatThrownBy(() -> ModuleReader.parse("self.ko", bad))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("self.ko: symbol table (section ")
+        .hasMessageContaining("not a string table");
+    assertThatThrownBy(() -> Elf.parse(org.kmodkit.core.io.FileRanges.of("self.ko", bad), bad.length).symbols())
+        .isInstanceOf(BadInputException.class).hasMessageContaining("not a string table");
+  }
+
+  @ParameterizedTest(name = "ELF type {0}")
+  @CsvSource({"2, EXEC", "3, DYN"})
+  void aLinkedElfIsNotAKernelModule(int type, String name) throws Exception {
+    byte[] b = sample().build();
+    java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(16, (short) type);
+    assertThatThrownBy(() -> ModuleReader.parse("linked.ko", b))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("linked.ko: not a kernel module: ELF type " + name + "; kernel modules are relocatable objects (ET_REL)");
+  }
 }

@@ -192,4 +192,62 @@ class KernelImageReaderTest {
         .hasMessageStartingWith("notes.txt: is not a kernel image");
     assertThatThrownBy(() -> KernelImageReader.parse("m.ko", KoBuilder.module("m").build())).hasMessageContaining("is a kernel module, not a kernel image");
   }
+  /** An lz4 bzImage whose first block claims {@code chunk} compressed bytes. */
+  static byte[] lz4WithFirstBlockOf(int chunk) {
+    byte[] image = ImageBuilder.bzImage(ImageBuilder.compress(sample().elf(), "lz4"), BANNER);
+    java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(5 * 512 + 0x100 + 4, chunk);
+    return image;
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {Integer.MAX_VALUE, Integer.MAX_VALUE - 3000, -5})
+  void anLz4BlockLengthNearTwoGiBIsTruncatedNotAnOverflow(int chunk) {
+    // found by KernelImageReaderFuzzTest: position + chunk overflowed int, passed the range check
+    // and reached the user as "internal error: newPosition < 0" with exit 3
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-o", lz4WithFirstBlockOf(chunk)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("vmlinuz-o: LZ4 block of " + chunk + " bytes at payload offset 4 overruns the payload");
+  }
+
+  @ParameterizedTest(name = "ELF type {0}")
+  @ValueSource(ints = {2, 3})
+  void aModuleLinkedAsAnExecutableIsNeitherAnImageNorAModule(int type) {
+    byte[] ko = KoBuilder.module("m").exports("m_open", 0x01020304L).build();
+    java.nio.ByteBuffer.wrap(ko).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(16, (short) type);
+    assertThatThrownBy(() -> KernelImageReader.parse("m.ko", ko))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("m.ko: not a kernel module: ELF type " + (type == 2 ? "EXEC" : "DYN") + "; kernel modules are relocatable objects (ET_REL)");
+  }
+  /** 64 KiB of boot code stand-in with {@code magic} written at {@code at}. */
+  static byte[] imageWith(int at, int... magic) {
+    byte[] b = new byte[64 << 10];
+    Arrays.fill(b, (byte) 0xa5);
+    for (int i = 0; i < magic.length; i++) {
+      b[at + i] = (byte) magic[i];
+    }
+    return b;
+  }
+
+  static Stream<Arguments> foreignImages() {
+    byte[] s390 = imageWith(0, 0, 8, 0, 0, 0x80, 0, 2, 0, 2, 0, 0, 0x18, 0x60, 0, 0, 0x50, 2, 0, 0, 0x68, 0x60, 0, 0, 0x50);
+    byte[] mips = KoBuilder.module("wrapper").withoutThisModule().machine(8).section(".image", ImageBuilder.compress(sample().elf(), "gzip")).build();
+    java.nio.ByteBuffer.wrap(mips).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(16, (short) 2);
+    return Stream.of(
+        Arguments.of("an ARM zImage", imageWith(0x24, 0x18, 0x28, 0x6f, 0x01)),
+        Arguments.of("an s390x kernel image", s390),
+        Arguments.of("a RISC-V Image", imageWith(0x38, 'R', 'S', 'C', 5)),
+        Arguments.of("an EFI zboot image", imageWith(0, 'M', 'Z', 0, 0, 'z', 'i', 'm', 'g')),
+        Arguments.of("a PE/EFI image without an x86 bzImage header", imageWith(0, 'M', 'Z')),
+        Arguments.of("a MIPS vmlinuz (an ELF boot wrapper", mips));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("foreignImages")
+  void anImageKmodkitCannotReadIsNamedAndTheNextStepGiven(String kind, byte[] image) {
+    assertThat(KernelImageReader.looksLikeImage(Arrays.copyOf(image, 0x250))).isTrue();
+    assertThatThrownBy(() -> KernelImageReader.parse("vmlinuz-x", image))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("vmlinuz-x: is " + kind)
+        .hasMessageEndingWith("; kmodkit reads x86 bzImage and ELF vmlinux; pass the kernel's Module.symvers or headers package instead");
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -77,5 +78,42 @@ class KernelAbiLoaderTest {
     assertThatThrownBy(() -> KernelAbiLoader.addSymvers(KernelAbi.builder(), "symvers-6.1.gz", bomb))
         .isInstanceOf(BadInputException.class)
         .hasMessage("symvers-6.1.gz: expands beyond 64 MiB, more than any kernel's symbol list (Debian's cloud kernel Module.symvers is ~1 MiB); refusing it as corrupt or hostile");
+  }
+
+  @Test
+  void aBinaryFileOfAnUnknownKindIsNotParsedAsSymvers() throws Exception {
+    Path blob = dir.resolve("vmlinuz-unknown");
+    byte[] b = new byte[8192];
+    new java.util.Random(7).nextBytes(b);
+    b[100] = 0;
+    b[0] = 'x';
+    Files.write(blob, b);
+    assertThatThrownBy(() -> KernelAbiLoader.load(blob))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(blob + ": holds binary data")
+        .hasMessageEndingWith("pass the kernel's Module.symvers or headers package instead")
+        .hasMessageNotContaining("malformed symvers line");
+  }
+
+  @Test
+  void anArmZImageGivenAsTheKernelIsNamed() throws Exception {
+    Path zimage = dir.resolve("vmlinuz-6.1.0-56-armmp");
+    byte[] b = new byte[8192];
+    java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x24, 0x016f2818);
+    Files.write(zimage, b);
+    assertThatThrownBy(() -> KernelAbiLoader.load(zimage))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(zimage + ": is an ARM zImage; kmodkit reads x86 bzImage and ELF vmlinux; pass the kernel's Module.symvers or headers package instead");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 30, unit = java.util.concurrent.TimeUnit.SECONDS, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void aFifoGivenAsTheKernelOrFoundAmongTheModulesIsNotARegularFileAndIsNeverOpened() throws Exception {
+    Path fifo = dir.resolve("Module.symvers");
+    Process p = new ProcessBuilder("mkfifo", fifo.toString(), dir.resolve("pipe.ko").toString()).start();
+    assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+    assertThatThrownBy(() -> KernelAbiLoader.load(fifo)).isInstanceOf(BadInputException.class).hasMessageStartingWith(fifo + ": not a regular file");
+    assertThat(ModuleFiles.find(dir)).containsExactly(dir.resolve("pipe.ko"));
+    assertThat(ModuleFiles.read(dir.resolve("pipe.ko"), "pipe.ko").error()).hasMessageStartingWith("pipe.ko: not a regular file");
   }
 }

@@ -57,7 +57,9 @@ public final class RepoDirectory {
         @Override
         public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
           String n = f.getFileName().toString();
-          if (n.endsWith(suffix) && !n.startsWith(".") && (attrs.isRegularFile() || (attrs.isSymbolicLink() && Files.isRegularFile(f)))) {
+          // a pipe or device named like a package is listed too: reading it refuses it by name
+          boolean file = attrs.isSymbolicLink() ? Files.exists(f) && !Files.isDirectory(f) : !attrs.isDirectory();
+          if (n.endsWith(suffix) && !n.startsWith(".") && file) {
             out.add(f);
           }
           return FileVisitResult.CONTINUE;

@@ -20,6 +20,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.ExpansionLimit;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Reads a .deb: its ar members (every header range-checked, a truncated file is named), its control
@@ -45,7 +46,9 @@ public final class DebArchive {
   /** Visits the ar members of FILE in order. */
   public static void scan(Path file, MemberVisitor visitor) throws IOException, BadInputException {
     String source = file.toString();
+    InputFiles.requireRegular(file, source);
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      long fileSize = Files.size(file);
       byte[] magic = raw.readNBytes(MAGIC.length);
       if (!java.util.Arrays.equals(magic, MAGIC)) {
         throw new BadInputException(source, "is not a .deb (no ar archive magic '!<arch>'); pass a Debian binary package");
@@ -75,6 +78,10 @@ public final class DebArchive {
         }
         if (size < 0) {
           throw new BadInputException(source, "is corrupt: ar member '" + name + "' at offset " + offset + " has size '" + sizeField + "'; re-download or rebuild it");
+        }
+        if (size > fileSize - offset - 60) {
+          throw new BadInputException(source, "is truncated: ar member '" + name + "' at offset " + offset + " claims " + size + " bytes, past the end of the "
+              + fileSize + "-byte file; re-download or rebuild it");
         }
         Bounded data = new Bounded(raw, size);
         boolean more = visitor.visit(name, size, data);

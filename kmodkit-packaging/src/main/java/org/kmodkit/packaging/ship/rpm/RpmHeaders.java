@@ -2,6 +2,7 @@ package org.kmodkit.packaging.ship.rpm;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * The signature header and main header of an RPM file, read from its bytes with every offset
@@ -71,22 +73,78 @@ public final class RpmHeaders {
 
   private final String source;
   private final byte[] file;
+  private final long fileSize;
   private final Section signature;
   private final Section header;
 
-  private RpmHeaders(String source, byte[] file, Section signature, Section header) {
+  private RpmHeaders(String source, byte[] file, long fileSize, Section signature, Section header) {
     this.source = source;
     this.file = file;
+    this.fileSize = fileSize;
     this.signature = signature;
     this.header = header;
   }
 
   public static RpmHeaders read(Path file) throws IOException, BadInputException {
-    return parse(file.toString(), Files.readAllBytes(file));
+    return parse(file.toString(), InputFiles.readAll(file, file.toString()));
+  }
+
+  /**
+   * The lead and both headers of FILE without its payload (a kernel package's payload is tens of
+   * MiB), every length checked against the file's size as {@link #parse} checks it; the payload
+   * starts at {@link #headerEnd()}. {@link #fileBytes()} holds only the headers.
+   */
+  public static RpmHeaders readHeaders(Path file) throws IOException, BadInputException {
+    String source = file.toString();
+    InputFiles.requireRegular(file, source);
+    try (FileChannel ch = FileChannel.open(file)) {
+      long size = ch.size();
+      // each header's first 16 bytes give its length: the prefix grows at most twice
+      byte[] prefix = prefix(ch, Math.min(96 + 16, size));
+      long want;
+      while (prefix.length < size && (want = headersEnd(prefix)) > prefix.length) {
+        prefix = prefix(ch, Math.min(want, size));
+      }
+      return parse(source, prefix, size);
+    }
+  }
+
+  private static byte[] prefix(FileChannel ch, long n) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate((int) n);
+    while (b.hasRemaining() && ch.read(b, b.position()) >= 0) {
+      // positional reads until full; a file that shrank meanwhile leaves the rest zero, which parse refuses
+    }
+    return b.array();
+  }
+
+  /** Where the headers end as far as B (at least lead + 16 bytes) tells; B's length when a count exceeds rpm's limits (parse names that). */
+  private static long headersEnd(byte[] b) {
+    ByteBuffer bb = ByteBuffer.wrap(b);
+    long main = 0;
+    for (long at = 96; ; at = main) {
+      if (b.length < at + 16) {
+        return at + 16;
+      }
+      long il = bb.getInt((int) at + 8) & 0xffffffffL;
+      long dl = bb.getInt((int) at + 12) & 0xffffffffL;
+      if (il > 0xffff || dl > 0x0fffffff) {
+        return b.length;
+      }
+      long end = at + 16 + il * 16 + dl;
+      if (at != 96) {
+        return end;
+      }
+      main = end + (8 - (end - 96) % 8) % 8;
+    }
   }
 
   /** Parses FILE's bytes; SOURCE names it in errors. */
   public static RpmHeaders parse(String source, byte[] file) throws BadInputException {
+    return parse(source, file, file.length);
+  }
+
+  /** Parses the first bytes of a FILE_SIZE-byte file, enough to hold its lead and headers. */
+  private static RpmHeaders parse(String source, byte[] file, long fileSize) throws BadInputException {
     if (file.length < 96 && file.length >= 4 && (file[0] & 0xff) == 0xed && (file[1] & 0xff) == 0xab) {
       throw new BadInputException(source, "is a truncated RPM (" + file.length + " bytes, not even its 96-byte lead); re-download or rebuild it");
     }
@@ -96,11 +154,11 @@ public final class RpmHeaders {
     Section sig = Section.read(source, file, 96);
     int mainStart = sig.end + (8 - (sig.end - 96) % 8) % 8;
     Section main = Section.read(source, file, mainStart);
-    RpmHeaders h = new RpmHeaders(source, file, sig, main);
+    RpmHeaders h = new RpmHeaders(source, file, fileSize, sig, main);
     int[] size = sig.ints(RpmTag.SIG_SIZE);
-    if (size.length > 0 && (long) mainStart + Integer.toUnsignedLong(size[0]) != file.length) {
+    if (size.length > 0 && (long) mainStart + Integer.toUnsignedLong(size[0]) != fileSize) {
       throw new BadInputException(source, "is a truncated or padded RPM (its signature header says " + (mainStart + Integer.toUnsignedLong(size[0]))
-          + " bytes, the file has " + file.length + "); re-download or rebuild it");
+          + " bytes, the file has " + fileSize + "); re-download or rebuild it");
     }
     if (h.name().isEmpty() || h.version().isEmpty()) {
       throw new BadInputException(source, "is a corrupt RPM (no name or version in its header); rebuild or re-download it");
@@ -191,7 +249,7 @@ public final class RpmHeaders {
   }
 
   public long fileSize() {
-    return file.length;
+    return fileSize;
   }
 
   /** The sum of the file sizes (LONGSIZE, else SIZE). */

@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.packaging.ship.RepoOptions;
 import org.kmodkit.packaging.ship.RepoSummary;
 import org.kmodkit.packaging.ship.RepoDirectory;
@@ -133,7 +134,7 @@ public final class YumRepository implements RepositoryWriter {
     // path order so the same bad input always gives the same message
     List<Object> results = rpms.parallelStream().map(p -> {
       try {
-        byte[] bytes = Files.readAllBytes(p);
+        byte[] bytes = InputFiles.readAll(p, p.toString());
         RpmHeaders h = RpmHeaders.parse(p.toString(), bytes);
         for (RpmHeaders.FileEntry f : h.files()) {
           // rpm would write such a file outside the node's root (or refuse halfway): no repository serves it
