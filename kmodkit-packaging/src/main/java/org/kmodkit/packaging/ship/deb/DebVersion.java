@@ -18,37 +18,42 @@ public record DebVersion(long epoch, String upstream, String revision) implement
 
   /** Parses VERSION as dpkg's parseversion does; its errors are ours, its warnings (no leading digit, odd characters) are not. */
   public static DebVersion parse(String version) throws BadInputException {
+    return parse("Debian version", version);
+  }
+
+  /** As {@link #parse(String)}, an error naming SOURCE (the package whose control file holds VERSION). */
+  public static DebVersion parse(String source, String version) throws BadInputException {
     String v = version.strip();
     if (v.isEmpty() || v.chars().anyMatch(Character::isWhitespace)) {
-      throw bad(version, v.isEmpty() ? "is empty" : "holds a space");
+      throw bad(source, version, v.isEmpty() ? "is empty" : "holds a space");
     }
     long epoch = 0;
     int colon = v.indexOf(':');
     if (colon >= 0) {
       String e = v.substring(0, colon);
       if (e.isEmpty() || !e.chars().allMatch(c -> c >= '0' && c <= '9') || e.length() > 9) {
-        throw bad(version, e.isEmpty() ? "has an empty epoch" : "has an epoch that is not a number");
+        throw bad(source, version, e.isEmpty() ? "has an empty epoch" : "has an epoch that is not a number");
       }
       epoch = Long.parseLong(e);
       v = v.substring(colon + 1);
       if (v.isEmpty()) {
-        throw bad(version, "has nothing after the colon");
+        throw bad(source, version, "has nothing after the colon");
       }
     }
     int dash = v.lastIndexOf('-');
     String revision = dash < 0 ? "" : v.substring(dash + 1);
     String upstream = dash < 0 ? v : v.substring(0, dash);
     if (dash >= 0 && revision.isEmpty()) {
-      throw bad(version, "has an empty revision");
+      throw bad(source, version, "has an empty revision");
     }
     if (upstream.isEmpty()) {
-      throw bad(version, "has an empty upstream version");
+      throw bad(source, version, "has an empty upstream version");
     }
     return new DebVersion(epoch, upstream, revision);
   }
 
-  private static BadInputException bad(String version, String why) {
-    return new BadInputException("version '" + version + "'", why + "; a Debian version is [epoch:]upstream[-revision]");
+  private static BadInputException bad(String source, String version, String why) {
+    return new BadInputException(source, "version '" + version + "' " + why + "; a Debian version is [epoch:]upstream[-revision]");
   }
 
   @Override
