@@ -64,6 +64,7 @@ final class HeadersSiblings {
       }
     }
     Set<Path> out = new LinkedHashSet<>(packages);
+    List<String> taken = new ArrayList<>(); // said once all are found: a refusal is the only line then
     boolean fetched = false;
     while (true) {
       List<Missing> missing = new ArrayList<>();
@@ -86,13 +87,14 @@ final class HeadersSiblings {
             chosen.put(s.name(), s);
             todo.add(s);
             out.add(s.file());
-            say.accept("kmodkit: " + d.file().getFileName() + " needs " + debString(group) + ": taking " + s.file());
+            taken.add("kmodkit: " + d.file().getFileName() + " needs " + debString(group) + ": taking " + s.file());
           } else {
             missing.add(new Missing(d, group, rejected));
           }
         }
       }
       if (missing.isEmpty()) {
+        taken.forEach(say);
         return List.copyOf(out);
       }
       List<String> requests = missing.stream().map(m -> m.group().get(0)).map(r -> r.op() == Relation.Op.EQ ? r.name() + "=" + r.version() : r.name()).distinct().toList();

@@ -103,6 +103,7 @@ class HeadersSiblingsTest {
         .hasMessage(headers + ": needs linux-kbuild-6.1 (>= 6.1.192-2) (linux-kbuild-6.1_6.1.187-1_amd64.deb is 6.1.187-1), not found beside it in " + dir
             + "; put the package there, or fetch it: apt-get download linux-kbuild-6.1 (--download runs that for you)");
     assertThat(tmp.resolve("cache/kernels")).as("nothing unpacked").doesNotExist();
+    assertThat(said).as("-common was found, but the refusal is the one line said").isEmpty();
   }
 
   @Test
