@@ -155,7 +155,7 @@ final class HeadersSiblings {
 
   private static BadInputException refusal(List<Missing> missing, List<String> requests, boolean fetched) {
     Deb from = missing.get(0).from();
-    List<String> what = new ArrayList<>();
+    Set<String> what = new LinkedHashSet<>(); // several kernels' packages may lack the same one
     for (Missing m : missing) {
       what.add(debString(m.group()) + (m.rejected().isEmpty() ? "" : " (" + String.join(", ", m.rejected()) + ")"));
     }

@@ -28,12 +28,16 @@ class HeadersSiblingsTest {
 
   /** The flavour package as Debian ships it: its Makefile includes -common's, its scripts are kbuild's. */
   Path flavour(Path dir) throws Exception {
-    return new ArchivesForTests().control("Package: linux-headers-" + R + "\nVersion: 6.1.192-2\nArchitecture: amd64\nDepends: " + DEPENDS + "\n")
-        .file("./usr/src/linux-headers-" + R + "/Makefile", "include /usr/src/" + COMMON + "/Makefile\n")
-        .file("./usr/src/linux-headers-" + R + "/Module.symvers", "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n")
-        .file("./usr/src/linux-headers-" + R + "/include/generated/utsrelease.h", "#define UTS_RELEASE \"" + R + "\"\n")
-        .symlink("./usr/src/linux-headers-" + R + "/scripts", "../../lib/linux-kbuild-6.1/scripts")
-        .writeDeb(dir.resolve("linux-headers-" + R + "_6.1.192-2_amd64.deb"));
+    return flavour(dir, R);
+  }
+
+  Path flavour(Path dir, String r) throws Exception {
+    return new ArchivesForTests().control("Package: linux-headers-" + r + "\nVersion: 6.1.192-2\nArchitecture: amd64\nDepends: " + DEPENDS + "\n")
+        .file("./usr/src/linux-headers-" + r + "/Makefile", "include /usr/src/" + COMMON + "/Makefile\n")
+        .file("./usr/src/linux-headers-" + r + "/Module.symvers", "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n")
+        .file("./usr/src/linux-headers-" + r + "/include/generated/utsrelease.h", "#define UTS_RELEASE \"" + r + "\"\n")
+        .symlink("./usr/src/linux-headers-" + r + "/scripts", "../../lib/linux-kbuild-6.1/scripts")
+        .writeDeb(dir.resolve("linux-headers-" + r + "_6.1.192-2_amd64.deb"));
   }
 
   static Path common(Path dir, String version) throws Exception {
@@ -112,6 +116,18 @@ class HeadersSiblingsTest {
     assertThatThrownBy(() -> kernels(null, headers)).isInstanceOf(BadInputException.class)
         .hasMessage(headers + ": needs " + COMMON + " (= 6.1.192-2) and linux-kbuild-6.1 (>= 6.1.192-2), not found beside it in " + dir()
             + "; put the packages there, or fetch them: apt-get download " + COMMON + "=6.1.192-2 linux-kbuild-6.1 (--download runs that for you)");
+  }
+
+  @Test
+  void twoFlavoursLackingTheSameSiblingsNameThemOnce() throws Exception {
+    Path headers = flavour(dir());
+    Path rt = flavour(dir(), "6.1.0-56-rt-amd64");
+    assertThatThrownBy(() -> kernels(null, headers, rt)).isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(headers + ": needs " + COMMON + " (= 6.1.192-2) and linux-kbuild-6.1 (>= 6.1.192-2), not found")
+        .hasMessageEndingWith("apt-get download " + COMMON + "=6.1.192-2 linux-kbuild-6.1 (--download runs that for you)");
+    List<String> asked = new ArrayList<>();
+    assertThat(kernels(apt(asked, "6.1.192-2", "6.1.192-2"), headers, rt)).extracting(KernelTarget::release).containsExactly("6.1.0-56-cloud-amd64", "6.1.0-56-rt-amd64");
+    assertThat(asked).as("one download for both").containsExactly(COMMON + "=6.1.192-2", "linux-kbuild-6.1");
   }
 
   @Test
