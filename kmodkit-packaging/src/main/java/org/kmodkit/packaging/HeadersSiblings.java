@@ -74,6 +74,12 @@ final class HeadersSiblings {
           if (group.stream().noneMatch(HeadersSiblings::partOfTheTree) || group.stream().anyMatch(r -> satisfies(chosen.get(r.name()), r))) {
             continue;
           }
+          Optional<Deb> given = group.stream().map(r -> chosen.get(r.name())).filter(c -> c != null).findFirst();
+          if (given.isPresent()) {
+            // two builds of one package would be unpacked over each other: the one named or taken must do
+            throw new BadInputException(given.get().file().toString(), "is version " + given.get().version() + ", but " + d.file().getFileName() + " needs " + debString(group)
+                + "; pass the matching package instead");
+          }
           List<String> rejected = new ArrayList<>();
           Optional<Deb> found = Optional.empty();
           for (Relation r : group) {

@@ -98,6 +98,17 @@ class HeadersSiblingsTest {
   }
 
   @Test
+  void aSiblingNamedOnTheCommandLineInAVersionTheRelationRefusesIsNamedNotUnpackedBesideANewerOne() throws Exception {
+    Path dir = dir();
+    Path headers = flavour(dir);
+    Path old = kbuild(Files.createDirectories(tmp.resolve("old")), "6.1.187-1");
+    common(dir, "6.1.192-2");
+    kbuild(dir, "6.1.192-2");
+    assertThatThrownBy(() -> kernels(null, headers, old)).isInstanceOf(BadInputException.class)
+        .hasMessage(old + ": is version 6.1.187-1, but " + headers.getFileName() + " needs linux-kbuild-6.1 (>= 6.1.192-2); pass the matching package instead");
+  }
+
+  @Test
   void aSiblingOfTooOldAVersionIsNotUsedAndTheRefusalNamesItAndBothRemedies() throws Exception {
     Path dir = dir();
     Path headers = flavour(dir);
