@@ -68,6 +68,9 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Option(names = "--repo-name", paramLabel = "NAME", description = "Repository name on nodes (default: <bundle name>).")
   String repoName;
 
+  @Option(names = "--download", description = "As for rebuild: fetch a headers .deb's missing -common/linux-kbuild siblings with apt-get download.")
+  boolean download;
+
   @Option(names = {"-y", "--yes"}, description = "Replace an existing -ext directory instead of refusing (kmodkit never prompts).")
   boolean yes;
 
@@ -95,8 +98,8 @@ final class AddKernelSupportCommand implements Callable<Integer> {
     Path scratch = Files.createTempDirectory(tmp, ".kmodkit-bundle-");
     try {
       Bundle b = Bundle.open(bundle, scratch);
-      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, Rebuild.cacheDir(), signKey, signCert, signHash, false, false);
-      List<KernelTarget> targets = Rebuild.kernels(probe);
+      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, Rebuild.cacheDir(), signKey, signCert, signHash, false, false, download);
+      List<KernelTarget> targets = Rebuild.kernels(probe, err);
       String arch = b.arch().orElse(arch(targets));
       String distro = b.distro().orElse(Bundle.distro(Sysroot.host()));
       Path ext = tmp.resolve(b.extName(distro, arch));
@@ -107,7 +110,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
         BuildRunner.deleteTree(ext);
       }
       Files.createDirectories(ext);
-      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, false, false);
+      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, false, false, download);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
       List<String> releases = targets.stream().map(KernelTarget::release).toList();

@@ -29,10 +29,11 @@ final class Rebuild {
    * One run.
    *
    * @param work scratch space (build copies, unpacked sources); removed after a run without failures unless keepWork
-   * @param cache kmodkit's cache (unpacked kernel packages, prepared headers)
+   * @param cache kmodkit's cache (unpacked kernel packages, prepared headers, downloaded headers packages)
+   * @param download fetch a headers .deb's missing -common/kbuild siblings with apt-get download (else name them and stop)
    */
   record Request(List<Path> sources, List<String> kernels, Path root, int jobs, Path out, Path work, Path cache,
-      Path signKey, Path signCert, String signHash, boolean dryRun, boolean keepWork) {}
+      Path signKey, Path signCert, String signHash, boolean dryRun, boolean keepWork, boolean download) {}
 
   /** The plan, and the report unless it was a dry run. */
   record Outcome(List<DriverSource> drivers, List<KernelTarget> kernels, BuildPlan plan, BuildReport report, ModuleSigner signer, double cpuSeconds) {
@@ -44,11 +45,15 @@ final class Rebuild {
   private Rebuild() {}
 
   static Outcome run(Request r, PrintWriter err) throws KmodkitException, InterruptedException {
-    return run(r, kernels(r), err);
+    return run(r, kernels(r, err), err);
   }
 
-  static List<KernelTarget> kernels(Request r) throws KmodkitException {
-    return new KernelInputs(r.cache()).kernels(r.kernels(), r.root());
+  static List<KernelTarget> kernels(Request r, PrintWriter err) throws KmodkitException {
+    KernelInputs.Download download = r.download() ? KernelInputs.aptGet(new LocalProcessRunner()) : null;
+    return new KernelInputs(r.cache(), download, line -> {
+      err.println(line);
+      err.flush();
+    }).kernels(r.kernels(), r.root());
   }
 
   /** A run for kernels already found (add-kernel-support needs their arch before it names its output). */

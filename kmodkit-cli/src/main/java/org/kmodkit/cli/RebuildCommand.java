@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "Rebuild out-of-tree drivers for kernels, in parallel, each module checked against its kernel (and signed on request).",
       "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), or a Debian *-dkms package.",
       "K: a release installed under --root (default /), a headers directory, or kernel headers packages",
-      "(.deb: linux-headers-<release> + -common + linux-kbuild; .rpm: kernel-devel), unpacked into the cache, never installed.",
+      "(.deb: linux-headers-<release>, its -common and linux-kbuild taken from beside it; .rpm: kernel-devel), unpacked into the cache, never installed.",
       "Output: OUT/<release>/extra/<driver>/*.ko, OUT/logs/<release>/<driver>.log, OUT/report.json.",
       "Exit: 0 every build good (or skipped by dkms.conf), 1 a build failed or check rejects what it made, 2 bad input, 3 environment."
     })
@@ -52,6 +52,9 @@ final class RebuildCommand implements Callable<Integer> {
   @Option(names = "--sign-hash", paramLabel = "HASH", defaultValue = "sha256", description = "Signature hash: sha256 (default), sha384, sha512 (the kernel's CONFIG_MODULE_SIG_HASH).")
   String signHash;
 
+  @Option(names = "--download", description = "Fetch what a headers .deb's Depends name and its folder lacks (-common, linux-kbuild) with apt-get download into the cache; without it kmodkit names the command and stops.")
+  boolean download;
+
   @Option(names = "--dry-run", description = "Print the plan (every build, its commands and outputs) and build nothing.")
   boolean dryRun;
 
@@ -71,7 +74,7 @@ final class RebuildCommand implements Callable<Integer> {
     if (!dryRun) {
       Rebuild.requireWritableDir(o, "--out");
     }
-    Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, dryRun, keepWork);
+    Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, dryRun, keepWork, download);
     Rebuild.Outcome outcome = Rebuild.run(request, spec.commandLine().getErr());
     if (dryRun) {
       RebuildOutput.plan(spec.commandLine().getOut(), outcome);

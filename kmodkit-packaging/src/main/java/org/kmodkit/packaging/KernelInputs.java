@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
@@ -19,6 +20,7 @@ import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.build.KernelTargets;
+import org.kmodkit.core.build.ProcessRunner;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
@@ -27,13 +29,60 @@ import org.kmodkit.core.tree.Sysroot;
  * into the cache (a root per set of packages, keyed by their content), never installed.
  */
 public final class KernelInputs {
+  /** Fetches Debian packages by name ({@code name} or {@code name=version}) into a directory. */
+  @FunctionalInterface
+  public interface Download {
+    void fetch(List<String> requests, Path dir) throws KmodkitException;
+  }
+
   private final KernelTargets targets;
   private final Path cache;
+  private final HeadersSiblings siblings;
 
-  /** @param cache kmodkit's cache directory (headers copies and unpacked packages go below it) */
-  public KernelInputs(Path cache) {
+  /**
+   * @param cache kmodkit's cache directory (headers copies, unpacked and downloaded packages go below it)
+   * @param download how a headers package's missing -common and kbuild siblings are fetched; null: they are named, not fetched
+   * @param say where the siblings taken are named (stderr)
+   */
+  public KernelInputs(Path cache, Download download, Consumer<String> say) {
     this.cache = cache.toAbsolutePath().normalize();
     this.targets = new KernelTargets(this.cache);
+    this.siblings = new HeadersSiblings(this.cache.resolve("debs"), download, say);
+  }
+
+  /**
+   * {@code apt-get download} run by {@code runner} in the directory, its output in apt-get.log
+   * there: apt puts what the host's sources serve, a version pinned with {@code name=version}.
+   */
+  public static Download aptGet(ProcessRunner runner) {
+    return (requests, dir) -> {
+      List<String> argv = new ArrayList<>(List.of("apt-get", "download"));
+      argv.addAll(requests);
+      String command = String.join(" ", argv);
+      Path log = dir.resolve("apt-get.log");
+      int rc;
+      try {
+        Files.createDirectories(dir);
+        rc = runner.run(new ProcessRunner.Spec(argv, dir, java.util.Map.of(), log));
+      } catch (IOException e) {
+        throw new EnvironmentException(dir + ": cannot run " + command + " here (" + e.getMessage() + "); is apt-get installed? else put the packages beside the headers package");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EnvironmentException(command + ": interrupted");
+      }
+      if (rc != 0) {
+        throw new EnvironmentException(command + " failed (exit " + rc + "; " + lastLine(log) + "); check the names and your apt sources (apt-get update), or put the packages beside the headers package");
+      }
+    };
+  }
+
+  private static String lastLine(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+      return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1).strip();
+    } catch (IOException | UncheckedIOException e) {
+      return "see " + log;
+    }
   }
 
   public List<KernelTarget> kernels(List<String> args, Path root) throws KmodkitException {
@@ -70,7 +119,8 @@ public final class KernelInputs {
   }
 
   /** Unpacks the headers in {@code packages} (once: cached by content) and finds their kernels. */
-  List<KernelTarget> fromPackages(List<Path> packages) throws KmodkitException {
+  List<KernelTarget> fromPackages(List<Path> given) throws KmodkitException {
+    List<Path> packages = siblings.complete(given);
     Path root = cache.resolve("kernels").resolve(digest(packages));
     Path done = root.resolve(".kmodkit-unpacked");
     if (!Files.isRegularFile(done)) {
@@ -84,7 +134,7 @@ public final class KernelInputs {
     }
     Sysroot sysroot = new Sysroot(root);
     List<KernelTarget> out = new ArrayList<>();
-    String origin = packages.size() == 1 ? packages.get(0).toString() : packages.size() + " packages";
+    String origin = given.size() == 1 ? given.get(0).toString() : given.size() + " packages";
     for (Path headers : headerDirs(root)) {
       out.add(targets.extracted(sysroot, headers, origin + " (" + headers.getFileName() + ")"));
     }

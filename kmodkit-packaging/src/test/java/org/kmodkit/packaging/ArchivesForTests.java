@@ -17,6 +17,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 final class ArchivesForTests {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarArchiveOutputStream tar;
+  private String control;
 
   ArchivesForTests() {
     tar = new TarArchiveOutputStream(bytes);
@@ -28,9 +29,17 @@ final class ArchivesForTests {
   }
 
   ArchivesForTests file(String name, byte[] b) throws IOException {
+    return file(name, b, 0644);
+  }
+
+  ArchivesForTests executable(String name, String content) throws IOException {
+    return file(name, content.getBytes(StandardCharsets.UTF_8), 0755);
+  }
+
+  private ArchivesForTests file(String name, byte[] b, int mode) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, true); // preserve the name as given: '..' and '/' included
     e.setSize(b.length);
-    e.setMode(0100644);
+    e.setMode(0100000 | mode);
     tar.putArchiveEntry(e);
     tar.write(b);
     tar.closeArchiveEntry();
@@ -60,31 +69,40 @@ final class ArchivesForTests {
     return this;
   }
 
+  /** The control file of the .deb written (without one, the .deb has no control.tar, as no real .deb lacks). */
+  ArchivesForTests control(String paragraph) {
+    this.control = paragraph.endsWith("\n") ? paragraph : paragraph + "\n";
+    return this;
+  }
+
   byte[] tarBytes() throws IOException {
     tar.finish();
     return bytes.toByteArray();
   }
 
   Path writeTgz(Path file) throws IOException {
-    byte[] t = tarBytes();
-    try (OutputStream out = new GzipCompressorOutputStream(Files.newOutputStream(file))) {
-      out.write(t);
-    }
-    return file;
+    return Files.write(file, gzip(tarBytes()));
   }
 
   /** A .deb whose data.tar.gz is this archive. */
   Path writeDeb(Path file) throws IOException {
-    byte[] t = tarBytes();
-    ByteArrayOutputStream gz = new ByteArrayOutputStream();
-    try (OutputStream out = new GzipCompressorOutputStream(gz)) {
-      out.write(t);
-    }
+    byte[] data = gzip(tarBytes());
     try (ArArchiveOutputStream ar = new ArArchiveOutputStream(Files.newOutputStream(file))) {
       member(ar, "debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-      member(ar, "data.tar.gz", gz.toByteArray());
+      if (control != null) {
+        member(ar, "control.tar.gz", gzip(new ArchivesForTests().file("./control", control).tarBytes()));
+      }
+      member(ar, "data.tar.gz", data);
     }
     return file;
+  }
+
+  static byte[] gzip(byte[] b) throws IOException {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (OutputStream out = new GzipCompressorOutputStream(gz)) {
+      out.write(b);
+    }
+    return gz.toByteArray();
   }
 
   static void member(ArArchiveOutputStream ar, String name, byte[] b) throws IOException {

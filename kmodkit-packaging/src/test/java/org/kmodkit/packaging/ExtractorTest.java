@@ -183,7 +183,7 @@ class ExtractorTest {
     Path canary = canary();
     String h = "./usr/src/linux-headers-6.1.0-56-cloud-amd64/a/b/c/d/e/f/g/h";
     // h lies 11 levels below the root: top is the root, esc one level above it (its text says: the root)
-    Path deb = new ArchivesForTests()
+    Path deb = new ArchivesForTests().control("Package: linux-headers-6.1.0-56-cloud-amd64\nVersion: 6.1.192-2\nArchitecture: amd64\n")
         .file("./usr/src/linux-headers-6.1.0-56-cloud-amd64/Module.symvers", "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n")
         .file("./usr/src/linux-headers-6.1.0-56-cloud-amd64/include/generated/utsrelease.h", "#define UTS_RELEASE \"6.1.0-56-cloud-amd64\"\n")
         .symlink(h + "/top", "../".repeat(10) + "..")
@@ -191,7 +191,7 @@ class ExtractorTest {
         .symlink("./usr/src/linux-headers-6.1.0-56-cloud-amd64/Makefile", "a/b/c/d/e/f/g/h/esc" + canary)
         .writeDeb(tmp.resolve("evil-headers.deb"));
     Path cache = tmp.resolve("cache");
-    assertThatThrownBy(() -> new KernelInputs(cache).kernels(List.of(deb.toString()), null))
+    assertThatThrownBy(() -> new KernelInputs(cache, null, s -> {}).kernels(List.of(deb.toString()), null))
         .isInstanceOf(BadInputException.class).hasMessageStartingWith(deb.toString()).hasMessageContaining("/h/esc' is a link leading out");
     assertUntouched(canary);
     assertThat(cache.resolve("kernels")).as("no partial tree in the cache").satisfiesAnyOf(k -> assertThat(k).doesNotExist(), k -> assertThat(k).isEmptyDirectory());
