@@ -17,6 +17,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.build.KernelTargets;
 import org.kmodkit.core.tree.Sysroot;
@@ -28,12 +29,21 @@ import org.kmodkit.core.tree.Sysroot;
  */
 public final class KernelInputs {
   private final KernelTargets targets;
-  private final Path cache;
+  private final Cache cache;
+  private boolean unpacked;
 
-  /** @param cache kmodkit's cache directory (headers copies and unpacked packages go below it) */
-  public KernelInputs(Path cache) {
-    this.cache = cache.toAbsolutePath().normalize();
-    this.targets = new KernelTargets(this.cache);
+  /**
+   * @param cache kmodkit's cache (headers copies and unpacked packages go below it); the entries
+   *     used stay in use until it is closed
+   */
+  public KernelInputs(Cache cache) {
+    this.cache = cache;
+    this.targets = new KernelTargets(cache);
+  }
+
+  /** Whether a call unpacked packages into a new cache entry (the cache grew). */
+  public boolean unpacked() {
+    return unpacked;
   }
 
   public List<KernelTarget> kernels(List<String> args, Path root) throws KmodkitException {
@@ -71,13 +81,16 @@ public final class KernelInputs {
 
   /** Unpacks the headers in {@code packages} (once: cached by content) and finds their kernels. */
   List<KernelTarget> fromPackages(List<Path> packages) throws KmodkitException {
-    Path root = cache.resolve("kernels").resolve(digest(packages));
+    Path root = cache.root().resolve("kernels").resolve(digest(packages));
     Path done = root.resolve(".kmodkit-unpacked");
+    cache.use(root);
     if (!Files.isRegularFile(done)) {
       try {
         BuildRunner.deleteTree(root);
         Extractor.unpackPackages(packages, root, path -> path.startsWith("/usr/src/") || path.startsWith("/usr/lib/linux-kbuild-"));
         Files.writeString(done, String.join("\n", packages.stream().map(Path::toString).toList()) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+        cache.touch(root);
+        unpacked = true;
       } catch (IOException e) {
         throw new EnvironmentException(root + ": cannot unpack the kernel packages into the cache (" + e.getMessage() + "); check free space and KMODKIT_CACHE", e);
       }

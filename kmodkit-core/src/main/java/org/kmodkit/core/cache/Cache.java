@@ -68,11 +68,11 @@ public final class Cache implements AutoCloseable {
 
   /**
    * What to keep: entries unused for longer than {@code olderThan} go, then the oldest-used go
-   * until the rest fit {@code maxBytes}; null means no such limit.
+   * until the rest fit {@code maxBytes} and number at most {@code maxEntries}; null: no such limit.
    */
-  public record Bound(Duration olderThan, Long maxBytes) {
+  public record Bound(Duration olderThan, Long maxBytes, Integer maxEntries) {
     public Bound {
-      if (olderThan != null && olderThan.isNegative() || maxBytes != null && maxBytes < 0) {
+      if (olderThan != null && olderThan.isNegative() || maxBytes != null && maxBytes < 0 || maxEntries != null && maxEntries < 0) {
         throw new IllegalArgumentException("a cache bound is never negative");
       }
     }
@@ -176,11 +176,12 @@ public final class Cache implements AutoCloseable {
   public Pruned prune(Bound bound, Set<Kind> kinds, Instant now, boolean dryRun) throws EnvironmentException {
     List<Entry> candidates = list().stream().filter(e -> e.kind().prunable() && kinds.contains(e.kind()) && !held.containsKey(e.path())).toList();
     long total = candidates.stream().mapToLong(Entry::bytes).sum();
+    int count = candidates.size();
     List<Entry> removed = new ArrayList<>();
     List<Entry> inUse = new ArrayList<>();
     for (Entry e : candidates) {
       boolean old = bound.olderThan() != null && e.lastUsed().isBefore(now.minus(bound.olderThan()));
-      boolean over = bound.maxBytes() != null && total > bound.maxBytes();
+      boolean over = bound.maxBytes() != null && total > bound.maxBytes() || bound.maxEntries() != null && count > bound.maxEntries();
       if (!old && !over) {
         continue;
       }
@@ -189,6 +190,7 @@ public final class Cache implements AutoCloseable {
       } else {
         removed.add(e);
         total -= e.bytes();
+        count--;
       }
     }
     return new Pruned(removed, inUse);

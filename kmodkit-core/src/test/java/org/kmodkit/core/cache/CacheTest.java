@@ -71,7 +71,7 @@ class CacheTest {
     entry(c.resolve("kernels/new"), 100, 29);
     entry(c.resolve("corpus"), 100, 400);
 
-    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ofDays(30), null), ALL, NOW, false);
+    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ofDays(30), null, null), ALL, NOW, false);
 
     assertThat(names(p.removed())).containsExactly("old");
     assertThat(p.bytesRemoved()).isEqualTo(100);
@@ -89,10 +89,20 @@ class CacheTest {
     entry(c.resolve("kernels/c"), 100, 3);
     entry(c.resolve("demo"), 100, 2);
 
-    Cache.Pruned p = new Cache(c).prune(new Bound(null, 150L), EnumSet.of(Kind.KERNEL_HEADERS), NOW, false);
+    Cache.Pruned p = new Cache(c).prune(new Bound(null, 150L, null), EnumSet.of(Kind.KERNEL_HEADERS), NOW, false);
 
     assertThat(names(p.removed())).containsExactly("b", "c");
     assertThat(names(new Cache(c).list())).containsExactly("demo", "a");
+  }
+
+  @Test
+  void pruneByCountKeepsTheMostRecentlyUsed() throws Exception {
+    Path c = tmp.resolve("cache");
+    for (int i = 1; i <= 5; i++) {
+      entry(c.resolve("kernels/k" + i), 10, i);
+    }
+    Cache.Pruned p = new Cache(c).prune(new Bound(null, 1L << 30, 3), EnumSet.of(Kind.KERNEL_HEADERS), NOW, false);
+    assertThat(names(p.removed())).containsExactly("k5", "k4");
   }
 
   @Test
@@ -102,7 +112,7 @@ class CacheTest {
     entry(c.resolve("demo"), 100, 60);
     Map<String, String> before = TreeSnapshot.of(c);
 
-    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ofDays(30), 0L), ALL, NOW, true);
+    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ofDays(30), 0L, null), ALL, NOW, true);
 
     assertThat(names(p.removed())).containsExactly("demo", "a");
     assertThat(TreeSnapshot.of(c)).isEqualTo(before);
@@ -121,7 +131,7 @@ class CacheTest {
     Map<String, String> home = TreeSnapshot.of(tmp.resolve("home"));
 
     assertThat(new Cache(c).list()).extracting(Entry::bytes).containsExactly(100L, 0L); // a link counts nothing
-    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ZERO, null), ALL, Instant.now().plusSeconds(1), false);
+    Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now().plusSeconds(1), false);
 
     assertThat(p.removed()).hasSize(2);
     assertThat(c.resolve("kernels/a")).doesNotExist();
@@ -136,13 +146,13 @@ class CacheTest {
     entry(c.resolve("kernels/b"), 100, 40);
     try (Cache user = new Cache(c)) {
       user.use(c.resolve("kernels/a"));
-      Cache.Pruned p = new Cache(c).prune(new Bound(null, 0L), ALL, Instant.now(), false);
+      Cache.Pruned p = new Cache(c).prune(new Bound(null, 0L, null), ALL, Instant.now(), false);
       assertThat(names(p.inUse())).containsExactly("a");
       assertThat(names(p.removed())).containsExactly("b");
       assertThat(c.resolve("kernels/a/usr/src/Module.symvers")).exists();
-      assertThat(user.prune(new Bound(Duration.ZERO, null), ALL, Instant.now(), false).removed()).as("a user's own prune leaves what it uses").isEmpty();
+      assertThat(user.prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now(), false).removed()).as("a user's own prune leaves what it uses").isEmpty();
     }
-    assertThat(names(new Cache(c).prune(new Bound(Duration.ZERO, null), ALL, Instant.now(), false).removed())).containsExactly("a");
+    assertThat(names(new Cache(c).prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now(), false).removed())).containsExactly("a");
   }
 
   @Test
@@ -153,7 +163,7 @@ class CacheTest {
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try (InputStream in = other.getInputStream()) {
       assertThat(in.read()).as("the other process says it holds the entry").isEqualTo('L');
-      Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ZERO, null), ALL, Instant.now(), false);
+      Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now(), false);
       assertThat(p.removed()).isEmpty();
       assertThat(names(p.inUse())).containsExactly("a");
       assertThat(Files.getLastModifiedTime(a.resolve(Cache.STAMP)).toInstant()).as("use is recorded").isAfter(NOW);
@@ -161,7 +171,7 @@ class CacheTest {
       other.getOutputStream().close();
       assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
-    assertThat(names(new Cache(c).prune(new Bound(Duration.ZERO, null), ALL, Instant.now(), false).removed())).containsExactly("a");
+    assertThat(names(new Cache(c).prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now(), false).removed())).containsExactly("a");
   }
 
   /** Another process using an entry, as a concurrent rebuild does: holds it until stdin closes. */
