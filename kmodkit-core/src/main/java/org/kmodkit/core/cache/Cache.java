@@ -174,7 +174,8 @@ public final class Cache implements AutoCloseable {
    * first; an entry in use, or held by this instance, stays. A dry run deletes and creates nothing.
    */
   public Pruned prune(Bound bound, Set<Kind> kinds, Instant now, boolean dryRun) throws EnvironmentException {
-    List<Entry> candidates = list().stream().filter(e -> e.kind().prunable() && kinds.contains(e.kind()) && !held.containsKey(e.path())).toList();
+    // entries held here count toward the bound (this run's kernels are among the most recent) but stay
+    List<Entry> candidates = list().stream().filter(e -> e.kind().prunable() && kinds.contains(e.kind())).toList();
     long total = candidates.stream().mapToLong(Entry::bytes).sum();
     int count = candidates.size();
     List<Entry> removed = new ArrayList<>();
@@ -182,7 +183,7 @@ public final class Cache implements AutoCloseable {
     for (Entry e : candidates) {
       boolean old = bound.olderThan() != null && e.lastUsed().isBefore(now.minus(bound.olderThan()));
       boolean over = bound.maxBytes() != null && total > bound.maxBytes() || bound.maxEntries() != null && count > bound.maxEntries();
-      if (!old && !over) {
+      if (!old && !over || held.containsKey(e.path())) {
         continue;
       }
       if (dryRun ? inUse(e.path()) : !delete(e.path())) {
