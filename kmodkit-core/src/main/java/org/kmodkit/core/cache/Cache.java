@@ -296,9 +296,12 @@ public final class Cache implements AutoCloseable {
     return new EnvironmentException(entry + ": cannot remove this cache entry (" + e.getMessage() + "); check its permissions, or remove it by hand when no kmodkit runs");
   }
 
+  /** {@code <entry>.lock}; a copy being made beside an entry ({@code <entry>.tmp<pid>}) shares the entry's lock. */
   private static Path lockOf(Path entry) {
-    return entry.resolveSibling(entry.getFileName() + LOCK);
+    return entry.resolveSibling(TMP.matcher(entry.getFileName().toString()).replaceFirst("") + LOCK);
   }
+
+  private static final java.util.regex.Pattern TMP = java.util.regex.Pattern.compile("\\.tmp\\d+$");
 
   private static Entry entry(Kind kind, Path p) throws IOException {
     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -156,6 +156,18 @@ class CacheTest {
   }
 
   @Test
+  void aCopyBeingMadeBesideAnEntryIsInUseWithIt() throws Exception {
+    Path c = tmp.resolve("cache");
+    Path target = c.resolve("headers/6.1.0-56-abc");
+    entry(c.resolve("headers/6.1.0-56-abc.tmp4242"), 100, 50);
+    try (Cache user = new Cache(c)) {
+      user.use(target); // as KernelTargets does before it makes the copy aside and renames it into place
+      Cache.Pruned p = new Cache(c).prune(new Bound(Duration.ZERO, null, null), ALL, Instant.now(), false);
+      assertThat(names(p.inUse())).containsExactly("6.1.0-56-abc.tmp4242");
+    }
+  }
+
+  @Test
   void anEntryInUseByAnotherProcessIsLeft() throws Exception {
     Path c = tmp.resolve("cache");
     Path a = entry(c.resolve("kernels/a"), 100, 50);
