@@ -216,7 +216,7 @@ public final class Cache implements AutoCloseable {
     if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       FileLock l = ch.tryLock();
       return l == null;
     } catch (OverlappingFileLockException e) {
