@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.KernelTarget;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.packaging.Bundle;
 import org.kmodkit.packaging.ship.OpenPgpSigner;
@@ -96,9 +97,9 @@ final class AddKernelSupportCommand implements Callable<Integer> {
     Path tmp = tmpdir.toAbsolutePath().normalize();
     Rebuild.requireWritableDir(tmp, "--tmpdir");
     Path scratch = Files.createTempDirectory(tmp, ".kmodkit-bundle-");
-    try {
+    try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Bundle b = Bundle.open(bundle, scratch);
-      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, Rebuild.cacheDir(), signKey, signCert, signHash, false, false, download);
+      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, cache, signKey, signCert, signHash, false, false, download);
       List<KernelTarget> targets = Rebuild.kernels(probe, err);
       String arch = b.arch().orElse(arch(targets));
       String distro = b.distro().orElse(Bundle.distro(Sysroot.host()));
@@ -110,7 +111,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
         BuildRunner.deleteTree(ext);
       }
       Files.createDirectories(ext);
-      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, false, false, download);
+      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), cache, signKey, signCert, signHash, false, false, download);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
       List<String> releases = targets.stream().map(KernelTarget::release).toList();

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Plan;
@@ -45,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--cache", paramLabel = "DIR", description = "Where the packages and the demo root live (default: $KMODKIT_CACHE/demo or ~/.cache/kmodkit/demo).")
+  @Option(names = "--cache", paramLabel = "DIR", description = "Where the packages and the demo root live (default: demo in kmodkit's cache, see kmodkit cache list).")
   Path cache;
 
   @Option(names = "--debs", paramLabel = "DIR", description = "Take the kernel packages (linux-image-6.1.0-5x-cloud-amd64-unsigned_*.deb) from DIR instead of apt-get download.")
@@ -67,8 +68,17 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = cache != null ? cache : defaultCache();
-    Path root = prepare(dir);
+    try (Cache kmodkitCache = new Cache(Rebuild.cacheDir())) {
+      Path dir = cache;
+      if (dir == null) { // kmodkit's own cache: the demo root is an entry of it, in use while the demo runs
+        dir = kmodkitCache.root().resolve("demo");
+        kmodkitCache.use(dir);
+      }
+      return run(prepare(dir));
+    }
+  }
+
+  private int run(Path root) throws Exception {
     var err = spec.commandLine().getErr();
     err.println("kmodkit demo: root " + root + " (Debian kernels " + String.join(", ", ABIS.stream().map(DemoCommand::release).toList()) + "; "
         + release(VENDOR_ABI) + "'s mlx stack installed as the vendor set extra/mlnx); linking where it fits");
@@ -94,11 +104,6 @@ final class DemoCommand implements Callable<Integer> {
       out.println("demo done: " + (attention == 0 ? "every kernel loads every set" : attention + " of " + status.kernels().size() + " kernels cannot load a set (kmodkit status exits 1 on such a host)") + "; the demo itself succeeded");
     }
     return ExitCode.OK.code(); // a demo that ran has succeeded, whatever the matrix shows
-  }
-
-  static Path defaultCache() {
-    String c = System.getenv("KMODKIT_CACHE");
-    return (c != null ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "kmodkit")).resolve("demo");
   }
 
   /** The demo root, made once per cache (unpacked beside it, then renamed into place). */

@@ -49,6 +49,7 @@ public final class Main implements Runnable {
     m.put("add-kernel-support", h -> new AddKernelSupportCommand());
     m.put("package", h -> new PackageCommand());
     m.put("repo", h -> new RepoCommand());
+    m.put("cache", h -> new CacheCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 

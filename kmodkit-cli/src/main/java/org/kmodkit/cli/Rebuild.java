@@ -19,6 +19,7 @@ import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.build.LocalProcessRunner;
 import org.kmodkit.core.build.ModuleSigner;
 import org.kmodkit.core.build.Toolchain;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.packaging.DriverInputs;
 import org.kmodkit.packaging.KernelInputs;
 import org.kmodkit.packaging.sign.KernelModuleSigner;
@@ -29,10 +30,10 @@ final class Rebuild {
    * One run.
    *
    * @param work scratch space (build copies, unpacked sources); removed after a run without failures unless keepWork
-   * @param cache kmodkit's cache (unpacked kernel packages, prepared headers, downloaded headers packages)
+   * @param cache kmodkit's cache (unpacked kernel packages, prepared headers, downloaded headers packages); the entries a run uses stay in use until it is closed
    * @param download fetch a headers .deb's missing -common/kbuild siblings with apt-get download (else name them and stop)
    */
-  record Request(List<Path> sources, List<String> kernels, Path root, int jobs, Path out, Path work, Path cache,
+  record Request(List<Path> sources, List<String> kernels, Path root, int jobs, Path out, Path work, Cache cache,
       Path signKey, Path signCert, String signHash, boolean dryRun, boolean keepWork, boolean download) {}
 
   /** The plan, and the report unless it was a dry run. */
@@ -48,12 +49,18 @@ final class Rebuild {
     return run(r, kernels(r, err), err);
   }
 
+  /** The kernels to build for; when packages were unpacked for them, the cache is kept within its bound. */
   static List<KernelTarget> kernels(Request r, PrintWriter err) throws KmodkitException {
     KernelInputs.Download download = r.download() ? KernelInputs.aptGet(new LocalProcessRunner()) : null;
-    return new KernelInputs(r.cache(), download, line -> {
+    KernelInputs inputs = new KernelInputs(r.cache(), download, line -> {
       err.println(line);
       err.flush();
-    }).kernels(r.kernels(), r.root());
+    });
+    List<KernelTarget> kernels = inputs.kernels(r.kernels(), r.root());
+    if (inputs.unpacked()) {
+      CacheCommand.keepWithinBound(r.cache(), err);
+    }
+    return kernels;
   }
 
   /** A run for kernels already found (add-kernel-support needs their arch before it names its output). */
@@ -62,7 +69,7 @@ final class Rebuild {
     List<DriverSource> drivers = new ArrayList<>();
     if (r.dryRun()) {
       // a dry run writes nothing outside the cache: archives are unpacked there, for the plan only
-      Path scratch = r.cache().resolve("dry-run-" + ProcessHandle.current().pid());
+      Path scratch = r.cache().root().resolve("dry-run-" + ProcessHandle.current().pid());
       try {
         for (Path s : r.sources()) {
           drivers.add(DriverInputs.source(s.toString(), scratch));

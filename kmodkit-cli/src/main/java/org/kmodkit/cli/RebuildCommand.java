@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.cache.Cache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -74,8 +75,11 @@ final class RebuildCommand implements Callable<Integer> {
     if (!dryRun) {
       Rebuild.requireWritableDir(o, "--out");
     }
-    Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), Rebuild.cacheDir(), signKey, signCert, signHash, dryRun, keepWork, download);
-    Rebuild.Outcome outcome = Rebuild.run(request, spec.commandLine().getErr());
+    Rebuild.Outcome outcome;
+    try (Cache cache = new Cache(Rebuild.cacheDir())) {
+      Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), cache, signKey, signCert, signHash, dryRun, keepWork, download);
+      outcome = Rebuild.run(request, spec.commandLine().getErr());
+    }
     if (dryRun) {
       RebuildOutput.plan(spec.commandLine().getOut(), outcome);
       return ExitCode.OK.code();

@@ -87,8 +87,11 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--accel", paramLabel = "auto|kvm|tcg", defaultValue = "auto", description = "KVM when /dev/kvm is usable, else TCG emulation (auto); or force one.")
   AccelChoice accel;
 
-  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where console.log is kept (default: a new kmodkit-verify-* directory under the temporary directory).")
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where console.log is kept, never removed (default: a new kmodkit-verify-* directory under the temporary directory, removed after a run that succeeded).")
   Path workDir;
+
+  @Option(names = "--keep-work-dir", description = "Keep the kmodkit-verify-* directory (console.log) after a run that succeeded too; a failed run keeps it anyway.")
+  boolean keepWorkDir;
 
   private final Host host;
 
@@ -114,6 +117,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
     Path dir = workDir != null ? createDirectories(workDir) : createTempDirectory();
     Path scratch = dir.resolve("unpacked");
+    boolean succeeded = false;
     try {
       VmKernel k = VerifyInputs.kernel(kernel, root, scratch);
       ModuleTree tree = k.tree();
@@ -165,13 +169,27 @@ final class VerifyCommand implements Callable<Integer> {
       } else {
         VerifyText.write(spec.commandLine().getOut(), k, label, treeLabel, report, errors, verbose);
       }
+      succeeded = code == ExitCode.OK;
       return code.code();
     } finally {
-      try {
-        BuildRunner.deleteTree(scratch);
-      } catch (IOException e) {
-        // scratch space under the temp directory: the system cleans it eventually
-      }
+      cleanUp(dir, scratch, succeeded, err);
+    }
+  }
+
+  /**
+   * The unpacked inputs always go. A directory kmodkit made goes too, unless --keep-work-dir or the
+   * run failed after the kernel started writing its console: console.log is then the evidence.
+   */
+  private void cleanUp(Path dir, Path scratch, boolean succeeded, PrintWriter err) {
+    boolean made = workDir == null;
+    boolean keep = !made || keepWorkDir || !succeeded && Files.exists(dir.resolve("console.log"));
+    try {
+      BuildRunner.deleteTree(keep ? scratch : dir);
+    } catch (IOException e) {
+      err.println("kmodkit: could not remove " + (keep ? scratch : dir) + " (" + e.getMessage() + "); remove it by hand");
+    }
+    if (made && keep) {
+      err.println("kmodkit: kept " + Printable.escape(dir.toString()) + " (console.log holds the kernel's whole console); remove it when done");
     }
   }
 

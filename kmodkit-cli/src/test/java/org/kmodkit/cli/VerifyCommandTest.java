@@ -195,4 +195,49 @@ class VerifyCommandTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("Missing required option: '--vm'");
   }
+
+  List<Path> workDirsLeft() throws IOException {
+    try (var s = Files.list(dir.resolve("tmp"))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("kmodkit-verify-")).toList();
+    }
+  }
+
+  @Test
+  void aWorkDirectoryKmodkitMadeIsRemovedAfterARunThatSucceeded() throws IOException {
+    Run r = run("console-56-hello.log", "verify", "--vm", "--kernel", vmlinuz.toString(), "--modules", REAL.resolve("6.1.0-56/hello.ko").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(workDirsLeft()).isEmpty();
+  }
+
+  @Test
+  void aFailedRunKeepsItsWorkDirectoryAndSaysWhereTheConsoleLogIs() throws IOException {
+    Run r = run("console-56-bare-vmlinuz.log", "verify", "--vm", "--kernel", vmlinuz.toString(), "--modules", REAL.resolve("6.1.0-56").toString(), REAL.resolve("6.1.0-53").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(workDirsLeft()).hasSize(1);
+    Path kept = workDirsLeft().get(0);
+    assertThat(kept.resolve("console.log")).exists();
+    assertThat(kept.resolve("unpacked")).doesNotExist();
+    assertThat(r.err()).endsWith("kmodkit: kept " + kept + " (console.log holds the kernel's whole console); remove it when done\n");
+  }
+
+  @Test
+  void keepWorkDirKeepsItAfterSuccessAndAGivenWorkDirIsNeverRemoved() throws IOException {
+    Run kept = run("console-56-hello.log", "verify", "--vm", "--keep-work-dir", "--kernel", vmlinuz.toString(), "--modules", REAL.resolve("6.1.0-56/hello.ko").toString());
+    assertThat(kept.code()).isZero();
+    assertThat(workDirsLeft()).singleElement().satisfies(d -> assertThat(d.resolve("console.log")).exists());
+    assertThat(kept.err()).contains("kmodkit: kept " + workDirsLeft().get(0) + " (console.log");
+    Run given = run("console-56-hello.log", "verify", "--vm", "--kernel", vmlinuz.toString(), "--modules", REAL.resolve("6.1.0-56/hello.ko").toString(), "--work-dir", dir.resolve("work").toString());
+    assertThat(given.code()).isZero();
+    assertThat(dir.resolve("work/console.log")).exists();
+    assertThat(given.err()).doesNotContain("kmodkit: kept");
+  }
+
+  @Test
+  void aRunRefusedBeforeBootingLeavesNoWorkDirectory() throws IOException {
+    Run r = run(null, "verify", "--vm", "--kernel", vmlinuz.toString(), "--modules", dir.resolve("gone.ko").toString());
+    assertThat(r.code()).isEqualTo(2);
+    Run thrown = run(null, "verify", "--vm", "--kernel", vmlinuz.toString(), "--load", "nosuch");
+    assertThat(thrown.code()).isEqualTo(2);
+    assertThat(workDirsLeft()).isEmpty();
+  }
 }

@@ -18,6 +18,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.build.BuildRunner;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.build.KernelTargets;
 import org.kmodkit.core.build.ProcessRunner;
@@ -36,18 +37,25 @@ public final class KernelInputs {
   }
 
   private final KernelTargets targets;
-  private final Path cache;
+  private final Cache cache;
   private final HeadersSiblings siblings;
+  private boolean unpacked;
 
   /**
-   * @param cache kmodkit's cache directory (headers copies, unpacked and downloaded packages go below it)
+   * @param cache kmodkit's cache (headers copies, unpacked and downloaded packages go below it); the
+   *     entries used stay in use until it is closed
    * @param download how a headers package's missing -common and kbuild siblings are fetched; null: they are named, not fetched
    * @param say where the siblings taken are named (stderr)
    */
-  public KernelInputs(Path cache, Download download, Consumer<String> say) {
-    this.cache = cache.toAbsolutePath().normalize();
-    this.targets = new KernelTargets(this.cache);
-    this.siblings = new HeadersSiblings(this.cache.resolve("debs"), download, say);
+  public KernelInputs(Cache cache, Download download, Consumer<String> say) {
+    this.cache = cache;
+    this.targets = new KernelTargets(cache);
+    this.siblings = new HeadersSiblings(cache.root().resolve("debs"), download, say);
+  }
+
+  /** Whether a call unpacked packages into a new cache entry (the cache grew). */
+  public boolean unpacked() {
+    return unpacked;
   }
 
   /**
@@ -121,13 +129,16 @@ public final class KernelInputs {
   /** Unpacks the headers in {@code packages} (once: cached by content) and finds their kernels. */
   List<KernelTarget> fromPackages(List<Path> given) throws KmodkitException {
     List<Path> packages = siblings.complete(given);
-    Path root = cache.resolve("kernels").resolve(digest(packages));
+    Path root = cache.root().resolve("kernels").resolve(digest(packages));
     Path done = root.resolve(".kmodkit-unpacked");
+    cache.use(root);
     if (!Files.isRegularFile(done)) {
       try {
         BuildRunner.deleteTree(root);
         Extractor.unpackPackages(packages, root, path -> path.startsWith("/usr/src/") || path.startsWith("/usr/lib/linux-kbuild-"));
         Files.writeString(done, String.join("\n", packages.stream().map(Path::toString).toList()) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+        cache.touch(root);
+        unpacked = true;
       } catch (IOException e) {
         throw new EnvironmentException(root + ": cannot unpack the kernel packages into the cache (" + e.getMessage() + "); check free space and KMODKIT_CACHE", e);
       }

@@ -67,7 +67,7 @@ class HeadersSiblingsTest {
   }
 
   List<KernelTarget> kernels(KernelInputs.Download download, Path... debs) throws Exception {
-    return new KernelInputs(tmp.resolve("cache"), download, said::add).kernels(List.of(debs).stream().map(Path::toString).toList(), null);
+    return new KernelInputs(new org.kmodkit.core.cache.Cache(tmp.resolve("cache")), download, said::add).kernels(List.of(debs).stream().map(Path::toString).toList(), null);
   }
 
   @Test

@@ -21,6 +21,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.abi.KernelConfig;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
@@ -36,11 +37,11 @@ public final class KernelTargets {
   private static final Pattern UTS_RELEASE = Pattern.compile("#define\\s+UTS_RELEASE\\s+\"([^\"]+)\"");
   private static final Pattern KBUILD_PACKAGE = Pattern.compile("(linux-kbuild-[0-9.]+)");
 
-  private final Path cache;
+  private final Cache cache;
 
-  /** @param cache where prepared copies go (e.g. ~/.cache/kmodkit/headers) */
-  public KernelTargets(Path cache) {
-    this.cache = cache.toAbsolutePath().normalize();
+  /** @param cache where prepared copies go (below headers/), each held in use until the cache is closed */
+  public KernelTargets(Cache cache) {
+    this.cache = cache;
   }
 
   /** A kernel installed under {@code root} (its /lib/modules/&lt;release&gt;/build). */
@@ -145,8 +146,9 @@ public final class KernelTargets {
 
   /** A copy of {@code dir} in the cache, include lines and relative links pointed at the real places. */
   private Path prepared(Path dir, Optional<Sysroot> inside, String release) throws KmodkitException {
-    Path target = cache.resolve("headers").resolve(release + "-" + digest(dir.toString()));
+    Path target = cache.root().resolve("headers").resolve(release + "-" + digest(dir.toString()));
     Path done = target.resolve(".kmodkit-prepared");
+    cache.use(target);
     if (Files.isRegularFile(done)) {
       return target;
     }
@@ -184,6 +186,7 @@ public final class KernelTargets {
       BuildRunner.deleteTree(target);
       Files.createDirectories(target.getParent());
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      cache.touch(target);
       return target;
     } catch (IOException e) {
       throw new EnvironmentException(target + ": cannot prepare a copy of the headers " + dir + " (" + e.getMessage() + "); check free space and permissions of the cache (KMODKIT_CACHE)", e);

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.testkit.TreeSnapshot;
 
@@ -39,7 +40,7 @@ class KernelTargetsTest {
   @Test
   void headersMovedAwayFromUsrSrcAreBuiltFromACacheCopyWhoseIncludePointsAtTheirCommonPart() throws Exception {
     Path flavour = debianHeaders(tmp.resolve("extracted"));
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).headers(flavour, "headers");
     assertThat(k.release()).isEqualTo(R);
     assertThat(k.arch()).isEqualTo("x86_64");
     assertThat(k.compiler()).isEqualTo("gcc-12");
@@ -52,7 +53,7 @@ class KernelTargetsTest {
   @Test
   void aReleaseInstalledUnderARootIsFoundThroughItsBuildLinkInsideTheRoot() throws Exception {
     debianHeaders(tmp.resolve("image"));
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).installed(new Sysroot(tmp.resolve("image")), R);
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).installed(new Sysroot(tmp.resolve("image")), R);
     assertThat(k.root()).hasValue(new Sysroot(tmp.resolve("image")));
     assertThat(k.buildDir().resolve("Makefile")).hasContent("include " + tmp.resolve("image/usr/src/linux-headers-6.1.0-56-common/Makefile"));
   }
@@ -60,7 +61,7 @@ class KernelTargetsTest {
   @Test
   void headersUnpackedByKmodkitAreFixedInPlace() throws Exception {
     Path flavour = debianHeaders(tmp.resolve("cache/kernels/x"));
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).extracted(new Sysroot(tmp.resolve("cache/kernels/x")), flavour, "packages");
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).extracted(new Sysroot(tmp.resolve("cache/kernels/x")), flavour, "packages");
     assertThat(k.buildDir()).isEqualTo(flavour);
     assertThat(flavour.resolve("Makefile")).hasContent("include " + tmp.resolve("cache/kernels/x/usr/src/linux-headers-6.1.0-56-common/Makefile"));
   }
@@ -69,20 +70,20 @@ class KernelTargetsTest {
   void missingKbuildToolsNameTheDebianPackage() throws Exception {
     Path flavour = debianHeaders(tmp.resolve("extracted"));
     Files.delete(tmp.resolve("extracted/usr/lib/linux-kbuild-6.1/scripts/mod/modpost"));
-    assertThatThrownBy(() -> new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers"))
+    assertThatThrownBy(() -> new KernelTargets(new Cache(tmp.resolve("cache"))).headers(flavour, "headers"))
         .isInstanceOf(EnvironmentException.class).hasMessageContaining("install linux-kbuild-6.1 (Debian");
   }
 
   @Test
   void aReleaseWithoutHeadersSaysWhichPackageToInstall() throws Exception {
     Files.createDirectories(tmp.resolve("image/lib/modules/" + R));
-    assertThatThrownBy(() -> new KernelTargets(tmp.resolve("cache")).installed(new Sysroot(tmp.resolve("image")), R))
+    assertThatThrownBy(() -> new KernelTargets(new Cache(tmp.resolve("cache"))).installed(new Sysroot(tmp.resolve("image")), R))
         .isInstanceOf(EnvironmentException.class).hasMessageContaining("apt-get install linux-headers-" + R).hasMessageContaining("dnf install kernel-devel-" + R);
   }
 
   @Test
   void aDirectoryThatIsNoKernelBuildDirectoryIsBadInput() {
-    assertThatThrownBy(() -> new KernelTargets(tmp.resolve("cache")).headers(tmp, "some dir"))
+    assertThatThrownBy(() -> new KernelTargets(new Cache(tmp.resolve("cache"))).headers(tmp, "some dir"))
         .hasMessageStartingWith("some dir: is not a kernel build directory (no Makefile");
   }
 
@@ -92,7 +93,7 @@ class KernelTargetsTest {
     Files.move(flavour.resolve("Makefile"), flavour.resolve("Makefile.debian"));
     Files.createSymbolicLink(flavour.resolve("Makefile"), Path.of("Makefile.debian"));
     var before = TreeSnapshot.of(tmp.resolve("extracted"));
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).headers(flavour, "headers");
     assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
     assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
   }
@@ -104,7 +105,7 @@ class KernelTargetsTest {
     Path build = Files.createSymbolicLink(tmp.resolve("build"), flavour);
     Files.writeString(Files.createDirectories(tmp.resolve("linux-headers-6.1.0-56-common")).resolve("Makefile"), "# beside the link, not the tree\n");
     var before = TreeSnapshot.of(tmp.resolve("extracted"));
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(build, "headers");
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).headers(build, "headers");
     assertThat(TreeSnapshot.of(tmp.resolve("extracted"))).as("the user's headers tree is never changed").isEqualTo(before);
     assertThat(k.buildDir()).startsWith(tmp.resolve("cache/headers"));
     assertThat(k.buildDir().resolve("Makefile")).isRegularFile().hasContent("include " + tmp.resolve("extracted/usr/src/linux-headers-6.1.0-56-common/Makefile"));
@@ -115,7 +116,7 @@ class KernelTargetsTest {
     Path flavour = debianHeaders(tmp.resolve("extracted"));
     Path outside = Files.writeString(tmp.resolve("outside"), "untouched\n");
     Files.createSymbolicLink(flavour.resolve(".kmodkit-prepared"), outside);
-    KernelTarget k = new KernelTargets(tmp.resolve("cache")).headers(flavour, "headers");
+    KernelTarget k = new KernelTargets(new Cache(tmp.resolve("cache"))).headers(flavour, "headers");
     assertThat(outside).hasContent("untouched");
     assertThat(k.buildDir().resolve(".kmodkit-prepared")).isRegularFile();
   }
