@@ -69,6 +69,7 @@ public final class BuildRunner {
   private static final Pattern COMPILER_ERROR = Pattern.compile(".*:\\d+(:\\d+)?: (fatal )?error: .*|.*: fatal error: .*");
   private static final Pattern MODPOST_ERROR = Pattern.compile("^(ERROR|FATAL): .*");
   private static final Pattern MAKE_ERROR = Pattern.compile("^make(\\[\\d+\\])?: \\*\\*\\* .*");
+  private static final Pattern RPM_ERROR = Pattern.compile("^error: .*");
   private static final int ERROR_LINES = 6;
 
   private final ProcessRunner processes;
@@ -367,7 +368,7 @@ public final class BuildRunner {
 
   /**
    * The lines a person looks for first: compiler errors, else modpost's ERROR lines, else make's
-   * *** lines, else the log's last lines.
+   * *** lines, else rpmbuild's error: lines (a spec's fault), else the log's last lines.
    */
   static List<String> errorLines(Path log) {
     List<String> lines;
@@ -380,7 +381,7 @@ public final class BuildRunner {
         return List.of();
       }
     }
-    for (Pattern p : List.of(COMPILER_ERROR, MODPOST_ERROR, MAKE_ERROR)) {
+    for (Pattern p : List.of(COMPILER_ERROR, MODPOST_ERROR, MAKE_ERROR, RPM_ERROR)) {
       List<String> hits = lines.stream().filter(l -> p.matcher(l).matches()).limit(ERROR_LINES).toList();
       if (!hits.isEmpty()) {
         return hits;

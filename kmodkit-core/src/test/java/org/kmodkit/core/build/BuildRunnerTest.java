@@ -251,6 +251,16 @@ class BuildRunnerTest {
     assertThat(BuildRunner.errorLines(log)).containsExactly("something odd");
   }
 
+  @Test
+  void rpmbuildsOwnErrorsComeAfterTheCompilersAndBeforeTheLogsEnd() throws Exception {
+    Path log = tmp.resolve("l.log");
+    Files.writeString(log, "# kmodkit header\nProcessing files: hello-kmod-1.0-1.x86_64\nerror: File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko\n"
+        + "\n\nRPM build errors:\n    File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko\n+ exit 0\n+ RPM_EC=0\n+ jobs -p\n+ exit 0\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("error: File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko");
+    Files.writeString(log, "# kmodkit header\nx.c:1:1: error: bad\nmake: *** [x.o] Error 1\nerror: Bad exit status from /b/tmp/rpm-tmp.a (%build)\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("x.c:1:1: error: bad");
+  }
+
   DriverSource srpm() throws Exception {
     Path src = Files.createDirectories(tmp.resolve("sources/hello-kmod-1.0-1.src.rpm/SOURCES"));
     Files.writeString(src.resolve("hello-kmod.spec"), "Name: hello-kmod\n");
