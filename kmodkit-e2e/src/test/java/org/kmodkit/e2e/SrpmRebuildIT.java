@@ -97,9 +97,7 @@ class SrpmRebuildIT {
 
   @Test
   void anSrpmThatDoesNotCompileFailsWithTheCompilersOwnErrorFromRpmbuildsLog() throws Exception {
-    Path src = Files.createDirectories(Corpus.work().resolve("srpm-broken-src"));
-    Files.writeString(src.resolve("Kbuild"), "obj-m := broken.o\n");
-    Files.writeString(src.resolve("broken.c"), "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\nstatic int __init b_init(void) { return undeclared_thing; }\nmodule_init(b_init);\n");
+    Path src = RebuildIT.brokenSource(Corpus.work().resolve("srpm-broken-src"));
     Path o = Corpus.work().resolve("srpm-broken-out");
     Kmodkit.Run r = rebuild(srpm("broken", src), o);
     assertThat(r.code()).as(r.err()).isEqualTo(1);
