@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), a Debian *-dkms package, or a kmod source RPM (.src.rpm, built by rpmbuild with KVERSION and K_SRC).",
       "K: a release installed under --root (default /), a headers directory, or kernel headers packages",
       "(.deb: linux-headers-<release> + -common + linux-kbuild; .rpm: kernel-devel), unpacked into the cache, never installed.",
-      "Output: OUT/<release>/extra/<driver>/*.ko (an SRPM: its RPMs in OUT/<release>/rpms/<driver>/), OUT/logs/<release>/<driver>.log, OUT/report.json.",
+      "Output: OUT/<release>/extra/<driver>/*.ko, OUT/logs/<release>/<driver>.log, OUT/report.json.",
       "Exit: 0 every build good (or skipped by dkms.conf), 1 a build failed or check rejects what it made, 2 bad input, 3 environment."
     })
 final class RebuildCommand implements Callable<Integer> {
