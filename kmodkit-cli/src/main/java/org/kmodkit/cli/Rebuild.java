@@ -21,6 +21,7 @@ import org.kmodkit.core.build.ModuleSigner;
 import org.kmodkit.core.build.Toolchain;
 import org.kmodkit.core.cache.Cache;
 import org.kmodkit.packaging.DriverInputs;
+import org.kmodkit.packaging.Extractor;
 import org.kmodkit.packaging.KernelInputs;
 import org.kmodkit.packaging.sign.KernelModuleSigner;
 
@@ -87,7 +88,9 @@ final class Rebuild {
       drivers.add(DriverInputs.source(s.toString(), r.work()));
     }
     BuildPlan plan = BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out()));
-    new Toolchain(System.getenv("PATH")).require(kernels);
+    Toolchain toolchain = new Toolchain(System.getenv("PATH"));
+    toolchain.require(kernels);
+    toolchain.requireFor(drivers);
     int builds = plan.builds().size();
     err.println("kmodkit: rebuilding " + drivers.size() + (drivers.size() == 1 ? " driver" : " drivers") + " for " + kernels.size() + (kernels.size() == 1 ? " kernel" : " kernels")
         + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + r.jobs() + " job slots" + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
@@ -95,7 +98,8 @@ final class Rebuild {
     BuildReport report;
     try (FifoJobServer jobServer = FifoJobServer.create(r.work());
         ProgressDisplay progress = new ProgressDisplay(err)) {
-      report = new BuildRunner(new LocalProcessRunner(), jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard()).run(plan);
+      report = new BuildRunner(new LocalProcessRunner(), jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard(),
+          (packages, dest) -> Extractor.unpackPackages(packages, dest, path -> path.endsWith(".ko"))).run(plan);
     }
     if (report.ok() && !r.keepWork()) {
       try {

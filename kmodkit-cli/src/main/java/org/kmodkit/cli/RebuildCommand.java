@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = {
       "Rebuild out-of-tree drivers for kernels, in parallel, each module checked against its kernel (and signed on request).",
-      "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), or a Debian *-dkms package.",
+      "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), a Debian *-dkms package, or a kmod source RPM (.src.rpm, built by rpmbuild with KVERSION and K_SRC).",
       "K: a release installed under --root (default /), a headers directory, or kernel headers packages",
       "(.deb: linux-headers-<release>, its -common and linux-kbuild taken from beside it; .rpm: kernel-devel), unpacked into the cache, never installed.",
       "Output: OUT/<release>/extra/<driver>/*.ko, OUT/logs/<release>/<driver>.log, OUT/report.json.",

@@ -30,6 +30,9 @@ final class RebuildOutput {
         for (BuildResult.Module m : ok.modules()) {
           TextOutput.line(out, String.format("  ok    %s: %s (%s%s)", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : ""));
         }
+        for (Path p : ok.packages()) {
+          TextOutput.line(out, String.format("  ok    %s: %s", ok.item().id(), p));
+        }
       } else if (b instanceof BuildResult.Failed f) {
         TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), f.reason()));
         for (String l : f.errorLines()) {
@@ -60,7 +63,9 @@ final class RebuildOutput {
         for (BuildPlan.ExpectedModule m : b.modules()) {
           TextOutput.line(out, String.format("    module %s.ko -> %s%s", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")"));
         }
-        if (b.modules().isEmpty()) {
+        if (b.packageDir().isPresent()) {
+          TextOutput.line(out, String.format("    every .ko its RPMs hold -> %s/, the RPMs -> %s/", b.outDir(), b.packageDir().get()));
+        } else if (b.modules().isEmpty()) {
           TextOutput.line(out, String.format("    every .ko made -> %s/", b.outDir()));
         }
       } else if (i instanceof BuildPlan.Skip s) {
@@ -100,7 +105,7 @@ final class RebuildOutput {
         g.writeStartObject();
         g.writeStringField("name", d.name());
         g.writeStringField("version", d.version());
-        g.writeStringField("kind", d instanceof DriverSource.Dkms ? "dkms" : "kbuild");
+        g.writeStringField("kind", d.kind());
         g.writeStringField("source", d.dir().toString());
         g.writeStringField("origin", d.origin());
         g.writeEndObject();
@@ -138,6 +143,11 @@ final class RebuildOutput {
       times(g, ok.duration().toNanos(), ok.processTime().toNanos());
       g.writeStringField("log", ok.item().log().toString());
       g.writeStringField("reason", null);
+      g.writeArrayFieldStart("packages");
+      for (Path p : ok.packages()) {
+        g.writeString(p.toString());
+      }
+      g.writeEndArray();
       modules = ok.modules();
     } else if (b instanceof BuildResult.Failed f) {
       g.writeStringField("status", "failed");

@@ -109,11 +109,17 @@ class RebuildIT {
     assertThat(java.util.Arrays.mismatch(ours, Files.readAllBytes(theirs))).as("first differing byte").isEqualTo(-1);
   }
 
-  @Test
-  void aBrokenSourceFailsWithTheCompilersOwnErrorWhileTheOtherDriverBuilds() throws Exception {
-    Path src = Files.createDirectories(Corpus.work().resolve("broken-src/broken-1.0"));
+  /** A Kbuild driver in {@code dir} that does not compile: broken.c:3: error: 'undeclared_thing' undeclared. */
+  static Path brokenSource(Path dir) throws java.io.IOException {
+    Path src = Files.createDirectories(dir);
     Files.writeString(src.resolve("Kbuild"), "obj-m := broken.o\n");
     Files.writeString(src.resolve("broken.c"), "#include <linux/module.h>\nMODULE_LICENSE(\"GPL\");\nstatic int __init b_init(void) { return undeclared_thing; }\nmodule_init(b_init);\n");
+    return src;
+  }
+
+  @Test
+  void aBrokenSourceFailsWithTheCompilersOwnErrorWhileTheOtherDriverBuilds() throws Exception {
+    Path src = brokenSource(Corpus.work().resolve("broken-src/broken-1.0"));
     Path o = Corpus.work().resolve("rebuild-broken-out");
     Proc.run(Corpus.work(), 60, "rm", "-rf", o.toString());
     Kmodkit.Run r = Kmodkit.run("rebuild", "--out", o.toString(), "--source", src.toString(), "--source", Corpus.deb("vpoll-dkms_").toString(),

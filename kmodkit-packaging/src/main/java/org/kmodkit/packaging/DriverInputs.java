@@ -3,17 +3,21 @@ package org.kmodkit.packaging;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.DriverSource;
 import org.kmodkit.core.io.InputFiles;
+import org.kmodkit.packaging.ship.rpm.RpmHeaders;
 
 /**
  * SRC arguments of {@code kmodkit rebuild} as driver sources: a source directory is used where it
- * lies (never written); a tarball or a Debian *-dkms package is unpacked into the work directory.
+ * lies (never written); a tarball, a Debian *-dkms package or a source RPM is unpacked into the
+ * work directory.
  */
 public final class DriverInputs {
   private DriverInputs() {}
@@ -25,7 +29,7 @@ public final class DriverInputs {
       return DriverSource.of(p.toAbsolutePath().normalize(), arg);
     }
     if (!Files.exists(p)) {
-      throw new BadInputException(arg, "no such file or directory; pass a driver source directory, a tarball of one, or a Debian *-dkms package");
+      throw new BadInputException(arg, "no such file or directory; pass a driver source directory, a tarball of one, a Debian *-dkms package or a source RPM");
     }
     InputFiles.requireRegular(p, arg);
     Path dest = unpackDir(work, p);
@@ -42,13 +46,50 @@ public final class DriverInputs {
       return DriverSource.of(confs.get(0), arg);
     }
     if (format == PackageReader.Format.RPM) {
-      throw new BadInputException(arg, "is an RPM: driver sources in RPMs are not supported; pass the source directory or a tarball of it");
+      return srpm(p, arg, dest);
     }
     if (Extractor.isTarball(p)) {
       Extractor.untar(p, dest);
       return DriverSource.of(top(dest, p), arg);
     }
-    throw new BadInputException(arg, "is neither a directory, a tarball, nor a .deb; pass a driver source directory, a tarball of one, or a Debian *-dkms package");
+    throw new BadInputException(arg, "is neither a directory, a tarball, a .deb nor a .src.rpm; pass a driver source directory, a tarball of one, a Debian *-dkms package or a source RPM");
+  }
+
+  /**
+   * A source RPM, unpacked as {@code rpm -i} lays one out for rpmbuild (its .spec and sources in
+   * SOURCES/) through the confined extractor, never by rpm; its one .spec is what rpmbuild builds.
+   * Whatever is refused leaves nothing behind.
+   */
+  static DriverSource srpm(Path p, String arg, Path dest) throws BadInputException, EnvironmentException {
+    RpmHeaders h;
+    try {
+      h = RpmHeaders.readHeaders(p);
+    } catch (IOException e) {
+      throw new BadInputException(arg, "cannot read (" + e.getMessage() + "); check its permissions");
+    }
+    if (!h.sourceRpm().isEmpty()) {
+      throw new BadInputException(arg, "is a binary RPM (built from " + h.sourceRpm() + "); pass that source RPM, a *-dkms .deb, a tarball or the driver's source directory");
+    }
+    try {
+      Path sources = dest.resolve("SOURCES");
+      Extractor.unpackPackages(List.of(p), sources, path -> true);
+      List<Path> specs = list(sources, f -> f.getFileName().toString().endsWith(".spec") && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS));
+      if (specs.isEmpty()) {
+        throw new BadInputException(arg, "holds no .spec file; it is no source RPM rpmbuild can rebuild: pass the driver's .src.rpm");
+      }
+      if (specs.size() > 1) {
+        throw new BadInputException(arg, "holds " + specs.size() + " .spec files (" + String.join(", ", specs.stream().map(f -> f.getFileName().toString()).toList())
+            + "); rpmbuild --rebuild takes one: unpack it and rebuild the spec you mean from a directory of its own");
+      }
+      return DriverSource.srpm(dest, "SOURCES/" + specs.get(0).getFileName(), h.name(), h.version(), arg);
+    } catch (BadInputException | EnvironmentException | RuntimeException e) {
+      try {
+        BuildRunner.deleteTree(dest);
+      } catch (IOException ignored) {
+        // left in kmodkit's own work directory, which a run without failures removes
+      }
+      throw e;
+    }
   }
 
   /** The source tree of an unpacked tarball: the directory itself, or its only subdirectory. */

@@ -84,7 +84,7 @@ class ExtractorTest {
     Files.writeString(dir.resolve("x.c"), "int x;");
     assertThatThrownBy(() -> DriverInputs.source(dir.toString(), work())).hasMessageContaining("has no dkms.conf, Kbuild or Makefile");
     Path text = Files.writeString(tmp.resolve("notes.txt"), "hello");
-    assertThatThrownBy(() -> DriverInputs.source(text.toString(), work())).hasMessageContaining("is neither a directory, a tarball, nor a .deb");
+    assertThatThrownBy(() -> DriverInputs.source(text.toString(), work())).hasMessageContaining("is neither a directory, a tarball, a .deb nor a .src.rpm");
   }
 
   // ---- link chains: every entry is resolved against the tree as really unpacked so far ----

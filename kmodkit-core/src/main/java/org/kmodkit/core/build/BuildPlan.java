@@ -2,6 +2,7 @@ package org.kmodkit.core.build;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Every (driver, kernel) pair: a build to run, or a skip that dkms.conf asks for. */
 public record BuildPlan(List<Item> items) {
@@ -27,8 +28,11 @@ public record BuildPlan(List<Item> items) {
   /**
    * A build: copy the source to {@code buildDir}, run {@code steps} there, collect {@code modules}
    * (every .ko found when empty), check them, write them to {@code outDir}.
+   *
+   * @param packageDir for a build that makes packages (an SRPM's rpmbuild): where they land; the
+   *     modules are then those the packages hold, not those lying in the build directory
    */
-  public record Build(DriverSource driver, KernelTarget kernel, Path buildDir, List<Step> steps, List<ExpectedModule> modules, Path log, Path outDir) implements Item {
+  public record Build(DriverSource driver, KernelTarget kernel, Path buildDir, List<Step> steps, List<ExpectedModule> modules, Path log, Path outDir, Optional<Path> packageDir) implements Item {
     public Build {
       steps = List.copyOf(steps);
       modules = List.copyOf(modules);
@@ -48,6 +52,7 @@ public record BuildPlan(List<Item> items) {
    * @param builtLocation directory relative to the build directory ("" for its top)
    * @param destName the installed name without .ko
    * @param installPath where DKMS would install it: /lib/modules/&lt;release&gt;/&lt;DEST_MODULE_LOCATION&gt;/&lt;destName&gt;.ko
+   *     (where its package installs it, for a module taken from a package)
    */
   public record ExpectedModule(String builtName, String builtLocation, String destName, String installPath) {}
 }

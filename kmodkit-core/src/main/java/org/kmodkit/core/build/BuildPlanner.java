@@ -61,7 +61,11 @@ public final class BuildPlanner {
     String kdir = k.buildDir().toAbsolutePath().toString();
     if (d instanceof DriverSource.Kbuild) {
       String make = "make KERNELRELEASE=" + quote(k.release()) + " -C " + quote(kdir) + " M=" + quote(buildDir.toString()) + " modules";
-      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("make", make)), List.of(), log, outDir);
+      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("make", make)), List.of(), log, outDir, Optional.empty());
+    }
+    if (d instanceof DriverSource.Srpm s) {
+      Path packages = layout.out().resolve(k.release()).resolve("rpms").resolve(d.name());
+      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("rpmbuild", rpmbuild(s, k, buildDir))), List.of(), log, outDir, Optional.of(packages));
     }
     DkmsConf conf = ((DriverSource.Dkms) d).conf();
     Optional<String> excluded = excluded(conf, k);
@@ -90,8 +94,37 @@ public final class BuildPlanner {
       String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
       modules.add(new BuildPlan.ExpectedModule(m.builtName().expand(env), location, destName, install));
     }
-    return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir);
+    return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir, Optional.empty());
   }
+
+  /**
+   * What {@code rpmbuild --rebuild} does once rpm has unpacked the SRPM (kmodkit unpacks it itself,
+   * confined): {@code -bb} on its spec, with the build directory (a copy of the unpacked SRPM) as
+   * {@code _topdir}, so the binary RPMs land in its RPMS/ and rpm's scripts in its tmp/. The kernel
+   * is passed as MLNX's specs take it (KVERSION, K_SRC) and as kmodtool's do (kernels).
+   * {@code --nodeps}: rpm's database knows nothing of a Debian host's toolchain, and a kmod spec's
+   * {@code BuildRequires: kernel-devel} is what K_SRC stands for; kmodkit checks make, the compiler
+   * and the headers itself. {@code _smp_mflags} empty: make takes its jobs from kmodkit's jobserver
+   * (MAKEFLAGS), not -j$(nproc) of its own on every build at once.
+   */
+  static String rpmbuild(DriverSource.Srpm s, KernelTarget k, Path buildDir) {
+    String top = buildDir.toAbsolutePath().toString();
+    List<String> defines = List.of("_topdir " + top, "_tmppath " + top + "/tmp", "_smp_mflags %{nil}",
+        "KVERSION " + k.release(), "K_SRC " + k.buildDir().toAbsolutePath(), "kernels " + k.release());
+    StringBuilder c = new StringBuilder(TIMEOUT + RPMBUILD_LIMIT.toSeconds() + " rpmbuild -bb --nodeps");
+    for (String d : defines) {
+      c.append(" --define ").append(quote(d));
+    }
+    return c.append(' ').append(quote(buildDir.resolve(s.spec()).toAbsolutePath().toString())).toString();
+  }
+
+  /** coreutils' timeout, which ends a step that runs past its limit with status {@value #TIMED_OUT}. */
+  static final String TIMEOUT = "timeout --kill-after=30 ";
+
+  static final int TIMED_OUT = 124;
+
+  /** An SRPM's whole rpmbuild: MLNX's driver stack takes some 30 minutes on one core. */
+  static final java.time.Duration RPMBUILD_LIMIT = java.time.Duration.ofHours(2);
 
   /** Why dkms.conf's BUILD_EXCLUSIVE_* keeps the driver off {@code k}, or empty. */
   static Optional<String> excluded(DkmsConf conf, KernelTarget k) {

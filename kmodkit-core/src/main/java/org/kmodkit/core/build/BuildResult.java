@@ -13,15 +13,20 @@ public sealed interface BuildResult permits BuildResult.Built, BuildResult.Faile
    * A module the build made.
    *
    * @param file where it is now: the output tree for a good build, the build directory otherwise
-   * @param installPath where DKMS would install it (null for a Kbuild tree)
+   * @param installPath where DKMS (or the package it came in) would install it (null for a Kbuild tree)
    * @param verdict {@code check}'s verdict against the kernel built for
    */
   record Module(String name, Path file, String installPath, boolean signed, ModuleVerdict verdict) {}
 
-  /** Built, every module checked good against its kernel, written to the output tree. */
-  record Built(BuildPlan.Build item, Duration duration, Duration processTime, List<Module> modules) implements BuildResult {
+  /**
+   * Built, every module checked good against its kernel, written to the output tree.
+   *
+   * @param packages the packages the build made (an SRPM's kmod RPMs), as written to the output tree
+   */
+  record Built(BuildPlan.Build item, Duration duration, Duration processTime, List<Module> modules, List<Path> packages) implements BuildResult {
     public Built {
       modules = List.copyOf(modules);
+      packages = List.copyOf(packages);
     }
   }
 

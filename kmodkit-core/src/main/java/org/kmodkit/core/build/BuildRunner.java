@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.check.ModuleVerdict;
@@ -50,9 +51,25 @@ public final class BuildRunner {
     }
   }
 
+  /** Unpacks the kernel modules the packages of a build hold: the packaging layer reads RPMs, core does not. */
+  @FunctionalInterface
+  public interface PackageModules {
+    /** Unpacks every .ko of {@code packages} into {@code dest} (which must not exist yet); returns their installed paths. */
+    List<String> unpack(List<Path> packages, Path dest) throws BadInputException, EnvironmentException;
+
+    /** For runners whose builds make no packages. */
+    static PackageModules none() {
+      return (packages, dest) -> {
+        throw new IllegalStateException("this runner reads no packages: pass the packaging layer's reader");
+      };
+    }
+  }
+
+  private static final Pattern MODULES_DIR = Pattern.compile("(?:/usr)?/lib/modules/([^/]+)/.*");
   private static final Pattern COMPILER_ERROR = Pattern.compile(".*:\\d+(:\\d+)?: (fatal )?error: .*|.*: fatal error: .*");
   private static final Pattern MODPOST_ERROR = Pattern.compile("^(ERROR|FATAL): .*");
   private static final Pattern MAKE_ERROR = Pattern.compile("^make(\\[\\d+\\])?: \\*\\*\\* .*");
+  private static final Pattern RPM_ERROR = Pattern.compile("^error: .*");
   private static final int ERROR_LINES = 6;
 
   private final ProcessRunner processes;
@@ -61,12 +78,14 @@ public final class BuildRunner {
   private final BuildListener listener;
   private final ModuleSigner signer;
   private final AbiSource abiSource;
+  private final PackageModules packageModules;
   private final Map<String, CompletableFuture<KernelAbi>> abis = new ConcurrentHashMap<>();
 
   /**
    * @param signer signs every module written to the output tree; null to leave them unsigned
+   * @param packageModules reads the modules out of the packages an SRPM's build makes
    */
-  public BuildRunner(ProcessRunner processes, JobServer jobServer, int jobs, BuildListener listener, ModuleSigner signer, AbiSource abiSource) {
+  public BuildRunner(ProcessRunner processes, JobServer jobServer, int jobs, BuildListener listener, ModuleSigner signer, AbiSource abiSource, PackageModules packageModules) {
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, not " + jobs);
     }
@@ -76,6 +95,7 @@ public final class BuildRunner {
     this.listener = listener;
     this.signer = signer;
     this.abiSource = abiSource;
+    this.packageModules = packageModules;
   }
 
   public BuildReport run(BuildPlan plan) throws InterruptedException {
@@ -136,10 +156,33 @@ public final class BuildRunner {
         int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), env(), b.log()));
         inProcesses += System.nanoTime() - s0;
         if (code != 0) {
-          return failed(b, t0, inProcesses, step.name() + " exited with status " + code, errorLines(b.log()), List.of());
+          String why = code == BuildPlanner.TIMED_OUT && step.command().startsWith(BuildPlanner.TIMEOUT) ? " ran past its time limit and was stopped" : " exited with status " + code;
+          return failed(b, t0, inProcesses, step.name() + why, errorLines(b.log()), List.of());
         }
       }
-      List<BuiltFile> files = collect(b);
+      List<Path> packages = List.of();
+      if (b.packageDir().isPresent()) {
+        packages = packages(b.buildDir().resolve("RPMS"));
+        if (packages.isEmpty()) {
+          return failed(b, t0, inProcesses, "rpmbuild wrote no binary RPM under " + b.buildDir().resolve("RPMS"), errorLines(b.log()), List.of());
+        }
+      }
+      List<BuiltFile> files;
+      try {
+        files = b.packageDir().isPresent() ? unpackModules(b, packages) : collect(b);
+      } catch (BadInputException | EnvironmentException e) {
+        return failed(b, t0, inProcesses, "cannot take the modules out of the RPMs rpmbuild wrote: " + e.getMessage(), List.of(), List.of());
+      }
+      if (files.isEmpty() && b.packageDir().isPresent()) {
+        return failed(b, t0, inProcesses, "the RPMs rpmbuild wrote hold no .ko file: " + String.join(", ", packages.stream().map(p -> p.getFileName().toString()).toList()), List.of(), List.of());
+      }
+      for (BuiltFile f : files) {
+        String release = release(f.expected.installPath());
+        if (release != null && !release.equals(b.kernel().release())) {
+          return failed(b, t0, inProcesses, "the RPM installs " + f.expected.installPath() + ", a module for kernel " + release + ", not " + b.kernel().release()
+              + ": the spec ignores KVERSION; make it install to /lib/modules/%{KVERSION}/", errorLines(b.log()), List.of());
+        }
+      }
       if (files.isEmpty()) {
         return failed(b, t0, inProcesses, "the build made no .ko file in " + b.buildDir(), errorLines(b.log()), List.of());
       }
@@ -149,7 +192,7 @@ public final class BuildRunner {
           return failed(b, t0, inProcesses, "BUILT_MODULE_NAME " + f.expected.builtName() + ": " + b.buildDir().relativize(f.path) + " was not made; check BUILT_MODULE_NAME/BUILT_MODULE_LOCATION in " + conf, errorLines(b.log()), List.of());
         }
       }
-      return checkAndWrite(b, files, t0, inProcesses);
+      return checkAndWrite(b, files, packages, t0, inProcesses);
     } catch (IOException | UncheckedIOException e) {
       return failed(b, t0, inProcesses, "kmodkit could not prepare or collect the build (" + e.getMessage() + "); check free space and permissions under " + b.buildDir().getParent(), List.of(), List.of());
     } catch (InterruptedException e) {
@@ -193,7 +236,39 @@ public final class BuildRunner {
     return out;
   }
 
-  private BuildResult checkAndWrite(BuildPlan.Build b, List<BuiltFile> files, long t0, long inProcesses) throws IOException {
+  /** The binary RPMs rpmbuild wrote under {@code rpms} (RPMS/&lt;arch&gt;/), sorted. */
+  private static List<Path> packages(Path rpms) throws IOException {
+    if (!Files.isDirectory(rpms, LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.walk(rpms)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".rpm") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+    }
+  }
+
+  /** The .ko files the packages hold, unpacked (confined) into the build directory's MODULES/. */
+  private List<BuiltFile> unpackModules(BuildPlan.Build b, List<Path> packages) throws IOException, BadInputException, EnvironmentException {
+    Path dest = b.buildDir().resolve("MODULES");
+    deleteTree(dest);
+    List<BuiltFile> out = new ArrayList<>();
+    for (String installed : packageModules.unpack(packages, dest)) {
+      Path file = dest.resolve(installed.substring(1));
+      String base = file.getFileName().toString();
+      if (base.endsWith(".ko") && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        String name = base.substring(0, base.length() - 3);
+        out.add(new BuiltFile(file, new BuildPlan.ExpectedModule(name, "", name, installed)));
+      }
+    }
+    return out;
+  }
+
+  /** The kernel release a module's installed path names (/lib/modules/&lt;release&gt;/…), or null. */
+  static String release(String installPath) {
+    java.util.regex.Matcher m = installPath == null ? null : MODULES_DIR.matcher(installPath);
+    return m != null && m.matches() ? m.group(1) : null;
+  }
+
+  private BuildResult checkAndWrite(BuildPlan.Build b, List<BuiltFile> files, List<Path> packages, long t0, long inProcesses) throws IOException {
     List<ModuleFile> modules = new ArrayList<>();
     try {
       for (BuiltFile f : files) {
@@ -213,8 +288,17 @@ public final class BuildRunner {
     }
     SetVerdict verdict = new Checker(abi).check(b.driver().name(), modules);
     boolean loads = verdict.loads();
+    List<Path> written = new ArrayList<>();
     if (loads) {
       deleteTree(b.outDir()); // a module an earlier run made and this one no longer does must not linger
+      if (b.packageDir().isPresent()) {
+        deleteTree(b.packageDir().get());
+        for (Path p : packages) {
+          Path target = b.packageDir().get().resolve(p.getFileName().toString());
+          write(target, Files.readAllBytes(p));
+          written.add(target);
+        }
+      }
     }
     List<BuildResult.Module> results = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
@@ -242,7 +326,7 @@ public final class BuildRunner {
       return failed(b, t0, inProcesses, "check rejects the module it built: " + bad.summary(), List.of(), results);
     }
     deleteTree(b.buildDir());
-    return new BuildResult.Built(b, since(t0), Duration.ofNanos(inProcesses), results);
+    return new BuildResult.Built(b, since(t0), Duration.ofNanos(inProcesses), results, written);
   }
 
   private KernelAbi abi(KernelTarget k) throws BadInputException {
@@ -284,7 +368,7 @@ public final class BuildRunner {
 
   /**
    * The lines a person looks for first: compiler errors, else modpost's ERROR lines, else make's
-   * *** lines, else the log's last lines.
+   * *** lines, else rpmbuild's error: lines (a spec's fault), else the log's last lines.
    */
   static List<String> errorLines(Path log) {
     List<String> lines;
@@ -297,7 +381,7 @@ public final class BuildRunner {
         return List.of();
       }
     }
-    for (Pattern p : List.of(COMPILER_ERROR, MODPOST_ERROR, MAKE_ERROR)) {
+    for (Pattern p : List.of(COMPILER_ERROR, MODPOST_ERROR, MAKE_ERROR, RPM_ERROR)) {
       List<String> hits = lines.stream().filter(l -> p.matcher(l).matches()).limit(ERROR_LINES).toList();
       if (!hits.isEmpty()) {
         return hits;

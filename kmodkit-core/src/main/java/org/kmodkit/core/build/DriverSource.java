@@ -10,7 +10,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.tree.Sysroot;
 
 /** A driver's source tree, ready to be copied into a build directory. */
-public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms {
+public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms, DriverSource.Srpm {
   /** The driver's name: the output directory under extra/, and the log's name. */
   String name();
 
@@ -22,10 +22,18 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
   /** What the user named (a directory, tarball or package), for messages. */
   String origin();
 
+  /** The kind of source, as reports name it: kbuild, dkms, srpm. */
+  String kind();
+
   /** A plain Kbuild tree: {@code make -C <kernel> M=<copy> modules}, every .ko it makes is kept. */
   record Kbuild(String name, String version, Path dir, String origin) implements DriverSource {
     public Kbuild {
       requireName(name, origin);
+    }
+
+    @Override
+    public String kind() {
+      return "kbuild";
     }
   }
 
@@ -40,6 +48,36 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     public String version() {
       return conf.packageVersion();
     }
+
+    @Override
+    public String kind() {
+      return "dkms";
+    }
+  }
+
+  /**
+   * A source RPM (akmods' kmod SRPMs, MLNX's driver SRPMs) unpacked as {@code rpm -i} would: its
+   * .spec and sources in {@code dir}/SOURCES. Built by the real rpmbuild with {@code dir}'s copy as
+   * its {@code _topdir}; the modules are those the binary RPMs it writes hold.
+   *
+   * @param name the source package's name (rpm's %{name})
+   * @param spec the .spec's path relative to {@code dir}
+   */
+  record Srpm(String name, String version, Path dir, String spec, String origin) implements DriverSource {
+    public Srpm {
+      requireName(name, origin);
+    }
+
+    @Override
+    public String kind() {
+      return "srpm";
+    }
+  }
+
+  /** The unpacked source RPM in {@code dir}, once its links are known to stay inside it. */
+  static Srpm srpm(Path dir, String spec, String name, String version, String origin) throws BadInputException {
+    requireLinksInside(dir, origin);
+    return new Srpm(name, version, dir, spec, origin);
   }
 
   /**

@@ -43,6 +43,15 @@ public final class Toolchain {
     }
   }
 
+  /** Fails with advice when a source RPM is to be built and rpmbuild is missing. */
+  public void requireFor(List<DriverSource> drivers) throws EnvironmentException {
+    for (DriverSource d : drivers) {
+      if (d instanceof DriverSource.Srpm && !has("rpmbuild")) {
+        throw new EnvironmentException("rpmbuild is not installed (not on PATH): " + d.origin() + " is a source RPM, which kmodkit builds with the real rpmbuild; install it: apt-get install rpm (Debian), dnf install rpm-build (RHEL)");
+      }
+    }
+  }
+
   static String packageAdvice(String cc, String versionText) {
     if (versionText != null && versionText.contains("Debian") && cc.startsWith("gcc-")) {
       String v = cc.substring(4);

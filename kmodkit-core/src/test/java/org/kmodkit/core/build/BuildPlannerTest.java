@@ -42,6 +42,20 @@ class BuildPlannerTest {
   }
 
   @Test
+  void anSrpmIsBuiltByRpmbuildInItsOwnTopdirWithTheKernelAsMlnxAndKmodtoolSpecsTakeIt() throws Exception {
+    DriverSource srpm = new DriverSource.Srpm("hello-kmod", "1.0", Path.of("/w/sources/hello-kmod-1.0-1.src.rpm"), "SOURCES/hello-kmod.spec", "hello-kmod-1.0-1.src.rpm");
+    BuildPlan.Build b = BuildPlanner.plan(List.of(srpm), List.of(kernel("6.1.0-56-cloud-amd64", Map.of())), LAYOUT).builds().get(0);
+    assertThat(b.buildDir()).isEqualTo(Path.of("/w/6.1.0-56-cloud-amd64/hello-kmod/1.0/build"));
+    assertThat(b.steps()).containsExactly(new BuildPlan.Step("rpmbuild", "timeout --kill-after=30 7200 rpmbuild -bb --nodeps"
+        + " --define '_topdir /w/6.1.0-56-cloud-amd64/hello-kmod/1.0/build' --define '_tmppath /w/6.1.0-56-cloud-amd64/hello-kmod/1.0/build/tmp'"
+        + " --define '_smp_mflags %{nil}' --define 'KVERSION 6.1.0-56-cloud-amd64' --define 'K_SRC /k/6.1.0-56-cloud-amd64' --define 'kernels 6.1.0-56-cloud-amd64'"
+        + " '/w/6.1.0-56-cloud-amd64/hello-kmod/1.0/build/SOURCES/hello-kmod.spec'"));
+    assertThat(b.modules()).as("the modules are those the RPMs hold").isEmpty();
+    assertThat(b.packageDir()).contains(Path.of("/out/6.1.0-56-cloud-amd64/rpms/hello-kmod"));
+    assertThat(b.outDir()).isEqualTo(Path.of("/out/6.1.0-56-cloud-amd64/extra/hello-kmod"));
+  }
+
+  @Test
   void aDriverExclusiveToAConfigOptionIsSkippedOnKernelsWithoutIt() throws Exception {
     DriverSource acpi = dkms(DkmsConfTest.ACPI_CALL);
     BuildPlan plan = BuildPlanner.plan(List.of(acpi), List.of(kernel("6.1.0-56-cloud-amd64", Map.of("ACPI", "y")), kernel("6.1.0-56-arm64", Map.of())), LAYOUT);

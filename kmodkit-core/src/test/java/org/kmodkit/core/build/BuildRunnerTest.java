@@ -90,7 +90,7 @@ class BuildRunnerTest {
 
   BuildReport run(ProcessRunner make, int jobs, ModuleSigner signer, DriverSource... drivers) throws Exception {
     BuildPlan plan = BuildPlanner.plan(List.of(drivers), List.of(kernel()), new BuildPlanner.Layout(tmp.resolve("work"), tmp.resolve("out")));
-    return new BuildRunner(make, JobServer.none(), jobs, BuildListener.none(), signer, k -> abi()).run(plan);
+    return new BuildRunner(make, JobServer.none(), jobs, BuildListener.none(), signer, k -> abi(), BuildRunner.PackageModules.none()).run(plan);
   }
 
   @Test
@@ -196,7 +196,7 @@ class BuildRunnerTest {
     BuildPlan plan = BuildPlanner.plan(List.of(dkms("first"), dkms("later")), List.of(kernel()), new BuildPlanner.Layout(tmp.resolve("work"), tmp.resolve("out")));
     BuildRunner runner = new BuildRunner(make, JobServer.none(), 2, BuildListener.none(), null, k -> {
       throw new OutOfMemoryError("Java heap space");
-    });
+    }, BuildRunner.PackageModules.none());
     org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
         () -> org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.run(plan)).hasMessageContaining("java.lang.OutOfMemoryError: Java heap space"));
   }
@@ -210,7 +210,7 @@ class BuildRunnerTest {
       return 0;
     });
     BuildPlan plan = BuildPlanner.plan(List.of(d), List.of(kernel()), new BuildPlanner.Layout(d.dir().resolve("kmodkit-rebuild/.work"), d.dir().resolve("kmodkit-rebuild")));
-    BuildReport report = new BuildRunner(make, JobServer.none(), 1, BuildListener.none(), null, k -> abi()).run(plan);
+    BuildReport report = new BuildRunner(make, JobServer.none(), 1, BuildListener.none(), null, k -> abi(), BuildRunner.PackageModules.none()).run(plan);
     assertThat(report.built()).isEqualTo(1);
     assertThat(d.dir().resolve("kmodkit-rebuild/" + RELEASE + "/extra/inplace/inplace.ko")).exists();
   }
@@ -249,5 +249,85 @@ class BuildRunnerTest {
     assertThat(BuildRunner.errorLines(log)).containsExactly("make: *** No rule to make target 'modules'.  Stop.");
     Files.writeString(log, "# kmodkit header\nsomething odd\n");
     assertThat(BuildRunner.errorLines(log)).containsExactly("something odd");
+  }
+
+  @Test
+  void rpmbuildsOwnErrorsComeAfterTheCompilersAndBeforeTheLogsEnd() throws Exception {
+    Path log = tmp.resolve("l.log");
+    Files.writeString(log, "# kmodkit header\nProcessing files: hello-kmod-1.0-1.x86_64\nerror: File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko\n"
+        + "\n\nRPM build errors:\n    File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko\n+ exit 0\n+ RPM_EC=0\n+ jobs -p\n+ exit 0\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("error: File not found: /b/BUILDROOT/hello-kmod-1.0-1.x86_64/lib/modules/x/hello.ko");
+    Files.writeString(log, "# kmodkit header\nx.c:1:1: error: bad\nmake: *** [x.o] Error 1\nerror: Bad exit status from /b/tmp/rpm-tmp.a (%build)\n");
+    assertThat(BuildRunner.errorLines(log)).containsExactly("x.c:1:1: error: bad");
+  }
+
+  DriverSource srpm() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("sources/hello-kmod-1.0-1.src.rpm/SOURCES"));
+    Files.writeString(src.resolve("hello-kmod.spec"), "Name: hello-kmod\n");
+    return DriverSource.srpm(src.getParent(), "SOURCES/hello-kmod.spec", "hello-kmod", "1.0", "hello-kmod-1.0-1.src.rpm");
+  }
+
+  /** An rpmbuild that writes one binary RPM under RPMS/, and leaves a stray .ko in BUILD/ as rpmbuild does. */
+  static final FakeMake RPMBUILD = new FakeMake((spec, name) -> {
+    assertThat(spec.dir().resolve("SOURCES/hello-kmod.spec")).as("rpmbuild works on a copy of the unpacked SRPM").exists();
+    write(spec.dir().resolve("BUILD/hello-1.0/stray.ko"), goodModule("stray"));
+    write(spec.dir().resolve("RPMS/x86_64/hello-kmod-1.0-1.x86_64.rpm"), "rpm bytes".getBytes(StandardCharsets.US_ASCII));
+    return 0;
+  });
+
+  /** The packaging layer's reader, faked: each package holds hello.ko installed at {@code installed}. */
+  static BuildRunner.PackageModules holding(String installed) {
+    return (packages, dest) -> {
+      assertThat(dest).doesNotExist();
+      write(dest.resolve(installed.substring(1)), goodModule("hello"));
+      return List.of(installed, "/usr/share/doc/hello-kmod/README");
+    };
+  }
+
+  BuildReport runSrpm(ProcessRunner rpmbuild, BuildRunner.PackageModules modules) throws Exception {
+    BuildPlan plan = BuildPlanner.plan(List.of(srpm()), List.of(kernel()), new BuildPlanner.Layout(tmp.resolve("work"), tmp.resolve("out")));
+    return new BuildRunner(rpmbuild, JobServer.none(), 1, BuildListener.none(), null, k -> abi(), modules).run(plan);
+  }
+
+  @Test
+  void anSrpmsModulesAreThoseOfTheRpmsItsRpmbuildWroteCheckedAndWrittenBesideThosePackages() throws Exception {
+    FakeMake rpmbuild = new FakeMake(RPMBUILD.behaviour);
+    BuildReport report = runSrpm(rpmbuild, holding("/lib/modules/" + RELEASE + "/extra/hello/hello.ko"));
+    assertThat(report.results().get(0)).isInstanceOf(BuildResult.Built.class);
+    BuildResult.Built built = (BuildResult.Built) report.results().get(0);
+    assertThat(built.modules()).extracting(BuildResult.Module::name).containsExactly("hello");
+    assertThat(built.modules().get(0).installPath()).isEqualTo("/lib/modules/" + RELEASE + "/extra/hello/hello.ko");
+    assertThat(built.modules().get(0).file()).isEqualTo(tmp.resolve("out/" + RELEASE + "/extra/hello-kmod/hello.ko")).hasBinaryContent(goodModule("hello"));
+    Path rpm = tmp.resolve("out/" + RELEASE + "/rpms/hello-kmod/hello-kmod-1.0-1.x86_64.rpm");
+    assertThat(built.packages()).containsExactly(rpm);
+    assertThat(rpm).hasContent("rpm bytes");
+    assertThat(rpmbuild.calls.get(0).argv()).last().asString().startsWith("timeout --kill-after=30 7200 rpmbuild -bb --nodeps --define '_topdir " + tmp.resolve("work/" + RELEASE + "/hello-kmod/1.0/build") + "'");
+  }
+
+  @Test
+  void aSpecThatIgnoresKversionFailsNamingTheKernelItsRpmIsFor() throws Exception {
+    BuildReport report = runSrpm(new FakeMake(RPMBUILD.behaviour), holding("/lib/modules/5.14.0-362.el9.x86_64/extra/hello/hello.ko"));
+    BuildResult.Failed f = (BuildResult.Failed) report.results().get(0);
+    assertThat(f.reason()).isEqualTo("the RPM installs /lib/modules/5.14.0-362.el9.x86_64/extra/hello/hello.ko, a module for kernel 5.14.0-362.el9.x86_64, not " + RELEASE
+        + ": the spec ignores KVERSION; make it install to /lib/modules/%{KVERSION}/");
+    assertThat(tmp.resolve("out/" + RELEASE + "/rpms")).doesNotExist();
+  }
+
+  @Test
+  void anRpmbuildThatWritesNoRpmOrRunsPastItsLimitFailsAndSaysSo() throws Exception {
+    FakeMake noRpm = new FakeMake((spec, name) -> {
+      log(spec, "Processing files: hello-kmod-1.0-1.x86_64\n");
+      return 0;
+    });
+    assertThat(((BuildResult.Failed) runSrpm(noRpm, holding("/x.ko")).results().get(0)).reason())
+        .isEqualTo("rpmbuild wrote no binary RPM under " + tmp.resolve("work/" + RELEASE + "/hello-kmod/1.0/build/RPMS"));
+    BuildResult.Failed late = (BuildResult.Failed) runSrpm(new FakeMake((spec, name) -> 124), holding("/x.ko")).results().get(0);
+    assertThat(late.reason()).isEqualTo("rpmbuild ran past its time limit and was stopped");
+  }
+
+  @Test
+  void rpmsHoldingNoModuleFailNamingThem() throws Exception {
+    BuildReport report = runSrpm(new FakeMake(RPMBUILD.behaviour), (packages, dest) -> List.of("/usr/share/doc/hello-kmod/README"));
+    assertThat(((BuildResult.Failed) report.results().get(0)).reason()).isEqualTo("the RPMs rpmbuild wrote hold no .ko file: hello-kmod-1.0-1.x86_64.rpm");
   }
 }
