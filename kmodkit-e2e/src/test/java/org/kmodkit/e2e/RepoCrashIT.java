@@ -59,8 +59,8 @@ class RepoCrashIT {
 
   /**
    * OLD packages made a repository with KIND; NEW more added; ROUNDS runs of bin/kmodkit repo
-   * create each killed at a random instant (more than MINKILLED of them midway), every one leaving
-   * the old or the new listing whole; then a run that finishes.
+   * create each killed at a random instant (rounds go on until more than MINKILLED were killed
+   * midway), every one leaving the old or the new listing whole; then a run that finishes.
    */
   private void crashStory(String kind, Packager packager, Whole whole, int oldCount, int newCount, int rounds, long seed, int minKilled) throws Exception {
     OpenPgpSigner signer = OpenPgpSigner.generate("crash test <c@example>", 2048);
@@ -81,12 +81,22 @@ class RepoCrashIT {
     Random random = new Random(seed);
     String launcher = Path.of("..", "bin", "kmodkit").toAbsolutePath().normalize().toString();
     int killed = 0;
-    for (int round = 0; round < rounds; round++) {
+    // kill instants drawn from [lo, hi) ms; a run that finished first narrows the window, so the
+    // story needs no assumption on how fast this machine runs kmodkit (a loaded or a quiet one)
+    int lo = 100;
+    int hi = 1600;
+    for (int round = 0; round < rounds || killed <= minKilled; round++) {
+      assertThat(round).as("runs could not be killed midway: each finished within %d ms", hi).isLessThan(rounds * 4);
       Process p = new ProcessBuilder(launcher, "repo", "create", kind, repo.toString(), "--sign-key", key.toString())
           .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
-      if (!p.waitFor(200 + random.nextInt(1400), TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(lo + random.nextInt(hi - lo), TimeUnit.MILLISECONDS)) {
+        // the launcher and its JVM (a child while it writes the class-data archive) die together
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor();
         killed++;
+      } else {
+        hi = Math.max(lo + 20, hi * 7 / 10);
+        lo = Math.min(lo, hi / 4);
       }
       Set<String> seen = whole.check(repo, keyring);
       assertThat(seen.size()).as("round %d: the old %d packages or the new %d", round, oldCount, oldCount + newCount).isIn(oldCount, oldCount + newCount);
