@@ -45,10 +45,14 @@ public final class RpmWriter implements PackageWriter {
     }
     List<Staged> files = new ArrayList<>();
     for (PayloadFile f : spec.files()) {
+      if (f.isDirectory()) {
+        files.add(new Staged(f.path(), 040000 | f.mode(), new byte[0]));
+        continue;
+      }
       if (!Files.isRegularFile(f.source())) {
         throw new BadInputException(f.source().toString(), "is not a regular file (wanted for " + f.path() + " in " + spec.name() + "); rebuild the module or fix the path");
       }
-      files.add(new Staged(f.path(), f.mode(), Files.readAllBytes(f.source())));
+      files.add(new Staged(f.path(), 0100000 | f.mode(), Files.readAllBytes(f.source())));
     }
     // rpm looks files up by path: keep them sorted, as rpmbuild does
     files.sort(Comparator.comparing(Staged::path));
@@ -83,7 +87,12 @@ public final class RpmWriter implements PackageWriter {
     return target;
   }
 
-  private record Staged(String path, int mode, byte[] bytes) {}
+  /** MODE with the file type bits: a regular file, or a directory the package owns (no bytes). */
+  private record Staged(String path, int mode, byte[] bytes) {
+    boolean isDirectory() {
+      return (mode & 0170000) == 040000;
+    }
+  }
 
   private static byte[] lead(PackageSpec spec) {
     ByteBuffer b = ByteBuffer.allocate(96);
@@ -134,12 +143,12 @@ public final class RpmWriter implements PackageWriter {
       for (int i = 0; i < n; i++) {
         Staged f = files.get(i);
         sizes[i] = f.bytes().length;
-        modes[i] = 0100000 | f.mode();
+        modes[i] = f.mode();
         mtimes[i] = (int) spec.buildTime();
         verify[i] = -1;
         devices[i] = 1;
         inodes[i] = i + 1;
-        digests.add(HexFormat.of().formatHex(sha256(f.bytes())));
+        digests.add(f.isDirectory() ? "" : HexFormat.of().formatHex(sha256(f.bytes())));
         empty.add("");
         root.add("root");
         int slash = f.path().lastIndexOf('/');
@@ -235,7 +244,7 @@ public final class RpmWriter implements PackageWriter {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int ino = 1;
     for (Staged f : files) {
-      cpioEntry(out, "." + f.path(), ino++, 0100000 | f.mode(), mtime, f.bytes());
+      cpioEntry(out, "." + f.path(), ino++, f.mode(), mtime, f.bytes());
     }
     cpioEntry(out, "TRAILER!!!", 0, 0, 0, new byte[0]);
     return out.toByteArray();
