@@ -28,7 +28,7 @@ import org.kmodkit.packaging.ship.rpm.RpmWriter;
  * The script stages the installed tree (the jlink runtime, the jars, the launcher, man pages and
  * completion, the copyright file); this class turns every regular file of it into a payload file
  * with its mode, owns the directories only kmodkit uses, and adds what each format wants besides
- * (Debian: changelog.Debian.gz). Arguments: STAGE OUT VERSION RELEASE ARCH [SIGN-KEY]; without a
+ * (Debian: changelog.Debian.gz; the staged lintian overrides go to the .deb only). Arguments: STAGE OUT VERSION RELEASE ARCH [SIGN-KEY]; without a
  * key a one-time key signs both and its public half is written beside them.
  */
 final class Dist {
@@ -36,12 +36,25 @@ final class Dist {
   /** Directories no other package shares: removing kmodkit removes them. */
   private static final List<String> OWNED = List.of("/usr/lib/kmodkit", "/usr/share/doc/kmodkit");
   private static final String SUMMARY = "judges, links, rebuilds and packages out-of-tree Linux kernel modules";
+  // lines of at most 79 characters: rpm shows the description as written
   private static final String DESCRIPTION = """
-      kmodkit checks out-of-tree kernel modules against a kernel's exported symbols and CRCs as the
-      kernel's loader would, links compatible modules into new kernels (weak-modules), rebuilds the
-      others against kernel headers, and writes RPM and Debian packages and repositories for them.
+      kmodkit checks out-of-tree kernel modules against a kernel's exported symbols
+      and CRCs as the kernel's loader would, links compatible modules into new
+      kernels (weak-modules), rebuilds the others against kernel headers, and
+      writes RPM and Debian packages and repositories for them.
 
-      It ships its own Java runtime (made with jlink) under /usr/lib/kmodkit, so the node needs no Java.""";
+      It ships its own Java runtime, made by jlink, under /usr/lib/kmodkit: the
+      node needs no Java.""";
+  /** Staged files only the Debian package carries (its lintian overrides). */
+  private static final String DEB_ONLY = "/usr/share/lintian/";
+
+  /**
+   * What the runtime's native code needs (ldd on runtime/bin/java and lib/*.so: libc, libm,
+   * libdl, libpthread, librt from the C library, and libz), named as each format does: Debian's
+   * packages, rpm's soname capabilities (as rpmbuild would find them), and the launcher's bash.
+   */
+  private static final List<String> DEB_REQUIRES = List.of("libc6", "zlib1g");
+  private static final List<String> RPM_REQUIRES = List.of("/bin/bash", "libc.so.6()(64bit)", "libz.so.1()(64bit)");
 
   private Dist() {}
 
@@ -80,11 +93,12 @@ final class Dist {
     Path debDocs = Files.createTempDirectory(out, ".dist-");
     try {
       List<PayloadFile> debFiles = new ArrayList<>(files);
+      List<PayloadFile> rpmFiles = files.stream().filter(f -> !f.path().startsWith(DEB_ONLY) && !DEB_ONLY.startsWith(f.path() + "/")).toList();
       Path changelog = debDocs.resolve("changelog.Debian.gz");
       gzip(changelog, debianChangelog(version, release, buildTime));
       debFiles.add(new PayloadFile("/usr/share/doc/kmodkit/changelog.Debian.gz", 0644, changelog));
-      Path deb = new DebWriter("admin").write(spec(version, release, arch, buildTime, debFiles, List.of("libc6", "zlib1g")), out, signer);
-      Path rpm = new RpmWriter().write(spec(version, release, arch, buildTime, files, List.of("glibc", "zlib")), out, signer);
+      Path deb = new DebWriter("admin").write(spec(version, release, arch, buildTime, debFiles, DEB_REQUIRES), out, signer);
+      Path rpm = new RpmWriter().write(spec(version, release, arch, buildTime, rpmFiles, RPM_REQUIRES), out, signer);
       return new Written(deb, rpm, signedBy);
     } finally {
       try (Stream<Path> left = Files.list(debDocs)) {

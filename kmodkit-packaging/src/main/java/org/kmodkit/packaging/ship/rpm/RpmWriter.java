@@ -31,6 +31,8 @@ import org.kmodkit.packaging.ship.Relation;
  * build time as mtime, so equal inputs give equal bytes (a signature adds its own creation time).
  */
 public final class RpmWriter implements PackageWriter {
+  private static final int RPMFILE_DOC = 1 << 1;
+  private static final List<String> DOC_DIRS = List.of("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/");
   private static final byte[] LEAD_MAGIC = {(byte) 0xed, (byte) 0xab, (byte) 0xee, (byte) 0xdb};
 
   @Override
@@ -130,7 +132,7 @@ public final class RpmWriter implements PackageWriter {
 
     if (!files.isEmpty()) {
       int n = files.size();
-      int[] sizes = new int[n], modes = new int[n], zeros = new int[n], mtimes = new int[n], verify = new int[n], devices = new int[n], inodes = new int[n], dirIndexes = new int[n];
+      int[] sizes = new int[n], modes = new int[n], fileFlags = new int[n], mtimes = new int[n], verify = new int[n], devices = new int[n], inodes = new int[n], dirIndexes = new int[n];
       List<String> digests = new ArrayList<>(), empty = new ArrayList<>(), root = new ArrayList<>(), baseNames = new ArrayList<>();
       Map<String, Integer> dirs = new TreeMap<>();
       for (Staged f : files) {
@@ -146,6 +148,8 @@ public final class RpmWriter implements PackageWriter {
         modes[i] = f.mode();
         mtimes[i] = (int) spec.buildTime();
         verify[i] = -1;
+        // as rpmbuild marks them (%_docdir, %_mandir, %_infodir): rpm --excludedocs leaves them out
+        fileFlags[i] = DOC_DIRS.stream().anyMatch(f.path()::startsWith) ? RPMFILE_DOC : 0;
         devices[i] = 1;
         inodes[i] = i + 1;
         digests.add(f.isDirectory() ? "" : HexFormat.of().formatHex(sha256(f.bytes())));
@@ -157,7 +161,7 @@ public final class RpmWriter implements PackageWriter {
       }
       h.int32(RpmTag.FILESIZES, sizes).int16(RpmTag.FILEMODES, modes).int16(RpmTag.FILERDEVS, new int[n]);
       h.int32(RpmTag.FILEMTIMES, mtimes).strings(RpmTag.FILEDIGESTS, digests).strings(RpmTag.FILELINKTOS, empty);
-      h.int32(RpmTag.FILEFLAGS, zeros).strings(RpmTag.FILEUSERNAME, root).strings(RpmTag.FILEGROUPNAME, root);
+      h.int32(RpmTag.FILEFLAGS, fileFlags).strings(RpmTag.FILEUSERNAME, root).strings(RpmTag.FILEGROUPNAME, root);
       h.int32(RpmTag.FILEVERIFYFLAGS, verify).int32(RpmTag.FILEDEVICES, devices).int32(RpmTag.FILEINODES, inodes);
       h.strings(RpmTag.FILELANGS, empty).int32(RpmTag.DIRINDEXES, dirIndexes).strings(RpmTag.BASENAMES, baseNames);
       h.strings(RpmTag.DIRNAMES, new ArrayList<>(dirs.keySet())).int32(RpmTag.FILEDIGESTALGO, RpmTag.HASH_SHA256);
