@@ -1,5 +1,6 @@
 package org.kmodkit.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -165,13 +166,17 @@ final class Dist {
 
   /** gzip -9n: no name, no time, so the same text gives the same bytes. */
   private static void gzip(Path target, String text) throws IOException {
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(target)) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (OutputStream out = new GZIPOutputStream(bytes) {
       {
         def.setLevel(9);
       }
     }) {
       out.write(text.getBytes(StandardCharsets.UTF_8));
     }
+    byte[] gz = bytes.toByteArray();
+    gz[8] = 2; // XFL: "maximum compression", as gzip -9 says (RFC 1952 2.3.1); Java leaves it 0
+    Files.write(target, gz);
   }
 
   /** SOURCE_DATE_EPOCH when set (scripts/dist sets the last commit's time), else now. */
