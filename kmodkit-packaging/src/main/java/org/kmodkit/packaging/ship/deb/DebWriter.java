@@ -49,6 +49,20 @@ public final class DebWriter implements PackageWriter {
   private static final Map<String, String> ARCH = Map.of(
       "x86_64", "amd64", "aarch64", "arm64", "noarch", "all", "i686", "i386", "ppc64le", "ppc64el", "ppc64", "ppc64", "s390x", "s390x", "riscv64", "riscv64");
   private static final int WIDTH = 79;
+  private final String section;
+
+  /** Packages in section kernel, where kernel modules belong. */
+  public DebWriter() {
+    this("kernel");
+  }
+
+  /** Packages in SECTION (Debian Policy 2.4: admin, kernel, utils, …). */
+  public DebWriter(String section) {
+    if (!DEB_NAME.matcher(section).matches()) {
+      throw new IllegalArgumentException("Debian section '" + section + "': lower case letters, digits and + . -");
+    }
+    this.section = section;
+  }
 
   /** The Debian architecture for an RPM one; x86_64 → amd64, aarch64 → arm64, noarch → all. */
   public static String debArch(String rpmArch) {
@@ -85,7 +99,7 @@ public final class DebWriter implements PackageWriter {
     }
     byte[] debianBinary = "2.0\n".getBytes(StandardCharsets.US_ASCII);
     Data data = data(spec);
-    byte[] control = xz(controlTar(spec, data));
+    byte[] control = xz(controlTar(spec, data, section));
     byte[] payload = xz(data.tar);
 
     Path target = outDir.resolve(fileName(spec));
@@ -119,12 +133,14 @@ public final class DebWriter implements PackageWriter {
   private record Data(byte[] tar, List<String[]> md5sums, long installedKiB) {}
 
   private static Data data(PackageSpec spec) throws IOException, BadInputException {
-    List<PayloadFile> files = new ArrayList<>(spec.files());
+    List<PayloadFile> files = new ArrayList<>(spec.files().stream().filter(f -> !f.isDirectory()).toList());
     files.sort(Comparator.comparing(PayloadFile::path));
+    // dpkg removes the directories it made once they are empty: every parent is listed, owned or not
     TreeSet<String> dirs = new TreeSet<>();
-    for (PayloadFile f : files) {
-      for (int i = f.path().indexOf('/', 1); i > 0; i = f.path().indexOf('/', i + 1)) {
-        dirs.add(f.path().substring(0, i));
+    for (PayloadFile f : spec.files()) {
+      String path = f.path() + (f.isDirectory() ? "/" : "");
+      for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
+        dirs.add(path.substring(0, i));
       }
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -157,11 +173,11 @@ public final class DebWriter implements PackageWriter {
     return new Data(bytes.toByteArray(), md5sums, kib);
   }
 
-  private static byte[] controlTar(PackageSpec spec, Data data) throws IOException {
+  private static byte[] controlTar(PackageSpec spec, Data data, String section) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = tar(bytes)) {
       dir(tar, "./", spec.buildTime());
-      file(tar, "./control", 0644, controlText(spec, data.installedKiB), spec.buildTime());
+      file(tar, "./control", 0644, controlText(spec, data.installedKiB, section), spec.buildTime());
       StringBuilder md5 = new StringBuilder();
       for (String[] m : data.md5sums) {
         md5.append(m[0]).append("  ").append(m[1]).append('\n');
@@ -180,7 +196,7 @@ public final class DebWriter implements PackageWriter {
   }
 
   /** The control paragraph for SPEC (package-visible for tests). */
-  static String controlText(PackageSpec spec, long installedKiB) {
+  static String controlText(PackageSpec spec, long installedKiB, String section) {
     StringBuilder c = new StringBuilder();
     c.append("Package: ").append(spec.name()).append('\n');
     c.append("Version: ").append(debVersion(spec)).append('\n');
@@ -190,7 +206,7 @@ public final class DebWriter implements PackageWriter {
     relations(c, "Depends", spec.requires(), false);
     relations(c, "Provides", spec.provides(), true);
     relations(c, "Conflicts", spec.conflicts(), false);
-    c.append("Section: kernel\n");
+    c.append("Section: ").append(section).append('\n');
     c.append("Priority: optional\n");
     if (!spec.url().isBlank()) {
       c.append("Homepage: ").append(spec.url()).append('\n');

@@ -31,6 +31,8 @@ import org.kmodkit.packaging.ship.Relation;
  * build time as mtime, so equal inputs give equal bytes (a signature adds its own creation time).
  */
 public final class RpmWriter implements PackageWriter {
+  private static final int RPMFILE_DOC = 1 << 1;
+  private static final List<String> DOC_DIRS = List.of("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/");
   private static final byte[] LEAD_MAGIC = {(byte) 0xed, (byte) 0xab, (byte) 0xee, (byte) 0xdb};
 
   @Override
@@ -45,10 +47,14 @@ public final class RpmWriter implements PackageWriter {
     }
     List<Staged> files = new ArrayList<>();
     for (PayloadFile f : spec.files()) {
+      if (f.isDirectory()) {
+        files.add(new Staged(f.path(), 040000 | f.mode(), new byte[0]));
+        continue;
+      }
       if (!Files.isRegularFile(f.source())) {
         throw new BadInputException(f.source().toString(), "is not a regular file (wanted for " + f.path() + " in " + spec.name() + "); rebuild the module or fix the path");
       }
-      files.add(new Staged(f.path(), f.mode(), Files.readAllBytes(f.source())));
+      files.add(new Staged(f.path(), 0100000 | f.mode(), Files.readAllBytes(f.source())));
     }
     // rpm looks files up by path: keep them sorted, as rpmbuild does
     files.sort(Comparator.comparing(Staged::path));
@@ -83,7 +89,12 @@ public final class RpmWriter implements PackageWriter {
     return target;
   }
 
-  private record Staged(String path, int mode, byte[] bytes) {}
+  /** MODE with the file type bits: a regular file, or a directory the package owns (no bytes). */
+  private record Staged(String path, int mode, byte[] bytes) {
+    boolean isDirectory() {
+      return (mode & 0170000) == 040000;
+    }
+  }
 
   private static byte[] lead(PackageSpec spec) {
     ByteBuffer b = ByteBuffer.allocate(96);
@@ -121,7 +132,7 @@ public final class RpmWriter implements PackageWriter {
 
     if (!files.isEmpty()) {
       int n = files.size();
-      int[] sizes = new int[n], modes = new int[n], zeros = new int[n], mtimes = new int[n], verify = new int[n], devices = new int[n], inodes = new int[n], dirIndexes = new int[n];
+      int[] sizes = new int[n], modes = new int[n], fileFlags = new int[n], mtimes = new int[n], verify = new int[n], devices = new int[n], inodes = new int[n], dirIndexes = new int[n];
       List<String> digests = new ArrayList<>(), empty = new ArrayList<>(), root = new ArrayList<>(), baseNames = new ArrayList<>();
       Map<String, Integer> dirs = new TreeMap<>();
       for (Staged f : files) {
@@ -134,12 +145,14 @@ public final class RpmWriter implements PackageWriter {
       for (int i = 0; i < n; i++) {
         Staged f = files.get(i);
         sizes[i] = f.bytes().length;
-        modes[i] = 0100000 | f.mode();
+        modes[i] = f.mode();
         mtimes[i] = (int) spec.buildTime();
         verify[i] = -1;
+        // as rpmbuild marks them (%_docdir, %_mandir, %_infodir): rpm --excludedocs leaves them out
+        fileFlags[i] = DOC_DIRS.stream().anyMatch(f.path()::startsWith) ? RPMFILE_DOC : 0;
         devices[i] = 1;
         inodes[i] = i + 1;
-        digests.add(HexFormat.of().formatHex(sha256(f.bytes())));
+        digests.add(f.isDirectory() ? "" : HexFormat.of().formatHex(sha256(f.bytes())));
         empty.add("");
         root.add("root");
         int slash = f.path().lastIndexOf('/');
@@ -148,7 +161,7 @@ public final class RpmWriter implements PackageWriter {
       }
       h.int32(RpmTag.FILESIZES, sizes).int16(RpmTag.FILEMODES, modes).int16(RpmTag.FILERDEVS, new int[n]);
       h.int32(RpmTag.FILEMTIMES, mtimes).strings(RpmTag.FILEDIGESTS, digests).strings(RpmTag.FILELINKTOS, empty);
-      h.int32(RpmTag.FILEFLAGS, zeros).strings(RpmTag.FILEUSERNAME, root).strings(RpmTag.FILEGROUPNAME, root);
+      h.int32(RpmTag.FILEFLAGS, fileFlags).strings(RpmTag.FILEUSERNAME, root).strings(RpmTag.FILEGROUPNAME, root);
       h.int32(RpmTag.FILEVERIFYFLAGS, verify).int32(RpmTag.FILEDEVICES, devices).int32(RpmTag.FILEINODES, inodes);
       h.strings(RpmTag.FILELANGS, empty).int32(RpmTag.DIRINDEXES, dirIndexes).strings(RpmTag.BASENAMES, baseNames);
       h.strings(RpmTag.DIRNAMES, new ArrayList<>(dirs.keySet())).int32(RpmTag.FILEDIGESTALGO, RpmTag.HASH_SHA256);
@@ -235,7 +248,7 @@ public final class RpmWriter implements PackageWriter {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int ino = 1;
     for (Staged f : files) {
-      cpioEntry(out, "." + f.path(), ino++, 0100000 | f.mode(), mtime, f.bytes());
+      cpioEntry(out, "." + f.path(), ino++, f.mode(), mtime, f.bytes());
     }
     cpioEntry(out, "TRAILER!!!", 0, 0, 0, new byte[0]);
     return out.toByteArray();

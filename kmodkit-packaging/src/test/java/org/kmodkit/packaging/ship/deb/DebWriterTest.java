@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.packaging.ship.PackageSpec;
+import org.kmodkit.packaging.ship.PayloadFile;
 import org.kmodkit.packaging.ship.Relation;
 import org.kmodkit.packaging.ship.ShipFixtures;
 
@@ -149,6 +150,19 @@ class DebWriterTest {
     assertThat(c.get("Maintainer")).isEqualTo("kmodkit");
     assertThat(c.get("Description")).isEqualTo("just the modules");
     assertThat(DebArchive.contents(deb)).extracting(DebArchive.Entry::path).containsExactly("/");
+  }
+
+  @Test
+  void aDirectoryThePackageOwnsIsWrittenEvenWhenEmptyAndTheSectionIsTheWritersOwn() throws Exception {
+    Path doc = Files.writeString(tmp.resolve("copyright"), "c\n");
+    PackageSpec spec = new PackageSpec("kmodkit", "1.0", "1", "x86_64", "tool", "", null, null, null, 0L,
+        List.of(PayloadFile.directory("/usr/lib/kmodkit/cache", 0755), new PayloadFile("/usr/share/doc/kmodkit/copyright", 0644, doc)),
+        List.of(), List.of(), List.of(), null);
+    Path deb = new DebWriter("admin").write(spec, tmp, null);
+    assertThat(DebArchive.control(deb).get("Section")).isEqualTo("admin");
+    assertThat(DebArchive.contents(deb)).extracting(DebArchive.Entry::path).containsExactly("/", "/usr", "/usr/lib", "/usr/lib/kmodkit",
+        "/usr/lib/kmodkit/cache", "/usr/share", "/usr/share/doc", "/usr/share/doc/kmodkit", "/usr/share/doc/kmodkit/copyright");
+    assertThatThrownBy(() -> new DebWriter("Admin Tools")).hasMessageContaining("Debian section 'Admin Tools'");
   }
 
   @Test

@@ -98,6 +98,18 @@ class RpmWriterTest {
   }
 
   @Test
+  void aDirectoryThePackageOwnsIsListedAsADirectorySoRpmRemovesIt() throws Exception {
+    Path doc = Files.writeString(tmp.resolve("copyright"), "c\n");
+    PackageSpec spec = new PackageSpec("kmodkit", "1.0", "1", "x86_64", "tool", "", null, null, null, 0L,
+        List.of(new PayloadFile("/usr/lib/kmodkit/doc/copyright", 0644, doc), PayloadFile.directory("/usr/lib/kmodkit", 0755), PayloadFile.directory("/usr/lib/kmodkit/doc", 0755)),
+        List.of(), List.of(), List.of(), null);
+    RpmHeaders h = RpmHeaders.read(new RpmWriter().write(spec, tmp, null));
+    assertThat(h.files()).containsExactly(new FileEntry("/usr/lib/kmodkit", 040755, true, false), new FileEntry("/usr/lib/kmodkit/doc", 040755, true, false),
+        new FileEntry("/usr/lib/kmodkit/doc/copyright", 0100644, false, false));
+    assertThat(h.sizeInstalled()).isEqualTo(2);
+  }
+
+  @Test
   void theSameInputsGiveTheSameBytes() throws Exception {
     PackageSpec spec = spec(tmp.resolve("src"), "acme", 1_700_000_000L);
     Path a = new RpmWriter().write(spec, Files.createDirectory(tmp.resolve("a")), null);
