@@ -53,7 +53,7 @@ public final class BuildPlanner {
     return new BuildPlan(items);
   }
 
-  static BuildPlan.Item item(DriverSource d, KernelTarget k, Layout layout) {
+  static BuildPlan.Item item(DriverSource d, KernelTarget k, Layout layout) throws BadInputException {
     Path dkmsTree = layout.work().resolve(k.release());
     Path buildDir = dkmsTree.resolve(d.name()).resolve(d.version()).resolve("build");
     Path log = layout.out().resolve("logs").resolve(k.release()).resolve(d.name() + ".log");
@@ -62,11 +62,6 @@ public final class BuildPlanner {
     if (d instanceof DriverSource.Kbuild) {
       String make = "make KERNELRELEASE=" + quote(k.release()) + " -C " + quote(kdir) + " M=" + quote(buildDir.toString()) + " modules";
       return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("make", make)), List.of(), log, outDir);
-    }
-    DkmsConf conf = ((DriverSource.Dkms) d).conf();
-    Optional<String> excluded = excluded(conf, k);
-    if (excluded.isPresent()) {
-      return new BuildPlan.Skip(d, k, excluded.get());
     }
     Map<String, String> env = new HashMap<>();
     env.put("kernelver", k.release());
@@ -77,7 +72,15 @@ public final class BuildPlanner {
     env.put("arch", k.arch());
     env.put("module", d.name());
     env.put("module_version", d.version());
+    DkmsConf conf = ((DriverSource.Dkms) d).confFor(env); // per kernel: dkms.conf may branch on it
+    Optional<String> excluded = excluded(conf, k);
+    if (excluded.isPresent()) {
+      return new BuildPlan.Skip(d, k, excluded.get());
+    }
     List<BuildPlan.Step> steps = new ArrayList<>();
+    for (String p : conf.patches()) {
+      steps.add(new BuildPlan.Step("PATCH", "patch -p1 < ./patches/" + quote(p)));
+    }
     conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.expand(env)))));
     String make = conf.makeFor(k.release()).map(w -> w.expand(env)).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
     steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));

@@ -175,7 +175,7 @@ class BuildRunnerTest {
     assertThat(make.calls).singleElement().satisfies(s -> {
       assertThat(s.dir()).isEqualTo(tmp.resolve("work/" + RELEASE + "/copy/1.0/build"));
       assertThat(s.env()).as("compiler messages in plain ASCII, greppable").containsEntry("LC_ALL", "C");
-      assertThat(s.argv()).containsExactly("/bin/sh", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
+      assertThat(s.argv()).containsExactly("/bin/bash", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
     });
     assertThat(d.dir().resolve("copy.ko")).as("the source tree is never written").doesNotExist();
   }
