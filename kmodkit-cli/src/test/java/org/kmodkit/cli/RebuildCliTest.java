@@ -152,12 +152,12 @@ class RebuildCliTest {
   }
 
   @Test
-  void aBadDkmsConfIsBadInputNamingFileAndLine() throws Exception {
+  void aDkmsConfDkmsRefusesIsBadInputNamingFileInDkmsWords() throws Exception {
     Path d = dkmsTree("bad", PRINTK);
-    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=bad\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=bad\nMAKE[0]=\"make $(nproc)\"\n");
+    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=bad\nPACKAGE_VERSION=$(echo 1)\nBUILT_MODULE_NAME[0]=bad.ko\nDEST_MODULE_LOCATION[0]=/extra\n");
     CliTest.Run r = rebuild("-s", d.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains(d.resolve("dkms.conf") + ":4: command substitution");
+    assertThat(r.err()).contains(d.resolve("dkms.conf") + ": dkms.conf: Error! 'BUILT_MODULE_NAME' or 'DEST_MODULE_NAME' directive ends in '.o' or '.ko' in record #0");
   }
 
   @Test

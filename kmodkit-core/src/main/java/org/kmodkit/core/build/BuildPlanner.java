@@ -112,10 +112,11 @@ public final class BuildPlanner {
     }
     for (String item : conf.exclusiveConfig()) {
       boolean negated = item.startsWith("!");
-      String option = (negated ? item.substring(1) : item).substring("CONFIG_".length());
-      boolean set = k.config().enabled(option);
+      String name = negated ? item.substring(1) : item;
+      // DKMS greps ^ITEM=[ym] in .config: an item that is not CONFIG_NAME matches no line
+      boolean set = name.matches("CONFIG_[A-Za-z0-9_]+") && k.config().enabled(name.substring("CONFIG_".length()));
       if (set == negated) {
-        return Optional.of("BUILD_EXCLUSIVE_CONFIG: CONFIG_" + option + (negated ? " is set" : " is not set") + " in " + k.release());
+        return Optional.of("BUILD_EXCLUSIVE_CONFIG: " + name + (negated ? " is set" : " is not set") + " in " + k.release());
       }
     }
     return Optional.empty();

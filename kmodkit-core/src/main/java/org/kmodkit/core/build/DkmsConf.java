@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -68,8 +67,6 @@ public record DkmsConf(
     patches = List.copyOf(patches);
   }
 
-  private static final Pattern CONFIG_ITEM = Pattern.compile("!?CONFIG_[A-Za-z0-9_]+");
-
   /**
    * Sources {@code file} (in {@code dir}) with bash as DKMS does for one kernel, {@code vars} being
    * DKMS's variables ({@link DkmsShell#INPUTS}), and reads back what DKMS would.
@@ -77,6 +74,14 @@ public record DkmsConf(
   public static DkmsConf evaluate(DkmsShell shell, Path file, Path dir, Map<String, String> vars) throws BadInputException {
     DkmsShell.Values v = shell.evaluate(file, dir, vars);
     return of(file.toString(), v.triples(), vars, v.complaint());
+  }
+
+  /**
+   * dkms.conf as read back from bash's {@code output} (NUL-separated name, index, value triples,
+   * as {@link DkmsShell} has the script print them), for the kernel {@code vars} describe.
+   */
+  public static DkmsConf read(String file, byte[] output, Map<String, String> vars) throws BadInputException {
+    return of(file, DkmsShell.triples(file, output), vars, "");
   }
 
   /**
@@ -150,7 +155,7 @@ public record DkmsConf(
       for (int i = 0; i < size; i++) {
         String built = array("BUILT_MODULE_NAME").getOrDefault(i, "");
         if (built.isEmpty() && array("DEST_MODULE_LOCATION").size() == 1) {
-          built = vars.getOrDefault("module", name);
+          built = name; // Debian's dkms 3.0.10 (upstream takes $module, the same name once added)
         }
         if (built.isEmpty()) {
           throw error("No 'BUILT_MODULE_NAME' directive specified for record #" + i + " (DKMS refuses it too); name the module the build produces (without .ko)");
@@ -203,10 +208,7 @@ public record DkmsConf(
         if (item.isEmpty()) {
           continue;
         }
-        if (!CONFIG_ITEM.matcher(item).matches()) {
-          throw new BadInputException(file, "BUILD_EXCLUSIVE_CONFIG item '" + item + "' is not CONFIG_NAME or !CONFIG_NAME");
-        }
-        exConfig.add(item);
+        exConfig.add(item); // DKMS greps .config for any item; one that is not CONFIG_NAME never matches
       }
       return new DkmsConf(file, name, version, modules, make, makeMatch, word("CLEAN"), exKernel,
           optional("BUILD_EXCLUSIVE_KERNEL_MIN"), optional("BUILD_EXCLUSIVE_KERNEL_MAX"), exArch, exConfig,

@@ -69,6 +69,8 @@ class BuildPlannerTest {
     assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-55\"\n"), k)).isPresent();
     assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL_MIN=\"6.1.0-9\"\nBUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-100\"\n"), k)).isEmpty();
     assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_CONFIG=\"!CONFIG_ACPI\"\n"), kernel("r", Map.of("ACPI", "m")))).isPresent();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_CONFIG=\"ACPI\"\n"), kernel("r", Map.of("ACPI", "m")))).as("DKMS skips, not refuses")
+        .contains("BUILD_EXCLUSIVE_CONFIG: ACPI is not set in r");
   }
 
   @Test

@@ -193,7 +193,7 @@ class DkmsConfTest {
   }
 
   @Test
-  void withOneDestinationTheBuiltModuleIsNamedAfterTheModuleAsInDkms() throws Exception {
+  void withOneDestinationTheBuiltModuleIsNamedAfterThePackageAsInDebiansDkms() throws Exception {
     DkmsConf c = eval("PACKAGE_NAME=x\nPACKAGE_VERSION=1\nDEST_MODULE_LOCATION[0]=/extra\n");
     assertThat(c.modules().get(0).builtName().constant()).isEqualTo("x");
   }
@@ -205,9 +205,7 @@ class DkmsConfTest {
   }
 
   @Test
-  void exclusiveSettingsAreValidated() {
-    assertThatThrownBy(() -> eval(BASE + "BUILD_EXCLUSIVE_CONFIG=\"ACPI\"\n"))
-        .hasMessageContaining("'ACPI' is not CONFIG_NAME or !CONFIG_NAME");
+  void exclusiveRegularExpressionsAreValidated() {
     assertThatThrownBy(() -> eval(BASE + "BUILD_EXCLUSIVE_KERNEL=\"^(6\"\n"))
         .hasMessageContaining("is not a regular expression kmodkit accepts (unbalanced '('");
   }
