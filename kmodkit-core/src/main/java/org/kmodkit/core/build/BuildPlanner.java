@@ -81,17 +81,17 @@ public final class BuildPlanner {
     for (String p : conf.patches()) {
       steps.add(new BuildPlan.Step("PATCH", "patch -p1 < ./patches/" + quote(p)));
     }
-    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.expand(env)))));
-    String make = conf.makeFor(k.release()).map(w -> w.expand(env)).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
+    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.constant()))));
+    String make = conf.makeFor(k.release()).map(w -> w.constant()).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
     steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));
-    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.expand(env)))));
+    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.constant()))));
     List<BuildPlan.ExpectedModule> modules = new ArrayList<>();
     for (DkmsConf.Module m : conf.modules()) {
-      String location = strip(m.builtLocation().expand(env));
-      String dest = m.destLocation().expand(env);
-      String destName = m.destName().expand(env);
+      String location = strip(m.builtLocation().constant());
+      String dest = m.destLocation().constant();
+      String destName = m.destName().constant();
       String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
-      modules.add(new BuildPlan.ExpectedModule(m.builtName().expand(env), location, destName, install));
+      modules.add(new BuildPlan.ExpectedModule(m.builtName().constant(), location, destName, install));
     }
     return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir);
   }
