@@ -135,7 +135,9 @@ public final class BuildRunner {
         long s0 = System.nanoTime();
         int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), env(), b.log()));
         inProcesses += System.nanoTime() - s0;
-        if (code != 0) {
+        if (code != 0 && step.statusIgnored()) {
+          appendLog(b.log(), "\n# kmodkit: " + step.name() + " exited with status " + code + "; DKMS goes on, and so does kmodkit\n");
+        } else if (code != 0) {
           return failed(b, t0, inProcesses, step.name() + " exited with status " + code, errorLines(b.log()), List.of());
         }
       }
