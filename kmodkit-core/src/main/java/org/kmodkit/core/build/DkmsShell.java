@@ -91,24 +91,25 @@ public final class DkmsShell {
   }
 
   private static final class Probe {
-    static final Confinement RESULT = probe();
+    static final Confinement RESULT = probe(bwrap(Path.of("/"), Path.of("/tmp"), List.of("/bin/true")));
+  }
 
-    private static Confinement probe() {
-      try {
-        Process p = new ProcessBuilder(bwrap(Path.of("/"), Path.of("/tmp"), List.of("/bin/true"))).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          return new Confinement(false, "none: bubblewrap did not start within 10 s");
-        }
-        return p.exitValue() == 0 ? new Confinement(true, "bubblewrap")
-            : new Confinement(false, "none: bubblewrap cannot confine here (" + out.lines().findFirst().orElse("exit " + p.exitValue()) + ")");
-      } catch (IOException e) {
-        return new Confinement(false, "none: bubblewrap unavailable (" + e.getMessage() + "); install the bubblewrap package");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return new Confinement(false, "none: interrupted while probing bubblewrap");
+  /** Bubblewrap if {@code argv} (bwrap running /bin/true) succeeds, else none and why. */
+  static Confinement probe(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Confinement(false, "none: bubblewrap did not start within 10 s");
       }
+      return p.exitValue() == 0 ? new Confinement(true, "bubblewrap")
+          : new Confinement(false, "none: bubblewrap cannot confine here (" + out.lines().findFirst().orElse("exit " + p.exitValue()) + ")");
+    } catch (IOException e) {
+      return new Confinement(false, "none: bubblewrap unavailable (" + e.getMessage() + "); install the bubblewrap package");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Confinement(false, "none: interrupted while probing bubblewrap");
     }
   }
 

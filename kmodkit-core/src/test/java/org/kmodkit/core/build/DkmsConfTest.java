@@ -249,6 +249,14 @@ class DkmsConfTest {
   }
 
   @Test
+  void withoutBubblewrapOrItsNamespacesTheConfinementIsNoneAndSaysWhy() {
+    assertThat(DkmsShell.probe(List.of("/nonexistent/bwrap")).description()).startsWith("none: bubblewrap unavailable (").endsWith("install the bubblewrap package");
+    assertThat(DkmsShell.probe(List.of("/bin/sh", "-c", "echo 'bwrap: No permissions to creating new namespace'; exit 1")))
+        .isEqualTo(new DkmsShell.Confinement(false, "none: bubblewrap cannot confine here (bwrap: No permissions to creating new namespace)"));
+    assertThat(DkmsShell.probe(List.of("/bin/true")).bubblewrap()).isTrue();
+  }
+
+  @Test
   void withoutConfinementTheSameValuesComeBack() throws Exception {
     DkmsShell none = new DkmsShell(new DkmsShell.Confinement(false, "none: test"), Duration.ofSeconds(30));
     DkmsConf c = eval(none, tmp.resolve("src"), DPDK, ENV);
