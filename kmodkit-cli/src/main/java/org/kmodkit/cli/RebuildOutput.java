@@ -103,6 +103,7 @@ final class RebuildOutput {
         g.writeStringField("kind", d instanceof DriverSource.Dkms ? "dkms" : "kbuild");
         g.writeStringField("source", d.dir().toString());
         g.writeStringField("origin", d.origin());
+        g.writeStringField("dkms_conf_confinement", d instanceof DriverSource.Dkms k ? k.shell().confinement().description() : null);
         g.writeEndObject();
       }
       g.writeEndArray();

@@ -89,6 +89,8 @@ class RebuildCliTest {
     assertThat(vpoll.get("status").asText()).isEqualTo("built");
     assertThat(vpoll.get("modules").get(0).get("install_path").asText()).isEqualTo("/lib/modules/" + RELEASE + "/extra/vpoll.ko");
     assertThat(vpoll.get("modules").get(0).get("check").get("loads").asBoolean()).isTrue();
+    assertThat(j.get("drivers").get(0).get("dkms_conf_confinement").asText()).as("how dkms.conf was sourced").matches("bubblewrap|none: .*");
+    assertThat(j.get("drivers").get(1).get("dkms_conf_confinement").isNull()).as("a Kbuild tree has no dkms.conf").isTrue();
     assertThat(j.get("builds").get(1).get("driver").asText()).isEqualTo("hello");
     assertThat(j.get("builds").get(1).get("version").asText()).isEqualTo("2.1");
     assertThat(tmp.resolve("out/" + RELEASE + "/extra/vpoll/vpoll.ko")).exists();
