@@ -25,8 +25,8 @@ import org.kmodkit.core.BadInputException;
  * @param exclusiveKernelMin BUILD_EXCLUSIVE_KERNEL_MIN (lowest release, inclusive)
  * @param exclusiveKernelMax BUILD_EXCLUSIVE_KERNEL_MAX (highest release, inclusive)
  * @param exclusiveArch BUILD_EXCLUSIVE_ARCH (regex on the machine, e.g. x86_64)
- * @param exclusiveConfig BUILD_EXCLUSIVE_CONFIG: options that must be set ({@code CONFIG_X}) or not
- *     ({@code !CONFIG_X})
+ * @param exclusiveConfig BUILD_EXCLUSIVE_CONFIG (Debian's dkms): options that must be set
+ *     ({@code CONFIG_X}) or not ({@code !CONFIG_X}); an item of another form matches no .config line
  * @param preBuild PRE_BUILD: a script (with arguments) run in the build directory before MAKE
  * @param postBuild POST_BUILD: likewise after MAKE
  * @param patches PATCH[i] whose PATCH_MATCH[i] (if any) matches the kernel: files in patches/,
