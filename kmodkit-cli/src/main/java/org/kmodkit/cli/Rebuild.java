@@ -75,6 +75,7 @@ final class Rebuild {
         for (Path s : r.sources()) {
           drivers.add(DriverInputs.source(s.toString(), scratch));
         }
+        sayConfinement(drivers, err);
         return new Outcome(drivers, kernels, BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out())), null, signer, cpuSeconds());
       } finally {
         try {
@@ -87,6 +88,7 @@ final class Rebuild {
     for (Path s : r.sources()) {
       drivers.add(DriverInputs.source(s.toString(), r.work()));
     }
+    sayConfinement(drivers, err);
     BuildPlan plan = BuildPlanner.plan(drivers, kernels, new BuildPlanner.Layout(r.work(), r.out()));
     Toolchain toolchain = new Toolchain(System.getenv("PATH"));
     toolchain.require(kernels);
@@ -109,6 +111,12 @@ final class Rebuild {
       }
     }
     return new Outcome(drivers, kernels, plan, report, signer, cpuSeconds());
+  }
+
+  /** Which confinement sourcing dkms.conf had (bubblewrap, or none and why): README, "dkms.conf". */
+  private static void sayConfinement(List<DriverSource> drivers, PrintWriter err) {
+    drivers.stream().filter(DriverSource.Dkms.class::isInstance).map(d -> ((DriverSource.Dkms) d).shell().confinement().description()).findFirst()
+        .ifPresent(c -> err.println("kmodkit: dkms.conf sourced by bash per kernel, as DKMS does; confinement: " + c));
   }
 
   private static KernelModuleSigner signer(Request r) throws BadInputException {

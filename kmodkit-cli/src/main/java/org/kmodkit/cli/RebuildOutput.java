@@ -108,6 +108,7 @@ final class RebuildOutput {
         g.writeStringField("kind", d.kind());
         g.writeStringField("source", d.dir().toString());
         g.writeStringField("origin", d.origin());
+        g.writeStringField("dkms_conf_confinement", d instanceof DriverSource.Dkms k ? k.shell().confinement().description() : null);
         g.writeEndObject();
       }
       g.writeEndArray();

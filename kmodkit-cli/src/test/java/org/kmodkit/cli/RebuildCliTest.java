@@ -89,6 +89,8 @@ class RebuildCliTest {
     assertThat(vpoll.get("status").asText()).isEqualTo("built");
     assertThat(vpoll.get("modules").get(0).get("install_path").asText()).isEqualTo("/lib/modules/" + RELEASE + "/extra/vpoll.ko");
     assertThat(vpoll.get("modules").get(0).get("check").get("loads").asBoolean()).isTrue();
+    assertThat(j.get("drivers").get(0).get("dkms_conf_confinement").asText()).as("how dkms.conf was sourced").matches("bubblewrap|none: .*");
+    assertThat(j.get("drivers").get(1).get("dkms_conf_confinement").isNull()).as("a Kbuild tree has no dkms.conf").isTrue();
     assertThat(j.get("builds").get(1).get("driver").asText()).isEqualTo("hello");
     assertThat(j.get("builds").get(1).get("version").asText()).isEqualTo("2.1");
     assertThat(tmp.resolve("out/" + RELEASE + "/extra/vpoll/vpoll.ko")).exists();
@@ -152,12 +154,12 @@ class RebuildCliTest {
   }
 
   @Test
-  void aBadDkmsConfIsBadInputNamingFileAndLine() throws Exception {
+  void aDkmsConfDkmsRefusesIsBadInputNamingFileInDkmsWords() throws Exception {
     Path d = dkmsTree("bad", PRINTK);
-    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=bad\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=bad\nMAKE[0]=\"make $(nproc)\"\n");
+    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=bad\nPACKAGE_VERSION=$(echo 1)\nBUILT_MODULE_NAME[0]=bad.ko\nDEST_MODULE_LOCATION[0]=/extra\n");
     CliTest.Run r = rebuild("-s", d.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains(d.resolve("dkms.conf") + ":4: command substitution");
+    assertThat(r.err()).contains(d.resolve("dkms.conf") + ": dkms.conf: Error! 'BUILT_MODULE_NAME' or 'DEST_MODULE_NAME' directive ends in '.o' or '.ko' in record #0");
   }
 
   @Test

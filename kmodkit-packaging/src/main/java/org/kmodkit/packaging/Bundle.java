@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.core.build.DkmsConf;
+import org.kmodkit.core.build.DriverSource;
 
 /**
  * A driver bundle for {@code add-kernel-support}: a directory (or tarball of one) of driver
@@ -57,8 +57,8 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
     }
     Path conf = dir.resolve("dkms.conf");
     if (Files.isRegularFile(conf)) {
-      DkmsConf c = DkmsConf.parse(conf.toString(), read(conf));
-      return new Bundle(c.packageName(), c.packageVersion(), Optional.empty(), Optional.empty(), dir, List.of(dir), "");
+      DriverSource d = DriverSource.of(dir, arg); // dkms.conf sourced as DKMS does
+      return new Bundle(d.name(), d.version(), Optional.empty(), Optional.empty(), dir, List.of(dir), "");
     }
     throw new BadInputException(arg, "has no " + MANIFEST + " and is no DKMS tree; add a manifest (name=…, version=…; see README.md) or pass a DKMS tree");
   }

@@ -44,7 +44,7 @@ class BundleTest {
   @Test
   void aBareDkmsTreeIsABundleNamedByItsDkmsConf() throws Exception {
     Path d = Files.createDirectories(tmp.resolve("vpoll-0.1"));
-    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=vpoll\nPACKAGE_VERSION=0.1\nBUILT_MODULE_NAME[0]=vpoll\n");
+    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=vpoll\nPACKAGE_VERSION=0.1\nBUILT_MODULE_NAME[0]=vpoll\nDEST_MODULE_LOCATION[0]=/extra\n");
     Bundle b = Bundle.open(d.toString(), tmp.resolve("w"));
     assertThat(b.name()).isEqualTo("vpoll");
     assertThat(b.version()).isEqualTo("0.1");

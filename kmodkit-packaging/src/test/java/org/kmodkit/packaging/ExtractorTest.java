@@ -65,7 +65,7 @@ class ExtractorTest {
   @Test
   void aDkmsDebianPackageIsUnpackedAndItsDkmsConfRead() throws Exception {
     Path deb = new ArchivesForTests()
-        .file("./usr/src/vpoll-0.1/dkms.conf", "PACKAGE_NAME=\"vpoll\"\nPACKAGE_VERSION=\"0.1\"\nBUILT_MODULE_NAME[0]=\"$PACKAGE_NAME\"\n")
+        .file("./usr/src/vpoll-0.1/dkms.conf", "PACKAGE_NAME=\"vpoll\"\nPACKAGE_VERSION=\"0.1\"\nBUILT_MODULE_NAME[0]=\"$PACKAGE_NAME\"\nDEST_MODULE_LOCATION[0]=\"/extra\"\n")
         .file("./usr/src/vpoll-0.1/vpoll.c", "int x;\n")
         .file("./usr/share/doc/vpoll-dkms/copyright", "x")
         .writeDeb(tmp.resolve("vpoll-dkms_0.1-3_all.deb"));

@@ -43,7 +43,12 @@ public record BuildPlan(List<Item> items) {
   public record Skip(DriverSource driver, KernelTarget kernel, String reason) implements Item {}
 
   /** A shell command run in the build directory: pre_build, make, post_build. */
-  public record Step(String name, String command) {}
+  public record Step(String name, String command) {
+    /** DKMS runs PRE_BUILD and POST_BUILD but never looks at their exit status; kmodkit neither. */
+    public boolean statusIgnored() {
+      return name.equals("PRE_BUILD") || name.equals("POST_BUILD");
+    }
+  }
 
   /**
    * A module the build must produce.

@@ -53,7 +53,7 @@ public final class BuildPlanner {
     return new BuildPlan(items);
   }
 
-  static BuildPlan.Item item(DriverSource d, KernelTarget k, Layout layout) {
+  static BuildPlan.Item item(DriverSource d, KernelTarget k, Layout layout) throws BadInputException {
     Path dkmsTree = layout.work().resolve(k.release());
     Path buildDir = dkmsTree.resolve(d.name()).resolve(d.version()).resolve("build");
     Path log = layout.out().resolve("logs").resolve(k.release()).resolve(d.name() + ".log");
@@ -67,11 +67,6 @@ public final class BuildPlanner {
       Path packages = layout.out().resolve(k.release()).resolve("rpms").resolve(d.name());
       return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("rpmbuild", rpmbuild(s, k, buildDir))), List.of(), log, outDir, Optional.of(packages));
     }
-    DkmsConf conf = ((DriverSource.Dkms) d).conf();
-    Optional<String> excluded = excluded(conf, k);
-    if (excluded.isPresent()) {
-      return new BuildPlan.Skip(d, k, excluded.get());
-    }
     Map<String, String> env = new HashMap<>();
     env.put("kernelver", k.release());
     env.put("kernel_source_dir", kdir);
@@ -81,18 +76,26 @@ public final class BuildPlanner {
     env.put("arch", k.arch());
     env.put("module", d.name());
     env.put("module_version", d.version());
+    DkmsConf conf = ((DriverSource.Dkms) d).confFor(env); // per kernel: dkms.conf may branch on it
+    Optional<String> excluded = excluded(conf, k);
+    if (excluded.isPresent()) {
+      return new BuildPlan.Skip(d, k, excluded.get());
+    }
     List<BuildPlan.Step> steps = new ArrayList<>();
-    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.expand(env)))));
-    String make = conf.makeFor(k.release()).map(w -> w.expand(env)).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
+    for (String p : conf.patches()) {
+      steps.add(new BuildPlan.Step("PATCH", "patch -p1 < ./patches/" + quote(p)));
+    }
+    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.constant()))));
+    String make = conf.makeFor(k.release()).map(w -> w.constant()).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
     steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));
-    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.expand(env)))));
+    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.constant()))));
     List<BuildPlan.ExpectedModule> modules = new ArrayList<>();
     for (DkmsConf.Module m : conf.modules()) {
-      String location = strip(m.builtLocation().expand(env));
-      String dest = m.destLocation().expand(env);
-      String destName = m.destName().expand(env);
+      String location = strip(m.builtLocation().constant());
+      String dest = m.destLocation().constant();
+      String destName = m.destName().constant();
       String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
-      modules.add(new BuildPlan.ExpectedModule(m.builtName().expand(env), location, destName, install));
+      modules.add(new BuildPlan.ExpectedModule(m.builtName().constant(), location, destName, install));
     }
     return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir, Optional.empty());
   }
@@ -142,10 +145,11 @@ public final class BuildPlanner {
     }
     for (String item : conf.exclusiveConfig()) {
       boolean negated = item.startsWith("!");
-      String option = (negated ? item.substring(1) : item).substring("CONFIG_".length());
-      boolean set = k.config().enabled(option);
+      String name = negated ? item.substring(1) : item;
+      // DKMS greps ^ITEM=[ym] in .config: an item that is not CONFIG_NAME matches no line
+      boolean set = name.matches("CONFIG_[A-Za-z0-9_]+") && k.config().enabled(name.substring("CONFIG_".length()));
       if (set == negated) {
-        return Optional.of("BUILD_EXCLUSIVE_CONFIG: CONFIG_" + option + (negated ? " is set" : " is not set") + " in " + k.release());
+        return Optional.of("BUILD_EXCLUSIVE_CONFIG: " + name + (negated ? " is set" : " is not set") + " in " + k.release());
       }
     }
     return Optional.empty();

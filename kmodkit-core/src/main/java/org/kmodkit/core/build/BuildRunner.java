@@ -155,7 +155,9 @@ public final class BuildRunner {
         long s0 = System.nanoTime();
         int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), env(), b.log()));
         inProcesses += System.nanoTime() - s0;
-        if (code != 0) {
+        if (code != 0 && step.statusIgnored()) {
+          appendLog(b.log(), "\n# kmodkit: " + step.name() + " exited with status " + code + "; DKMS goes on, and so does kmodkit\n");
+        } else if (code != 0) {
           String why = code == BuildPlanner.TIMED_OUT && step.command().startsWith(BuildPlanner.TIMEOUT) ? " ran past its time limit and was stopped" : " exited with status " + code;
           return failed(b, t0, inProcesses, step.name() + why, errorLines(b.log()), List.of());
         }

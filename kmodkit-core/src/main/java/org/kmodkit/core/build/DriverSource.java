@@ -2,9 +2,9 @@ package org.kmodkit.core.build;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.tree.Sysroot;
@@ -37,8 +37,17 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     }
   }
 
-  /** A DKMS tree: built as its dkms.conf says. */
-  record Dkms(DkmsConf conf, Path dir, String origin) implements DriverSource {
+  /**
+   * A DKMS tree: built as its dkms.conf says. {@code conf} is dkms.conf as read for the running
+   * kernel (as {@code dkms add} reads it, for the name and version); {@link #confFor} reads it
+   * again for each kernel a build is planned for, since dkms.conf may branch on it.
+   */
+  record Dkms(DkmsConf conf, Path dir, String origin, DkmsShell shell) implements DriverSource {
+    /** dkms.conf sourced with {@code vars} (DKMS's variables for one kernel) set. */
+    public DkmsConf confFor(Map<String, String> vars) throws BadInputException {
+      return DkmsConf.evaluate(shell, dir.resolve("dkms.conf"), dir, vars);
+    }
+
     @Override
     public String name() {
       return conf.packageName();
@@ -102,18 +111,28 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     requireLinksInside(dir, origin);
     Path conf = dir.resolve("dkms.conf");
     if (Files.isRegularFile(conf)) {
-      String text;
-      try {
-        text = Files.readString(conf, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new BadInputException(conf.toString(), "cannot read (" + e.getMessage() + "); check permissions");
+      if (!Files.isReadable(conf)) {
+        throw new BadInputException(conf.toString(), "cannot be read; check permissions");
       }
-      return new Dkms(DkmsConf.parse(conf.toString(), text), dir, origin);
+      DkmsShell shell = DkmsShell.detect();
+      return new Dkms(DkmsConf.evaluate(shell, conf, dir, hostVars(dir, name, version)), dir, origin, shell);
     }
     if (Files.isRegularFile(dir.resolve("Kbuild")) || Files.isRegularFile(dir.resolve("Makefile"))) {
       return new Kbuild(name, version, dir, origin);
     }
     throw new BadInputException(origin, "has no dkms.conf, Kbuild or Makefile at its top; point at the driver's source directory (where `make -C <kernel> M=$PWD` would be run)");
+  }
+
+  /**
+   * DKMS's variables as {@code dkms add} has them: the running kernel, the default trees; the
+   * module named after the directory until dkms.conf names it.
+   */
+  private static Map<String, String> hostVars(Path dir, String name, String version) {
+    String release = System.getProperty("os.version", "");
+    Path abs = dir.toAbsolutePath().normalize();
+    return Map.of("kernelver", release, "arch", "amd64".equals(System.getProperty("os.arch")) ? "x86_64" : System.getProperty("os.arch", ""), "kernel_source_dir", "/lib/modules/" + release + "/build",
+        "dkms_tree", "/var/lib/dkms", "source_tree", abs.getParent() == null ? "/" : abs.getParent().toString(), "install_tree", "/lib/modules",
+        "module", name, "module_version", version);
   }
 
   /**

@@ -58,7 +58,7 @@ public final class FifoJobServer implements JobServer {
   @Override
   public List<String> command(String command) {
     String f = BuildPlanner.quote(fifo.toString());
-    return List.of("/bin/sh", "-c", "exec 3<>" + f + " 4<>" + f + "; " + command);
+    return List.of("/bin/bash", "-c", "exec 3<>" + f + " 4<>" + f + "; " + command);
   }
 
   @Override

@@ -29,7 +29,7 @@ public interface JobServer extends AutoCloseable {
 
       @Override
       public List<String> command(String command) {
-        return List.of("/bin/sh", "-c", command);
+        return List.of("/bin/bash", "-c", command); // DKMS evals MAKE/CLEAN in bash
       }
 
       @Override

@@ -17,8 +17,16 @@ class BuildPlannerTest {
     return new KernelTarget(release, Path.of("/k/" + release), "x86_64", new KernelConfig(config), "gcc-12", Optional.empty(), release);
   }
 
-  static DriverSource dkms(String conf) throws Exception {
-    return new DriverSource.Dkms(DkmsConf.parse("dkms.conf", conf), Path.of("/src/d"), "/src/d");
+  @org.junit.jupiter.api.io.TempDir Path tmp;
+
+  DriverSource dkms(String conf) throws Exception {
+    Path dir = tmp.resolve("d" + java.util.UUID.randomUUID());
+    DkmsConfTest.eval(dir, conf);
+    return DriverSource.of(dir, dir.toString());
+  }
+
+  DkmsConf conf(String text) throws Exception {
+    return DkmsConfTest.eval(tmp.resolve("c" + java.util.UUID.randomUUID()), text);
   }
 
   @Test
@@ -66,26 +74,39 @@ class BuildPlannerTest {
 
   @Test
   void exclusiveKernelArchAndVersionBoundsSkipAsDkmsWould() throws Exception {
-    String base = "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\n";
+    String base = "PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nDEST_MODULE_LOCATION[0]=/extra\n";
     KernelTarget k = kernel("6.1.0-56-cloud-amd64", Map.of());
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_KERNEL=\"^5\\.\"\n"), k)).hasValueSatisfying(r -> assertThat(r).startsWith("BUILD_EXCLUSIVE_KERNEL"));
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_KERNEL=\"^6\\.1\"\n"), k)).isEmpty();
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_ARCH=\"aarch64\"\n"), k)).hasValueSatisfying(r -> assertThat(r).contains("does not match x86_64"));
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_KERNEL_MIN=\"6.2\"\n"), k)).isPresent();
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-55\"\n"), k)).isPresent();
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_KERNEL_MIN=\"6.1.0-9\"\nBUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-100\"\n"), k)).isEmpty();
-    assertThat(BuildPlanner.excluded(DkmsConf.parse("c", base + "BUILD_EXCLUSIVE_CONFIG=\"!CONFIG_ACPI\"\n"), kernel("r", Map.of("ACPI", "m")))).isPresent();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL=\"^5\\.\"\n"), k)).hasValueSatisfying(r -> assertThat(r).startsWith("BUILD_EXCLUSIVE_KERNEL"));
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL=\"^6\\.1\"\n"), k)).isEmpty();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_ARCH=\"aarch64\"\n"), k)).hasValueSatisfying(r -> assertThat(r).contains("does not match x86_64"));
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL_MIN=\"6.2\"\n"), k)).isPresent();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-55\"\n"), k)).isPresent();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_KERNEL_MIN=\"6.1.0-9\"\nBUILD_EXCLUSIVE_KERNEL_MAX=\"6.1.0-100\"\n"), k)).isEmpty();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_CONFIG=\"!CONFIG_ACPI\"\n"), kernel("r", Map.of("ACPI", "m")))).isPresent();
+    assertThat(BuildPlanner.excluded(conf(base + "BUILD_EXCLUSIVE_CONFIG=\"ACPI\"\n"), kernel("r", Map.of("ACPI", "m")))).as("DKMS skips, not refuses")
+        .contains("BUILD_EXCLUSIVE_CONFIG: ACPI is not set in r");
   }
 
   @Test
   void prePostBuildScriptsRunFromTheBuildDirectoryAroundMake() throws Exception {
-    DriverSource d = dkms("PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nBUILT_MODULE_LOCATION[0]=src/\nDEST_MODULE_NAME[0]=x_new\n"
+    DriverSource d = dkms("PACKAGE_NAME=x\nPACKAGE_VERSION=1\nBUILT_MODULE_NAME[0]=x\nBUILT_MODULE_LOCATION[0]=src/\nDEST_MODULE_NAME[0]=x_new\nDEST_MODULE_LOCATION[0]=/updates/dkms\n"
         + "PRE_BUILD=\"configure --kernel=$kernelver\"\nPOST_BUILD=post.sh\n");
     BuildPlan.Build b = BuildPlanner.plan(List.of(d), List.of(kernel("6.1.0-56-cloud-amd64", Map.of())), LAYOUT).builds().get(0);
     assertThat(b.steps()).extracting(BuildPlan.Step::name).containsExactly("PRE_BUILD", "MAKE", "POST_BUILD");
     assertThat(b.steps().get(0).command()).isEqualTo("./configure --kernel=6.1.0-56-cloud-amd64");
     assertThat(b.steps().get(1).command()).isEqualTo("make KERNELRELEASE='6.1.0-56-cloud-amd64' -C '/k/6.1.0-56-cloud-amd64' M='/w/6.1.0-56-cloud-amd64/x/1/build'");
     assertThat(b.modules()).containsExactly(new BuildPlan.ExpectedModule("x", "src", "x_new", "/lib/modules/6.1.0-56-cloud-amd64/updates/dkms/x_new.ko"));
+  }
+
+  @Test
+  void dkmsConfIsSourcedForEachKernelSoItMayBranchOnItAndPatchesComeFirst() throws Exception {
+    DriverSource d = dkms("PACKAGE_NAME=x\nPACKAGE_VERSION=1\nDEST_MODULE_LOCATION[0]=/extra\n"
+        + "case $kernelver in 6.1.*) BUILT_MODULE_NAME[0]=x61; PATCH[0]=six-one.patch;; *) BUILT_MODULE_NAME[0]=xold;; esac\n");
+    BuildPlan plan = BuildPlanner.plan(List.of(d), List.of(kernel("6.1.0-56-cloud-amd64", Map.of()), kernel("5.10.0-30-amd64", Map.of())), LAYOUT);
+    assertThat(plan.builds().get(0).modules()).extracting(BuildPlan.ExpectedModule::builtName).containsExactly("x61");
+    assertThat(plan.builds().get(0).steps()).extracting(BuildPlan.Step::command).first().isEqualTo("patch -p1 < ./patches/'six-one.patch'");
+    assertThat(plan.builds().get(1).modules()).extracting(BuildPlan.ExpectedModule::builtName).containsExactly("xold");
+    assertThat(plan.builds().get(1).steps()).extracting(BuildPlan.Step::name).containsExactly("MAKE");
   }
 
   @Test

@@ -125,6 +125,26 @@ class BuildRunnerTest {
   }
 
   @Test
+  void aFailingPreOrPostBuildScriptIsLoggedAndTheBuildGoesOnAsWithDkms() throws Exception {
+    // DKMS runs PRE_BUILD/POST_BUILD and never looks at their exit status (iptables-netflow-dkms's
+    // configure fails without iptables; DKMS then fails in make, not in PRE_BUILD)
+    Path src = Files.createDirectories(tmp.resolve("src/scripted"));
+    Files.writeString(src.resolve("dkms.conf"), "PACKAGE_NAME=scripted\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=scripted\nDEST_MODULE_LOCATION[0]=/extra\n"
+        + "PRE_BUILD=configure\nPOST_BUILD=post\n");
+    FakeMake make = new FakeMake((spec, name) -> {
+      if (spec.argv().get(2).contains("configure") || spec.argv().get(2).contains("post")) {
+        return 1;
+      }
+      write(spec.dir().resolve(name + ".ko"), goodModule(name));
+      return 0;
+    });
+    BuildReport report = run(make, 1, null, DriverSource.of(src, src.toString(), "scripted", "1.0"));
+    assertThat(make.calls).hasSize(3);
+    assertThat(report.built()).isEqualTo(1);
+    assertThat(Files.readString(tmp.resolve("out/logs/" + RELEASE + "/scripted.log"))).contains("# kmodkit: PRE_BUILD exited with status 1; DKMS goes on, and so does kmodkit");
+  }
+
+  @Test
   void aRebuiltModuleThatCheckRejectsIsAFailedBuildAndNeverReachesTheOutput() throws Exception {
     FakeMake make = new FakeMake((spec, name) -> {
       write(spec.dir().resolve(name + ".ko"), KoBuilder.module(name).vermagic(MAGIC).version("module_layout", LAYOUT).uses("_printk", 0xdeadbeefL).build());
@@ -175,7 +195,7 @@ class BuildRunnerTest {
     assertThat(make.calls).singleElement().satisfies(s -> {
       assertThat(s.dir()).isEqualTo(tmp.resolve("work/" + RELEASE + "/copy/1.0/build"));
       assertThat(s.env()).as("compiler messages in plain ASCII, greppable").containsEntry("LC_ALL", "C");
-      assertThat(s.argv()).containsExactly("/bin/sh", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
+      assertThat(s.argv()).containsExactly("/bin/bash", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
     });
     assertThat(d.dir().resolve("copy.ko")).as("the source tree is never written").doesNotExist();
   }

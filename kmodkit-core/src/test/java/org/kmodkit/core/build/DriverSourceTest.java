@@ -27,7 +27,7 @@ class DriverSourceTest {
   @Test
   void aDkmsTreeIsNamedByItsDkmsConfWhateverItsDirectory() throws Exception {
     Path d = Files.createDirectories(tmp.resolve("checkout"));
-    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=vpoll\nPACKAGE_VERSION=0.1\nBUILT_MODULE_NAME[0]=vpoll\n");
+    Files.writeString(d.resolve("dkms.conf"), "PACKAGE_NAME=vpoll\nPACKAGE_VERSION=0.1\nBUILT_MODULE_NAME[0]=vpoll\nDEST_MODULE_LOCATION[0]=/extra\n");
     Files.writeString(d.resolve("Makefile"), "obj-m := vpoll.o\n");
     assertThat(DriverSource.of(d, "checkout")).isInstanceOf(DriverSource.Dkms.class).extracting(DriverSource::name, DriverSource::version).containsExactly("vpoll", "0.1");
   }
