@@ -132,19 +132,23 @@ class ExtractorTest {
   }
 
   @Test
-  void aSourceTreeWithALinkOutOfItIsRefusedBeforeAnythingIsCopied() throws Exception {
+  void aSourceTreeWithALinkOutOfItIsTakenButTheLinkNeverReachesTheBuildCopy() throws Exception {
+    // DKMS copies such links as they are (iptables-netflow-dkms ships README.gz -> ../../share/doc/…);
+    // kmodkit takes the tree as DKMS does, and leaves the link out of the copy the build runs in
     Path src = Files.createDirectories(tmp.resolve("hello-1.0"));
     Files.writeString(src.resolve("Kbuild"), "obj-m := hello.o\n");
+    Files.writeString(src.resolve("hello.c"), "int x;\n");
     Files.createSymbolicLink(src.resolve("secret.h"), canary());
-    assertThatThrownBy(() -> DriverInputs.source(src.toString(), work()))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("secret.h").hasMessageContaining("leads out of the source tree");
-    Files.delete(src.resolve("secret.h"));
     Files.createDirectories(src.resolve("sub"));
     Files.createSymbolicLink(src.resolve("sub/up"), Path.of("../.."));
-    assertThatThrownBy(() -> DriverInputs.source(src.toString(), work())).hasMessageContaining("sub/up");
-    Files.delete(src.resolve("sub/up"));
     Files.createSymbolicLink(src.resolve("sub/same.c"), Path.of("../hello.c"));
-    assertThat(DriverInputs.source(src.toString(), work()).name()).as("a link inside the tree is fine").isEqualTo("hello");
+    assertThat(DriverInputs.source(src.toString(), work()).name()).isEqualTo("hello");
+    Path copy = tmp.resolve("copy");
+    assertThat(org.kmodkit.core.build.BuildRunner.copyTree(src, copy)).containsExactlyInAnyOrder("secret.h -> " + canary(), "sub/up -> ../..");
+    assertThat(copy.resolve("secret.h")).doesNotExist();
+    assertThat(Files.exists(copy.resolve("sub/up"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    assertThat(Files.readSymbolicLink(copy.resolve("sub/same.c"))).as("a link inside the tree is copied as a link").isEqualTo(Path.of("../hello.c"));
+    assertThat(copy.resolve("hello.c")).hasContent("int x;");
   }
 
   // ---- packages: absolute targets mean the package's root; chains through them are resolved too ----
@@ -161,13 +165,16 @@ class ExtractorTest {
   }
 
   @Test
-  void aDkmsTreeWhoseLinkClimbsOutOfItIsRefusedThoughItComesBackIn() throws Exception {
-    // in the build copy such a link would lead elsewhere
-    Path deb = new ArchivesForTests().file("./usr/src/vpoll-0.1/dkms.conf", "PACKAGE_NAME=\"vpoll\"\nPACKAGE_VERSION=\"0.1\"\n")
+  void aDkmsTreeWhoseLinkClimbsOutOfItAndBackInIsLeftOutOfTheBuildCopy() throws Exception {
+    // in the build copy such a link would lead elsewhere than in the package
+    Path deb = new ArchivesForTests().file("./usr/src/vpoll-0.1/dkms.conf", "PACKAGE_NAME=\"vpoll\"\nPACKAGE_VERSION=\"0.1\"\nBUILT_MODULE_NAME[0]=vpoll\nDEST_MODULE_LOCATION[0]=/extra\n")
         .file("./usr/src/vpoll-0.1/include/vpoll.h", "int x;\n").symlink("./usr/src/vpoll-0.1/inc", "/usr/src/vpoll-0.1/include")
         .writeDeb(tmp.resolve("vpoll-dkms_0.1_all.deb"));
-    assertThatThrownBy(() -> DriverInputs.source(deb.toString(), work())).isInstanceOf(BadInputException.class)
-        .hasMessage(deb + ": the link inc -> ../../../usr/src/vpoll-0.1/include leads out of the source tree; kmodkit builds only what the tree holds: put the file itself there");
+    org.kmodkit.core.build.DriverSource source = DriverInputs.source(deb.toString(), work());
+    Path copy = tmp.resolve("copy");
+    assertThat(org.kmodkit.core.build.BuildRunner.copyTree(source.dir(), copy)).containsExactly("inc -> ../../../usr/src/vpoll-0.1/include");
+    assertThat(Files.exists(copy.resolve("inc"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    assertThat(copy.resolve("include/vpoll.h")).hasContent("int x;");
   }
 
   @Test

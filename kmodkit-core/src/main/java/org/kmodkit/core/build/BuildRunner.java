@@ -33,6 +33,7 @@ import org.kmodkit.core.check.SetVerdict;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.tree.KernelAbiLoader;
+import org.kmodkit.core.tree.Sysroot;
 
 /**
  * Applies a {@link BuildPlan}: builds run in parallel on {@code jobs} slots (shared with make
@@ -149,7 +150,9 @@ public final class BuildRunner {
       Files.createDirectories(b.log().getParent());
       Files.writeString(b.log(), "# kmodkit rebuild: " + b.id() + "\n# source: " + b.driver().origin() + "\n# build directory: " + b.buildDir() + "\n", StandardCharsets.UTF_8);
       deleteTree(b.buildDir());
-      copyTree(b.driver().dir(), b.buildDir());
+      for (String left : copyTree(b.driver().dir(), b.buildDir())) {
+        appendLog(b.log(), "# kmodkit: left out of the build copy: the link " + left + " leads out of the source tree (never copied, never followed)\n");
+      }
       for (BuildPlan.Step step : b.steps()) {
         appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
         long s0 = System.nanoTime();
@@ -410,14 +413,23 @@ public final class BuildRunner {
   }
 
   /**
-   * Copies a source tree: files with their permissions, links as links (never followed). When the
-   * copy goes inside the source (`kmodkit rebuild -s .` with the default --out), the directory
-   * holding it is left out, or the copy would copy itself.
+   * Copies a source tree: files with their permissions, links as links (never followed). A link
+   * leading out of the tree (absolute, or climbing above it through {@code ..} and other links) is
+   * left out: in the copy it would let the build read what lies outside, or lead elsewhere than in
+   * the source. DKMS copies such links as they are; kmodkit names them (a package's
+   * {@code README.gz -> ../../share/doc/…} is common and harmless to leave out). When the copy goes
+   * inside the source (`kmodkit rebuild -s .` with the default --out), the directory holding it is
+   * left out, or the copy would copy itself.
+   *
+   * @return the links left out, as {@code path -> target} relative to the tree
    */
-  static void copyTree(Path from, Path to) throws IOException {
+  public static List<String> copyTree(Path from, Path to) throws IOException {
     Path src = from.toAbsolutePath().normalize();
     Path dst = to.toAbsolutePath().normalize();
     Path inside = dst.startsWith(src) && !dst.equals(src) ? src.resolve(src.relativize(dst).getName(0)) : null;
+    Path real = src.toRealPath();
+    Sysroot tree = new Sysroot(real);
+    List<String> leftOut = new ArrayList<>();
     Files.walkFileTree(src, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -430,10 +442,19 @@ public final class BuildRunner {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.copy(file, dst.resolve(src.relativize(file).toString()), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+        String rel = src.relativize(file).toString();
+        if (attrs.isSymbolicLink()) {
+          String target = Files.readSymbolicLink(file).toString();
+          if (target.startsWith("/") || tree.locate(real.resolve(rel).getParent(), target).isEmpty()) {
+            leftOut.add(rel + " -> " + target);
+            return FileVisitResult.CONTINUE;
+          }
+        }
+        Files.copy(file, dst.resolve(rel), LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
         return FileVisitResult.CONTINUE;
       }
     });
+    return leftOut;
   }
 
   /** Deletes {@code dir} and everything under it, never following links out of it. */

@@ -1,13 +1,9 @@
 package org.kmodkit.core.build;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.core.tree.Sysroot;
 
 /** A driver's source tree, ready to be copied into a build directory. */
 public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms, DriverSource.Srpm {
@@ -83,9 +79,8 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     }
   }
 
-  /** The unpacked source RPM in {@code dir}, once its links are known to stay inside it. */
+  /** The unpacked source RPM in {@code dir}; links leading out of it are left out of the build copy. */
   static Srpm srpm(Path dir, String spec, String name, String version, String origin) throws BadInputException {
-    requireLinksInside(dir, origin);
     return new Srpm(name, version, dir, spec, origin);
   }
 
@@ -108,7 +103,6 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(origin, "is not a directory; pass a driver source directory, a tarball of one, or a *-dkms package");
     }
-    requireLinksInside(dir, origin);
     Path conf = dir.resolve("dkms.conf");
     if (Files.isRegularFile(conf)) {
       if (!Files.isReadable(conf)) {
@@ -133,27 +127,6 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     return Map.of("kernelver", release, "arch", "amd64".equals(System.getProperty("os.arch")) ? "x86_64" : System.getProperty("os.arch", ""), "kernel_source_dir", "/lib/modules/" + release + "/build",
         "dkms_tree", "/var/lib/dkms", "source_tree", abs.getParent() == null ? "/" : abs.getParent().toString(), "install_tree", "/lib/modules",
         "module", name, "module_version", version);
-  }
-
-  /**
-   * A link leading out of the tree (absolute, or climbing above it through {@code ..} and other
-   * links) would let the build read, and the copy carry, what lies outside it: refused.
-   */
-  private static void requireLinksInside(Path dir, String origin) throws BadInputException {
-    try {
-      Path top = dir.toRealPath();
-      Sysroot tree = new Sysroot(top);
-      try (Stream<Path> s = Files.walk(top)) {
-        for (Path link : s.filter(Files::isSymbolicLink).toList()) {
-          String target = Files.readSymbolicLink(link).toString();
-          if (target.startsWith("/") || tree.locate(link.getParent(), target).isEmpty()) {
-            throw new BadInputException(origin, "the link " + top.relativize(link) + " -> " + target + " leads out of the source tree; kmodkit builds only what the tree holds: put the file itself there");
-          }
-        }
-      }
-    } catch (IOException | UncheckedIOException e) {
-      throw new BadInputException(origin, "cannot read the source tree (" + e.getMessage() + "); check its permissions");
-    }
   }
 
   private static void requireName(String name, String origin) {
