@@ -79,7 +79,7 @@ for deb in "${pkgs[@]}"; do
   set -e
   if [ $rc -eq 124 ]; then k_outcome="timeout ${TIMEOUT}s"
   elif [ $rc -eq 2 ] || [ $rc -eq 3 ]; then k_outcome="refused: $(tail -1 "$WORK/$pkg.kmodkit.err" | sed 's/|/\\|/g' | cut -c1-200)"
-  elif grep -q 'skipped' "$WORK/$pkg.kmodkit.out" "$WORK/$pkg.kmodkit.err" && [ -z "$(modules_in "$out/$K")" ]; then k_outcome="skipped"
+  elif grep -Eq '(^|[^0-9])[1-9][0-9]* skipped' "$WORK/$pkg.kmodkit.out" "$WORK/$pkg.kmodkit.err" && [ -z "$(modules_in "$out/$K")" ]; then k_outcome="skipped"
   elif [ $rc -eq 0 ]; then k_outcome="built $(modules_in "$out/$K")"
   else k_outcome="failed: $(first_error "$out"/logs/$K/*.log)"
   fi
