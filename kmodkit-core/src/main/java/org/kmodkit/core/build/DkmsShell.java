@@ -9,11 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -191,10 +189,8 @@ public final class DkmsShell {
   }
 
   private static void deleteTree(Path top) {
-    try (Stream<Path> s = Files.walk(top)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      BuildRunner.deleteTree(top);
     } catch (IOException e) {
       // a scratch directory the file made unremovable stays behind in the temporary directory
     }
