@@ -13,7 +13,7 @@ import org.kmodkit.packaging.ship.OpenPgpSigner;
 class ShipCliTest {
   @TempDir Path tmp;
 
-  private Path rebuildOut() throws Exception {
+  Path rebuildOut() throws Exception {
     Path out = Files.createDirectories(tmp.resolve("out/6.1.0-53-cloud-amd64/extra/hello"));
     for (String m : new String[] {"hello.ko", "hello_nonet.ko"}) {
       Files.copy(CliTest.REAL.resolve("6.1.0-53").resolve(m), out.resolve(m));

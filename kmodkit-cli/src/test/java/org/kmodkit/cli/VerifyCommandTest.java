@@ -95,11 +95,8 @@ class VerifyCommandTest {
   void theTextReportSaysWhatTheBootedKernelSaidAboutEachModule() throws IOException {
     Run r = run("console-56-bare-vmlinuz.log", "verify", "--vm", "--kernel", vmlinuz.toString(), "--modules", REAL.resolve("6.1.0-56").toString(), REAL.resolve("6.1.0-53").toString(), "--work-dir", dir.resolve("work").toString());
     assertThat(r.code()).as(r.err()).isEqualTo(1);
-    Path golden = Path.of("src/test/resources/golden/verify-bare-vmlinuz.txt");
-    if (Boolean.getBoolean("kmodkit.golden.update")) { // -Dkmodkit.golden.update=true rewrites it: review the diff
-      Files.writeString(golden, anonymous(r.out()));
-    }
-    assertThat(anonymous(r.out())).isEqualTo(Files.readString(golden));
+    // the whole report, byte for byte: GoldenTest (golden/verify-bare-vmlinuz.txt)
+    assertThat(anonymous(r.out())).contains("  FAIL igb_uio: refused: ").endsWith("console log: <tmp>/work/console.log\n");
     assertThat(anonymous(r.err())).isEqualTo("kmodkit: booting 6.1.0-56-cloud-amd64 under QEMU (tcg, no network) to load 11 modules in 2 sets; console: <tmp>/work/console.log\n"
         + "kmodkit: kernel up: release=6.1.0-56-cloud-amd64 uptime=2.51 tainted=0; loading, unloading, reloading\n");
     assertThat(started).hasSize(1);
