@@ -2,6 +2,7 @@ package org.kmodkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.kmodkit.packaging.ship.PackageSpec;
 import org.kmodkit.packaging.ship.PayloadFile;
 import org.kmodkit.packaging.ship.deb.DebWriter;
 import org.kmodkit.testkit.FakeRoot;
+import org.kmodkit.testkit.ImageBuilder;
 import org.kmodkit.testkit.KoBuilder;
 
 /**
@@ -41,7 +43,6 @@ class GoldenTest {
 
   static final String K1 = "5.14.0-1.el9.x86_64";
   static final String K2 = "5.14.0-2.el9.x86_64";
-  static final Instant USED = Instant.parse("2026-01-02T03:04:05Z");
 
   /** How dkms.conf is confined depends on the host: bubblewrap installed and usable, or not (and why). */
   static final Rule CONFINEMENT = new Rule("(confinement: |\"dkms_conf_confinement\" : \")[^\\n\"]*", "$1<host>");
@@ -61,14 +62,17 @@ class GoldenTest {
 
   /** Compares a run with {@code <name>} and its {@code .exit} sidecar (or writes them under -Dgolden.update=true). */
   void golden(String name, CliTest.Run r, Rule... rules) throws IOException {
-    String out = normalise(r.out(), rules);
-    String exit = "exit " + r.code() + "\n" + normalise(r.err(), rules);
+    matches(name, normalise(r.out(), rules));
+    matches(name + ".exit", "exit " + r.code() + "\n" + normalise(r.err(), rules));
+  }
+
+  /** Compares {@code text} with the golden file {@code name}, or writes it there under -Dgolden.update=true. */
+  static void matches(String name, String text) throws IOException {
+    Path file = DIR.resolve(name);
     if (UPDATE) {
-      Files.writeString(DIR.resolve(name), out);
-      Files.writeString(DIR.resolve(name + ".exit"), exit);
+      Files.writeString(file, text);
     }
-    assertThat(out).as(name + " (stdout)").isEqualTo(Files.readString(DIR.resolve(name)));
-    assertThat(exit).as(name + ".exit (exit code and stderr)").isEqualTo(Files.readString(DIR.resolve(name + ".exit")));
+    assertThat(text).as(name).isEqualTo(Files.readString(file));
   }
 
   String normalise(String text, Rule... rules) {
@@ -84,24 +88,14 @@ class GoldenTest {
   }
 
   @Test
-  void aGoldenFileThatDiffersByOneByteFailsTheComparison() throws IOException {
+  void aGoldenFileThatDiffersByOneByteOrByItsExitCodeFailsTheComparison() throws IOException {
+    assumeFalse(UPDATE, "nothing is compared while the golden files are rewritten");
     CliTest.Run r = CliTest.run("inspect", real("6.1.0-56/hello.ko"));
-    String golden = Files.readString(DIR.resolve("inspect-hello.txt"));
-    assertThat(golden).isEqualTo(normalise(r.out()));
-    CliTest.Run changed = new CliTest.Run(r.code(), r.out().replaceFirst("hello", "hellp"), r.err());
-    assertThatThrownBy(() -> {
-      if (UPDATE) {
-        throw new AssertionError("not compared while updating");
-      }
-      golden("inspect-hello.txt", changed);
-    }).isInstanceOf(AssertionError.class);
+    golden("inspect-hello.txt", r);
+    CliTest.Run oneByte = new CliTest.Run(r.code(), r.out().replaceFirst("hello", "hellp"), r.err());
+    assertThatThrownBy(() -> golden("inspect-hello.txt", oneByte)).isInstanceOf(AssertionError.class).hasMessageContaining("inspect-hello.txt");
     CliTest.Run otherExit = new CliTest.Run(1, r.out(), r.err());
-    assertThatThrownBy(() -> {
-      if (UPDATE) {
-        throw new AssertionError("not compared while updating");
-      }
-      golden("inspect-hello.txt", otherExit);
-    }).isInstanceOf(AssertionError.class);
+    assertThatThrownBy(() -> golden("inspect-hello.txt", otherExit)).isInstanceOf(AssertionError.class).hasMessageContaining("inspect-hello.txt.exit");
   }
 
   @Test
@@ -111,6 +105,9 @@ class GoldenTest {
     golden("inspect-signed.json", CliTest.run("inspect", "--json", real("debian-6.1.0-56/uio.ko")));
     golden("inspect-exports-brief.txt", CliTest.run("inspect", "--brief", real("6.1.0-56/hello_export.ko")));
     golden("inspect-exports.json", CliTest.run("inspect", "--json", real("6.1.0-56/hello_export.ko")));
+    Path vmlinux = Files.write(tmp.resolve("vmlinux"), ImageBuilder.vmlinux().export("_printk", 0x92997ed8L, false, "").export("kmodkit_ns_add", 0x8ee9b418L, true, "KMODKIT_TEST").elf());
+    golden("inspect-image.txt", CliTest.run("inspect", vmlinux.toString()));
+    golden("inspect-image.json", CliTest.run("inspect", "--json", vmlinux.toString()));
     golden("inspect-missing.txt", CliTest.run("inspect", tmp.resolve("missing.ko").toString()));
   }
 
@@ -121,6 +118,7 @@ class GoldenTest {
     golden("check-loads.json", CliTest.run("check", "--json", "--kernel", k56, real("6.1.0-56")));
     golden("check-crc-mismatch.txt", CliTest.run("check", "-v", "--kernel", k56, real("6.1.0-53")));
     golden("check-crc-mismatch.json", CliTest.run("check", "--json", "--kernel", k56, real("6.1.0-53")));
+    golden("check-quiet.txt", CliTest.run("check", "-q", "--kernel", k56, real("6.1.0-53"), real("6.1.0-56")));
     golden("check-headers-dir.txt", CliTest.run("check", "--kernel", real("arch/amd64/headers"), real("arch/amd64/nls_ascii.ko")));
     Path text = tmp.resolve("notes.ko");
     Files.writeString(text, "just some text, not a module\n");
@@ -157,6 +155,9 @@ class GoldenTest {
     String root = root(true).path().toString();
     golden("status-two-kernels.txt", CliTest.run("status", "--root", root));
     golden("status-two-kernels.json", CliTest.run("status", "--root", root, "--json"));
+    Path html = tmp.resolve("status.html");
+    golden("status-two-kernels-html-option.txt", CliTest.run("status", "--root", root, "--html", html.toString()));
+    matches("status-two-kernels.html", normalise(Files.readString(html)));
   }
 
   @Test
@@ -248,22 +249,24 @@ class GoldenTest {
   }
 
   @Test
-  void cacheList() throws IOException {
+  void cache() throws IOException {
     Path c = tmp.resolve("cache");
-    entry(c.resolve("kernels/0123456789abcdef"), 3 << 20);
-    entry(c.resolve("demo"), 2048);
-    entry(c.resolve("corpus"), 100);
+    entry(c.resolve("kernels/0123456789abcdef"), 3 << 20, "2026-01-02T03:04:05Z");
+    entry(c.resolve("demo"), 2048, "2026-02-03T04:05:06Z");
+    entry(c.resolve("corpus"), 100, "2025-03-04T05:06:07Z");
     Files.write(c.resolve("cds-42.jsa"), new byte[1 << 20]);
-    Files.setLastModifiedTime(c.resolve("cds-42.jsa"), FileTime.from(USED));
+    Files.setLastModifiedTime(c.resolve("cds-42.jsa"), FileTime.from(Instant.parse("2026-01-05T00:00:00Z")));
     golden("cache-list.txt", CliTest.run("cache", "list", "--cache", c.toString()));
     golden("cache-list.json", CliTest.run("cache", "list", "--json", "--cache", c.toString()));
+    // by size only: which entries go depends on their order of last use, not on today's date
+    golden("cache-prune-max-size-dry-run.txt", CliTest.run("cache", "prune", "--max-size", "2M", "--dry-run", "--cache", c.toString()));
   }
 
-  /** A cache entry of {@code bytes} bytes, last used at the fixed {@link #USED}. */
-  static void entry(Path dir, int bytes) throws IOException {
+  /** A cache entry of {@code bytes} bytes, last used at {@code when}. */
+  static void entry(Path dir, int bytes, String when) throws IOException {
     Files.createDirectories(dir);
     Files.write(dir.resolve("data"), new byte[bytes]);
-    Files.setLastModifiedTime(Files.createFile(dir.resolve(".last-used")), FileTime.from(USED));
+    Files.setLastModifiedTime(Files.createFile(dir.resolve(".last-used")), FileTime.from(Instant.parse(when)));
   }
 
   @Test
