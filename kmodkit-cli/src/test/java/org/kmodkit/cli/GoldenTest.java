@@ -122,7 +122,9 @@ class GoldenTest {
     golden("check-headers-dir.txt", CliTest.run("check", "--kernel", real("arch/amd64/headers"), real("arch/amd64/nls_ascii.ko")));
     Path text = tmp.resolve("notes.ko");
     Files.writeString(text, "just some text, not a module\n");
-    golden("check-bad-input.txt", CliTest.run("check", "--kernel", k56, text.toString(), real("6.1.0-56/hello_nonet.ko"), tmp.resolve("missing.ko").toString()));
+    String[] bad = {"check", "--kernel", k56, text.toString(), real("6.1.0-56/hello_nonet.ko"), tmp.resolve("missing.ko").toString()};
+    golden("check-bad-input.txt", CliTest.run(bad));
+    golden("check-bad-input.json", CliTest.run(with(bad, "--json")));
     golden("check-usage.txt", CliTest.run("check", real("6.1.0-56/hello.ko")));
   }
 
@@ -193,6 +195,8 @@ class GoldenTest {
     golden("verify-bare-vmlinuz.txt", new CliTest.Run(text.code(), text.out(), text.err()));
     VerifyCommandTest.Run j = v.run("console-56-bare-vmlinuz.log", with(args, "--json"));
     golden("verify-bare-vmlinuz.json", new CliTest.Run(j.code(), j.out(), j.err()));
+    VerifyCommandTest.Run verbose = v.run("console-56-bare-vmlinuz.log", with(args, "-v"));
+    golden("verify-bare-vmlinuz-verbose.txt", new CliTest.Run(verbose.code(), verbose.out(), verbose.err()));
   }
 
   @Test
@@ -208,6 +212,9 @@ class GoldenTest {
     golden("rebuild-dry-run-json-option.txt", CliTest.run(with(rebuild, "--dry-run", "--json")), CONFINEMENT);
     golden("rebuild-built.txt", CliTest.run(rebuild), CONFINEMENT, SECONDS);
     golden("rebuild-built.json", CliTest.run(with(rebuild, "--json")), CONFINEMENT, SECONDS);
+    Path broken = rb.dkmsTree("broken", RebuildCliTest.PRINTK);
+    Files.writeString(broken.resolve("broken"), ""); // the stand-in kernel's make fails on it with a compiler's error line
+    golden("rebuild-failed.txt", CliTest.run("rebuild", "--kernel", rb.kernel.toString(), "--out", tmp.resolve("out-failed").toString(), "-j", "1", "-s", broken.toString()), CONFINEMENT, SECONDS);
     Path bundle = Files.createDirectories(tmp.resolve("bundle"));
     Files.writeString(bundle.resolve("kmodkit-bundle.conf"), "name=acme-nic\nversion=5.2-1\ndistro=rhel9.4\ndrivers=drv\n");
     Files.move(rb.dkmsTree("acme", RebuildCliTest.PRINTK), bundle.resolve("drv"));
@@ -230,6 +237,7 @@ class GoldenTest {
     String modules = ship.rebuildOut().toString();
     String repo = tmp.resolve("repo").toString();
     golden("package-dry-run.txt", CliTest.run("package", "--dry-run", "--modules", modules, "--name", "hello", "--version", "1.0", "--format", "both", "--out", repo));
+    golden("package-kmp-dry-run.txt", CliTest.run("package", "--dry-run", "--kmp", "--modules", modules, "--name", "hello", "--version", "1.0", "--out", repo));
     golden("package-both.txt", CliTest.run("package", "--modules", modules, "--name", "hello", "--version", "1.0-2", "--format", "both", "--out", repo));
     golden("repo-create-yum.txt", CliTest.run("repo", "create", "--yum", repo, "--name", "hello"), METADATA_DIGEST);
     golden("repo-create-apt.txt", CliTest.run("repo", "create", "--apt", repo, "--name", "hello"));
