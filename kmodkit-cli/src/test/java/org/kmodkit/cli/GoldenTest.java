@@ -45,7 +45,7 @@ class GoldenTest {
   static final String K2 = "5.14.0-2.el9.x86_64";
 
   /** How dkms.conf is confined depends on the host: bubblewrap installed and usable, or not (and why). */
-  static final Rule CONFINEMENT = new Rule("(confinement: |\"dkms_conf_confinement\" : \")[^\\n\"]*", "$1<host>");
+  static final Rule CONFINEMENT = new Rule("(confinement: )[^\\n]*|(\"dkms_conf_confinement\" : \")(?:[^\"\\\\]|\\\\.)*", "$1$2<host>");
   /** How long a build took, in text ("in 0.2 s", "(0.1 s)") and JSON ("wall_seconds" : 0.047). */
   static final Rule SECONDS = new Rule("\\b\\d+\\.\\d+ s\\b|(\"[a-z_]*seconds\" : )[0-9.]+", "$1<seconds>");
   /** YUM metadata files are named by their digest, and the metadata holds the packages' build time and mtime. */
