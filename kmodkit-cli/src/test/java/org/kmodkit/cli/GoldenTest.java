@@ -97,6 +97,15 @@ class GoldenTest {
   }
 
   @Test
+  void everyGoldenFileIsNamedByACaseSoNoneLiesUncompared() throws IOException {
+    String source = Files.readString(Path.of("src/test/java/org/kmodkit/cli/GoldenTest.java"));
+    try (var files = Files.list(DIR)) {
+      assertThat(files.map(f -> f.getFileName().toString().replaceFirst("\\.exit$", "")).filter(n -> !source.contains("\"" + n + "\"")).sorted().toList())
+          .as("golden files no case compares: delete them with the case that made them").isEmpty();
+    }
+  }
+
+  @Test
   void inspect() throws IOException {
     golden("inspect-hello.txt", CliTest.run("inspect", real("6.1.0-56/hello.ko")));
     golden("inspect-signed.txt", CliTest.run("inspect", real("debian-6.1.0-56/uio.ko")));
