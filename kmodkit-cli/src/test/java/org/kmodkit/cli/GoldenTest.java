@@ -31,7 +31,8 @@ import org.kmodkit.testkit.KoBuilder;
  *
  * <p>Normalised before comparing, and nothing else: the test's temporary directory becomes
  * {@code <tmp>}, the committed fixtures' directory {@code <real>}, and a case names any further
- * rule it needs (a duration, a one-time key's fingerprint) next to its run.
+ * rule it needs next to its run: {@link #SECONDS}, {@link #CONFINEMENT} (the host's bubblewrap),
+ * {@link #METADATA_DIGEST}. Nothing else: a new difference is a change of behaviour.
  *
  * <p>A deliberate output change is one command and a reviewed diff:
  * {@code mvn -B -ntp -o -q -pl kmodkit-cli -am test -Dtest=GoldenTest -Dsurefire.failIfNoSpecifiedTests=false -Dgolden.update=true},
