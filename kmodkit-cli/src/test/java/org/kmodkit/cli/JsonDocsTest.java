@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.packaging.ship.PackageSpec;
@@ -121,14 +119,8 @@ class JsonDocsTest {
     Path text = Files.writeString(tmp.resolve("notes.ko"), "not a module\n");
     record(json("check", "--json", "--kernel", CliTest.K56, CliTest.REAL.resolve("6.1.0-53").toString(), text.toString()));
     // an installed kernel whose .config gives the vermagic, and one module per remaining kind with extra fields
-    FakeRoot root = FakeRoot.at(tmp.resolve("root"));
-    String symvers = "0x00000001\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\t\n0x000000aa\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
-        + "0x000000bb\tgpl_thing\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x000000cc\tns_thing\tvmlinux\tEXPORT_SYMBOL\tNS_DOCS\n";
-    ByteArrayOutputStream gz = new ByteArrayOutputStream();
-    try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
-      z.write(symvers.getBytes(StandardCharsets.US_ASCII));
-    }
-    root.write("/boot/symvers-" + REL + ".gz", gz.toByteArray());
+    FakeRoot root = FakeRoot.at(tmp.resolve("root")).symvers(REL, "0x00000001\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\t\n0x000000aa\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
+        + "0x000000bb\tgpl_thing\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x000000cc\tns_thing\tvmlinux\tEXPORT_SYMBOL\tNS_DOCS\n");
     root.write("/boot/config-" + REL, FakeRoot.CONFIG.getBytes(StandardCharsets.US_ASCII));
     root.module(REL, "kernel/drivers/misc/other.ko", mod("other")); // a tree of modules, so a dependency can be missing from it
     Path set = Files.createDirectories(tmp.resolve("set"));
