@@ -32,7 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Rebuild a driver bundle for new kernels, as mlnx_add_kernel_support.sh does, into <tmpdir>/<name>-<version>-<distro>-<arch>-ext/:",
       "the modules, signed packages (RPMS/ or DEBS/: kmod packages and <name>-kernel-only), a signed repository and install-kernel-only.sh for nodes; --make-tgz also packs it as one .tgz.",
-      "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (README.md), or one DKMS tree.",
+      "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (docs/commands.md), or one DKMS tree.",
       "K: as for rebuild: a release (with --root), a headers directory, or headers packages.",
       "Exit: 0 every driver rebuilt and checked, 1 a build failed, 2 bad input, 3 environment."
     })

@@ -70,7 +70,7 @@ final class CacheCommand implements Runnable {
 
     @picocli.CommandLine.Mixin Where where = new Where();
 
-    @Option(names = "--json", description = "Print JSON (schema kmodkit.cache/1, see README.md).")
+    @Option(names = "--json", description = "Print JSON (schema kmodkit.cache/1, see docs/json.md).")
     boolean json;
 
     @Override

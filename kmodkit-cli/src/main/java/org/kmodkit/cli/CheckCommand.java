@@ -41,7 +41,7 @@ final class CheckCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "MODULE|DIR|PACKAGE", description = "What to judge.")
   List<Path> inputs;
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.check/1, see README.md).")
+  @Option(names = "--json", description = "Print JSON (schema kmodkit.check/1, see docs/json.md).")
   boolean json;
 
   @Option(names = {"-v", "--verbose"}, description = "List every problem in the kernel's words, not just the summary.")

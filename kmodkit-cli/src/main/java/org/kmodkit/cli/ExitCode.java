@@ -4,7 +4,7 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 
 /**
- * kmodkit's exit codes, documented in README.md. Bad input outranks a negative verdict: a run
+ * kmodkit's exit codes, documented in docs/commands.md ("Exit codes") and man kmodkit. Bad input outranks a negative verdict: a run
  * whose inputs could not all be read cannot vouch for the set, even if what it read was fine.
  */
 public enum ExitCode {

@@ -28,7 +28,7 @@ import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
 
-/** The JSON schemas scripts rely on (documented in README.md); field names never change within a version. */
+/** The JSON schemas scripts rely on (documented in docs/json.md, checked by JsonDocsTest); field names never change within a version. */
 final class JsonOutput {
   static final String CHECK_SCHEMA = "kmodkit.check/1";
   static final String INSPECT_SCHEMA = "kmodkit.inspect/1";

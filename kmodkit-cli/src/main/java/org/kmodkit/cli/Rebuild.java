@@ -113,7 +113,7 @@ final class Rebuild {
     return new Outcome(drivers, kernels, plan, report, signer, cpuSeconds());
   }
 
-  /** Which confinement sourcing dkms.conf had (bubblewrap, or none and why): README, "dkms.conf". */
+  /** Which confinement sourcing dkms.conf had (bubblewrap, or none and why): docs/commands.md, rebuild, "dkms.conf". */
   private static void sayConfinement(List<DriverSource> drivers, PrintWriter err) {
     drivers.stream().filter(DriverSource.Dkms.class::isInstance).map(d -> ((DriverSource.Dkms) d).shell().confinement().description()).findFirst()
         .ifPresent(c -> err.println("kmodkit: dkms.conf sourced by bash per kernel, as DKMS does; confinement: " + c));

@@ -62,7 +62,7 @@ final class RebuildCommand implements Callable<Integer> {
   @Option(names = "--keep-work", description = "Keep OUT/.work (build copies) even when every build succeeded.")
   boolean keepWork;
 
-  @Option(names = "--json", description = "Print the report as JSON (schema kmodkit.rebuild/1, see README.md).")
+  @Option(names = "--json", description = "Print the report as JSON (schema kmodkit.rebuild/1, see docs/json.md).")
   boolean json;
 
   @Override

@@ -14,7 +14,7 @@ import org.kmodkit.core.build.BuildResult;
 import org.kmodkit.core.build.DriverSource;
 import org.kmodkit.core.build.KernelTarget;
 
-/** The rebuild report: text for people, JSON ({@value #SCHEMA}, README.md) for scripts and report.json. */
+/** The rebuild report: text for people, JSON ({@value #SCHEMA}, docs/json.md) for scripts and report.json. */
 final class RebuildOutput {
   static final String SCHEMA = "kmodkit.rebuild/1";
 

@@ -65,7 +65,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--kernel-arg", paramLabel = "ARG", description = "Append ARG to the kernel command line (repeatable), e.g. module.sig_enforce=1 to boot a kernel that refuses unsigned modules.")
   List<String> kernelArgs = new ArrayList<>();
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.verify/1, see README.md).")
+  @Option(names = "--json", description = "Print JSON (schema kmodkit.verify/1, see docs/json.md).")
   boolean json;
 
   @Option(names = {"-v", "--verbose"}, description = "Show every kernel line logged while each module was loaded, unloaded and reloaded.")

@@ -15,7 +15,7 @@ import org.kmodkit.core.verify.UnloadOutcome;
 import org.kmodkit.core.verify.VerifyReport;
 import org.kmodkit.core.verify.VmKernel;
 
-/** {@code kmodkit.verify/1}, documented in README.md; field names never change within a version. */
+/** {@code kmodkit.verify/1}, documented in docs/json.md; field names never change within a version. */
 final class VerifyJson {
   static final String SCHEMA = "kmodkit.verify/1";
 

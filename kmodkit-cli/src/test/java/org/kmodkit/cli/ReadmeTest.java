@@ -59,6 +59,16 @@ class ReadmeTest {
     assertThat(commands).anyMatch(first::endsWith);
   }
 
+  @Test
+  void theExitCodeTableOfTheCommandReferenceHasARowForEveryExitCode() throws Exception {
+    String doc = Files.readString(ROOT.resolve("docs/commands.md"));
+    String table = doc.substring(doc.indexOf("## Exit codes"));
+    for (ExitCode code : ExitCode.values()) {
+      assertThat(table).as("exit code %s", code).containsPattern("(?m)^\\| " + code.code() + " \\| \\S");
+    }
+    assertThat(readme()).as("the README links the table").contains("docs/commands.md");
+  }
+
   // scripts/install-build-deps, the first command's first step, run against stand-in tools
 
   private Path bin;

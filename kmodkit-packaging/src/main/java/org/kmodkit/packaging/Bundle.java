@@ -18,7 +18,7 @@ import org.kmodkit.core.build.DriverSource;
 
 /**
  * A driver bundle for {@code add-kernel-support}: a directory (or tarball of one) of driver
- * sources with a {@value #MANIFEST} naming it (README.md defines the format), or simply one DKMS
+ * sources with a {@value #MANIFEST} naming it (docs/commands.md, add-kernel-support, defines the format), or simply one DKMS
  * tree, which names itself.
  *
  * @param name the bundle's name (the first part of the -ext directory)
@@ -60,7 +60,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
       DriverSource d = DriverSource.of(dir, arg); // dkms.conf sourced as DKMS does
       return new Bundle(d.name(), d.version(), Optional.empty(), Optional.empty(), dir, List.of(dir), "");
     }
-    throw new BadInputException(arg, "has no " + MANIFEST + " and is no DKMS tree; add a manifest (name=…, version=…; see README.md) or pass a DKMS tree");
+    throw new BadInputException(arg, "has no " + MANIFEST + " and is no DKMS tree; add a manifest (name=…, version=…; see docs/commands.md) or pass a DKMS tree");
   }
 
   /** The -ext directory's name, as mlnx_add_kernel_support.sh names its output. */
@@ -120,7 +120,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
       String key = line.substring(0, eq).strip();
       String value = line.substring(eq + 1).replaceFirst("\\s+#.*$", "").strip(); // "key=value  # comment"
       if (!KEYS.contains(key)) {
-        throw new BadInputException(manifest + ":" + n, "unknown key '" + key + "'; the keys are name, version, distro, arch, drivers, kernels (README.md)");
+        throw new BadInputException(manifest + ":" + n, "unknown key '" + key + "'; the keys are name, version, distro, arch, drivers, kernels (docs/commands.md)");
       }
       if (values.put(key, value) != null) {
         throw new BadInputException(manifest + ":" + n, key + " is given twice; keep one");

@@ -42,17 +42,25 @@ public final class FakeRoot {
     for (Map.Entry<String, Long> e : vmlinux.entrySet()) {
       sb.append(String.format("0x%08x\t%s\tvmlinux\tEXPORT_SYMBOL\t%n", e.getValue(), e.getKey()));
     }
+    symvers(release, sb.toString());
     try {
-      ByteArrayOutputStream gz = new ByteArrayOutputStream();
-      try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-      }
-      write("/boot/symvers-" + release + ".gz", gz.toByteArray());
       write("/boot/config-" + release, CONFIG.getBytes(StandardCharsets.UTF_8));
       Files.createDirectories(resolve("/lib/modules/" + release + "/kernel"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return this;
+  }
+
+  /** Writes {@code /boot/symvers-<release>.gz} holding {@code lines} (Module.symvers lines), as RHEL ships it. */
+  public FakeRoot symvers(String release, String lines) {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+      out.write(lines.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    write("/boot/symvers-" + release + ".gz", gz.toByteArray());
     return this;
   }
 

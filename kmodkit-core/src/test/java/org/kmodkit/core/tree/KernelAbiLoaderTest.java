@@ -3,11 +3,9 @@ package org.kmodkit.core.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,13 +30,8 @@ class KernelAbiLoaderTest {
     FakeRoot root = FakeRoot.at(dir);
     root.kernel(K, 0x1, 0xaa, "_printk");
     // the kernel's symvers as a distribution ships it: vmlinux and the in-tree modules' exports
-    String symvers = "0x00000001\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\t\n0x000000aa\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
-        + "0x00000077\tmlx5_cmd_exec\tdrivers/net/mlx5_core\tEXPORT_SYMBOL_GPL\t\n0x00000078\tmlxfw_flash\tdrivers/net/mlxfw\tEXPORT_SYMBOL_GPL\t\n";
-    ByteArrayOutputStream gz = new ByteArrayOutputStream();
-    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-      out.write(symvers.getBytes(StandardCharsets.UTF_8));
-    }
-    root.write("/boot/symvers-" + K + ".gz", gz.toByteArray());
+    root.symvers(K, "0x00000001\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\t\n0x000000aa\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
+        + "0x00000077\tmlx5_cmd_exec\tdrivers/net/mlx5_core\tEXPORT_SYMBOL_GPL\t\n0x00000078\tmlxfw_flash\tdrivers/net/mlxfw\tEXPORT_SYMBOL_GPL\t\n");
     root.module(K, "kernel/drivers/net/mlx5_core.ko", mod("mlx5_core").uses("_printk", 0xaa).exportsGpl("mlx5_cmd_exec", 0x77));
     root.module(K, "kernel/drivers/net/mlxfw.ko", mod("mlxfw").uses("_printk", 0xaa).exportsGpl("mlxfw_flash", 0x78));
     root.module(K, "extra/vendor/vendor_api.ko", mod("vendor_api").uses("_printk", 0xaa).exports("vendor_call", 0x99));
