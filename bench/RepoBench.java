@@ -3,15 +3,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.Relation;
-import org.kmodkit.packaging.ship.RepoOptions;
-import org.kmodkit.packaging.ship.RepoSummary;
-import org.kmodkit.packaging.ship.Scriptlets;
-import org.kmodkit.packaging.ship.rpm.RpmWriter;
-import org.kmodkit.packaging.ship.yum.YumRepository;
+import org.kmodkit.formats.sign.OpenPgpSigner;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Relation;
+import org.kmodkit.repo.RepoOptions;
+import org.kmodkit.repo.RepoSummary;
+import org.kmodkit.formats.Scriptlets;
+import org.kmodkit.formats.rpm.RpmWriter;
+import org.kmodkit.repo.yum.YumRepository;
 
 /**
  * The library calls bench/repo-vs-createrepo_c.sh times, until `kmodkit repo create --yum` exists:

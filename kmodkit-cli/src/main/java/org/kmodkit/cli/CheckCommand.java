@@ -11,7 +11,7 @@ import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.check.SetVerdict;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.tree.ModuleSet;
-import org.kmodkit.packaging.Inputs;
+import org.kmodkit.cli.input.Inputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

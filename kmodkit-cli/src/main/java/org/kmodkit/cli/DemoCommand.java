@@ -19,7 +19,7 @@ import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
-import org.kmodkit.packaging.Extractor;
+import org.kmodkit.formats.Extractor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

@@ -17,12 +17,12 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.Relation;
-import org.kmodkit.packaging.ship.deb.DebWriter;
-import org.kmodkit.packaging.ship.rpm.RpmWriter;
+import org.kmodkit.formats.sign.OpenPgpSigner;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Relation;
+import org.kmodkit.formats.deb.DebWriter;
+import org.kmodkit.formats.rpm.RpmWriter;
 
 /**
  * Run by {@code scripts/dist}: packages kmodkit itself with its own writers (a .deb and an .rpm).

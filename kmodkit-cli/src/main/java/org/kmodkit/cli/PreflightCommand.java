@@ -11,7 +11,7 @@ import org.kmodkit.core.weak.Inventory;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Planner;
 import org.kmodkit.core.weak.WeakUpdates;
-import org.kmodkit.packaging.KernelPackages;
+import org.kmodkit.cli.input.KernelPackages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

@@ -20,10 +20,10 @@ import org.kmodkit.core.build.LocalProcessRunner;
 import org.kmodkit.core.build.ModuleSigner;
 import org.kmodkit.core.build.Toolchain;
 import org.kmodkit.core.cache.Cache;
-import org.kmodkit.packaging.DriverInputs;
-import org.kmodkit.packaging.Extractor;
-import org.kmodkit.packaging.KernelInputs;
-import org.kmodkit.packaging.sign.KernelModuleSigner;
+import org.kmodkit.cli.input.DriverInputs;
+import org.kmodkit.formats.Extractor;
+import org.kmodkit.cli.input.KernelInputs;
+import org.kmodkit.formats.sign.KernelModuleSigner;
 
 /** What rebuild and add-kernel-support share: inputs to plan, plan to builds, builds to a report. */
 final class Rebuild {

@@ -24,7 +24,7 @@ import org.kmodkit.core.verify.VerifyReport;
 import org.kmodkit.core.verify.VerifySet;
 import org.kmodkit.core.verify.VmKernel;
 import org.kmodkit.core.verify.VmVerifier;
-import org.kmodkit.packaging.VerifyInputs;
+import org.kmodkit.cli.input.VerifyInputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.cache.Cache;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.deb.DebWriter;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.deb.DebWriter;
 import org.kmodkit.testkit.TreeSnapshot;
 
 /** kmodkit cache list|prune on a cache built in a temporary directory, and the bound a rebuild keeps. */

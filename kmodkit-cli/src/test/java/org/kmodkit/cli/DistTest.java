@@ -10,10 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.packaging.ship.deb.DebArchive;
-import org.kmodkit.packaging.ship.deb.DebControl;
-import org.kmodkit.packaging.ship.rpm.RpmHeaders;
-import org.kmodkit.packaging.ship.rpm.RpmHeaders.FileEntry;
+import org.kmodkit.formats.deb.DebArchive;
+import org.kmodkit.formats.deb.DebControl;
+import org.kmodkit.formats.rpm.RpmHeaders;
+import org.kmodkit.formats.rpm.RpmHeaders.FileEntry;
 
 class DistTest {
   @TempDir Path tmp;

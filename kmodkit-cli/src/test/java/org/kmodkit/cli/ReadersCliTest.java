@@ -83,7 +83,7 @@ class ReadersCliTest {
   @Test
   void aFifoNamedLikeAPackageInARepositoryIsNamedNotSkipped() throws Exception {
     Path repo = Files.createDirectory(dir.resolve("repo"));
-    Path key = Files.writeString(dir.resolve("key.asc"), org.kmodkit.packaging.ship.OpenPgpSigner.generate("test <t@example>", 2048).secretKeyArmored());
+    Path key = Files.writeString(dir.resolve("key.asc"), org.kmodkit.formats.sign.OpenPgpSigner.generate("test <t@example>", 2048).secretKeyArmored());
     for (String kind : new String[] {"rpm", "deb"}) {
       Path pipe = repo.resolve("pipe." + kind);
       Process p = new ProcessBuilder("mkfifo", pipe.toString()).start();

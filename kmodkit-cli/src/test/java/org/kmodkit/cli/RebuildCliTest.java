@@ -25,7 +25,7 @@ class RebuildCliTest {
   static final String MAGIC = RELEASE + " SMP preempt mod_unload modversions ";
   static final long LAYOUT = 0x11110000L;
   static final long PRINTK = 0x92997ed8L;
-  static final Path SIGN = Path.of("../kmodkit-packaging/src/test/resources/sign").toAbsolutePath().normalize();
+  static final Path SIGN = Path.of("../kmodkit-formats/src/test/resources/sign").toAbsolutePath().normalize();
 
   @TempDir Path tmp;
   Path kernel;

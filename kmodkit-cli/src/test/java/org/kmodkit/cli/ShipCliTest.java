@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
+import org.kmodkit.formats.sign.OpenPgpSigner;
 
 /** package and repo create on the committed real modules, and their refusals, through the CLI. */
 class ShipCliTest {

@@ -11,17 +11,17 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
-import org.kmodkit.packaging.ship.PackagePlanner;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.Relation;
-import org.kmodkit.packaging.ship.RepoOptions;
-import org.kmodkit.packaging.ship.Scriptlets;
-import org.kmodkit.packaging.ship.apt.AptRepository;
-import org.kmodkit.packaging.ship.deb.DebWriter;
-import org.kmodkit.packaging.ship.serve.RepoServer;
-import org.kmodkit.packaging.ship.serve.TlsConfig;
+import org.kmodkit.formats.sign.OpenPgpSigner;
+import org.kmodkit.repo.PackagePlanner;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Relation;
+import org.kmodkit.repo.RepoOptions;
+import org.kmodkit.formats.Scriptlets;
+import org.kmodkit.repo.apt.AptRepository;
+import org.kmodkit.formats.deb.DebWriter;
+import org.kmodkit.server.RepoServer;
+import org.kmodkit.server.TlsConfig;
 import org.kmodkit.testkit.KoBuilder;
 
 /**

@@ -21,12 +21,12 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.Relation;
-import org.kmodkit.packaging.ship.Scriptlets;
-import org.kmodkit.packaging.ship.rpm.RpmWriter;
+import org.kmodkit.formats.sign.OpenPgpSigner;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Relation;
+import org.kmodkit.formats.Scriptlets;
+import org.kmodkit.formats.rpm.RpmWriter;
 
 /**
  * A node's whole story, with the real tools: a driver bundle (the vpoll DKMS source) rebuilt for

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.kmodkit.packaging.sign.KernelModuleSigner;
+import org.kmodkit.formats.sign.KernelModuleSigner;
 
 /**
  * kmodkit rebuild on the real corpus: Debian's three *-dkms sources rebuilt for kernels 53–56 from

@@ -17,13 +17,13 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmodkit.packaging.ship.OpenPgpSigner;
-import org.kmodkit.packaging.ship.PackageSpec;
-import org.kmodkit.packaging.ship.PayloadFile;
-import org.kmodkit.packaging.ship.Relation;
-import org.kmodkit.packaging.ship.Scriptlets;
-import org.kmodkit.packaging.ship.deb.DebWriter;
-import org.kmodkit.packaging.ship.rpm.RpmWriter;
+import org.kmodkit.formats.sign.OpenPgpSigner;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Relation;
+import org.kmodkit.formats.Scriptlets;
+import org.kmodkit.formats.deb.DebWriter;
+import org.kmodkit.formats.rpm.RpmWriter;
 
 /**
  * {@code kmodkit repo create} killed with SIGKILL at random instants while it rewrites a served

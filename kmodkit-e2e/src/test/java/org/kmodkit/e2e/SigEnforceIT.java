@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.kmodkit.core.elf.ModuleReader;
-import org.kmodkit.packaging.sign.KernelModuleSigner;
+import org.kmodkit.formats.sign.KernelModuleSigner;
 
 /**
  * A kernel that enforces module signatures (booted with module.sig_enforce=1) refuses an unsigned

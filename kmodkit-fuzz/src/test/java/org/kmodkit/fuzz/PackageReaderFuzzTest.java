@@ -7,7 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.kmodkit.core.BadInputException;
-import org.kmodkit.packaging.PackageReader;
+import org.kmodkit.formats.PackageReader;
 
 /**
  * Any bytes given to the package reader as a file are streamed entry by entry or refused with the

@@ -1,5 +1,0 @@
-/**
- * Debian binary packages written and read in-process: ar + tar + xz, debsigs-style {@code _gpgorigin}
- * signatures, and the control fields an APT repository indexes.
- */
-package org.kmodkit.packaging.ship.deb;
