@@ -87,6 +87,14 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
         r.found().stream().map(BundleSearch.Found::path).toList(), "", r);
   }
 
+  /**
+   * The name the bundle's packages carry ({@code <it>-kernel-only}, …): its name as Debian allows
+   * package names, which RPM takes too — lower case, '_' and '~' as '-' (MLNX_OFED_LINUX → mlnx-ofed-linux).
+   */
+  public String packageName() {
+    return name.toLowerCase(java.util.Locale.ROOT).replace('_', '-').replace('~', '-');
+  }
+
   /** The -ext directory's name, as mlnx_add_kernel_support.sh names its output. */
   public String extName(String distro, String arch) {
     return name + "-" + version + "-" + distro + "-" + arch + "-ext";
