@@ -51,9 +51,11 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
     Path p = Path.of(arg);
     Path dir;
     String label;
+    String shown; // how the search names what lies inside
     if (Files.isDirectory(p)) {
       dir = p.toAbsolutePath().normalize();
       label = dir.getFileName() == null ? "" : dir.getFileName().toString();
+      shown = arg.replaceFirst("/*$", "/");
     } else if (Files.isRegularFile(p) && Extractor.isTarball(p)) {
       Path dest = work.resolve("bundle");
       Extractor.untar(p, dest, bounds.expansion());
@@ -61,6 +63,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
       boolean oneDir = top.size() == 1 && Files.isDirectory(top.get(0), java.nio.file.LinkOption.NOFOLLOW_LINKS);
       dir = Files.isRegularFile(dest.resolve(MANIFEST)) || DriverInputs.isSourceTree(dest) || !oneDir ? dest : top.get(0);
       label = dir == dest ? BundleSearch.unsuffixed(p.getFileName().toString()) : dir.getFileName().toString();
+      shown = arg + "!/" + (dir == dest ? "" : label + "/");
     } else {
       throw new BadInputException(arg, "is neither a directory nor a tarball; pass the driver bundle (a directory with " + MANIFEST + ", a DKMS tree, a vendor bundle, or a .tgz of one)");
     }
@@ -73,7 +76,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
       DriverSource d = DriverSource.of(dir, arg); // dkms.conf sourced as DKMS does
       return new Bundle(d.name(), d.version(), Optional.empty(), Optional.empty(), dir, List.of(dir), "", BundleSearch.Result.NONE);
     }
-    BundleSearch.Result r = BundleSearch.search(dir, work.resolve("search"), bounds, arg);
+    BundleSearch.Result r = BundleSearch.search(dir, work.resolve("search"), bounds, shown);
     if (r.found().isEmpty()) {
       throw new BadInputException(arg, "has no " + MANIFEST + ", is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; "
           + r.skipped().size() + " entries skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");

@@ -100,7 +100,10 @@ public final class BundleSearch {
     this.bundle = bundle;
   }
 
-  /** Searches {@code dir} (the bundle, named {@code bundle} in errors); nested tarballs are unpacked under {@code work}. */
+  /**
+   * Searches {@code dir}, the bundle, shown in errors as {@code bundle} ("b/", or "b.tgz!/b/" for
+   * a tarball); nested tarballs are unpacked under {@code work}.
+   */
   public static Result search(Path dir, Path work, Bounds bounds, String bundle) throws BadInputException {
     Part all = new BundleSearch(work, bounds, bundle).dir(dir, "", 0, 0);
     Map<String, List<Found>> byDriver = new LinkedHashMap<>();
@@ -147,7 +150,7 @@ public final class BundleSearch {
     boolean onlyPlain = true;
     for (Path e : DriverInputs.list(d, p -> true)) {
       if (++entries > bounds.entries()) {
-        throw new BadInputException(bundle, "holds more than " + bounds.entries() + " files and directories outside its DKMS trees and packages: not searched to the end; name its drivers in kmodkit-bundle.conf (drivers=…)");
+        throw new BadInputException(bundle.replaceFirst("/$", ""), "holds more than " + bounds.entries() + " files and directories outside its DKMS trees and packages: not searched to the end; name its drivers in kmodkit-bundle.conf (drivers=…)");
       }
       String name = e.getFileName().toString().replaceAll("\\p{Cntrl}", "?");
       String w = where + name;
@@ -183,7 +186,20 @@ public final class BundleSearch {
     return new Part(found, skipped, plainAll, onlyPlain);
   }
 
+  /** One file; a refusal of it names it where it lies in the bundle, not in kmodkit's scratch copy. */
   private Part file(Path f, String where, int depth, int archives) throws BadInputException {
+    try {
+      return form(f, where, depth, archives);
+    } catch (BadInputException e) {
+      String at = f.toString();
+      if (!e.file().startsWith(at)) {
+        throw e; // named already, deeper down
+      }
+      throw new BadInputException(bundle + where + e.file().substring(at.length()), e.getMessage().substring(e.file().length() + 2), e);
+    }
+  }
+
+  private Part form(Path f, String where, int depth, int archives) throws BadInputException {
     PackageReader.Format format = PackageReader.detect(f);
     if (format == PackageReader.Format.DEB) {
       return deb(f, where, archives);

@@ -205,6 +205,14 @@ class BundleSearchTest {
   }
 
   @Test
+  void aHostilePackageInsideANestedTarballIsNamedWhereItLiesInTheBundle() throws Exception {
+    byte[] evil = Files.readAllBytes(new ArchivesForTests().file("./usr/src/evil-1/../../../etc/dkms.conf", "x").writeDeb(tmp.resolve("evil-dkms_1_all.deb")));
+    Path tgz = new ArchivesForTests().file("B-1.0/src/MLNX_OFED_SRC-1.0/DEBS/evil-dkms_1_all.deb", evil).writeTgz(tmp.resolve("B-1.0.tgz"));
+    assertThatThrownBy(() -> Bundle.open(tgz.toString(), tmp.resolve("w")))
+        .hasMessageStartingWith(tgz + "!/B-1.0/src/MLNX_OFED_SRC-1.0/DEBS/evil-dkms_1_all.deb: has an entry escaping the install root");
+  }
+
+  @Test
   void aDkmsDebEscapingItsRootRefusesTheBundle() throws Exception {
     Path b = Files.createDirectories(tmp.resolve("acme-2.0/DEBS"));
     new ArchivesForTests().file("./usr/src/evil-1/../../../etc/dkms.conf", "x").writeDeb(b.resolve("evil-dkms_1_all.deb"));
