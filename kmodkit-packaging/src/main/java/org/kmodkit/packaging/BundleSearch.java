@@ -2,6 +2,7 @@ package org.kmodkit.packaging;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.packaging.ship.rpm.RpmHeaders;
@@ -93,11 +95,14 @@ public final class BundleSearch {
   private final String bundle;
   private int entries;
   private int unpacked;
+  /** What the bundle's tarballs may still unpack: one expansion limit for all of them together, not each. */
+  private long left;
 
   private BundleSearch(Path work, Bounds bounds, String bundle) {
     this.work = work;
     this.bounds = bounds;
     this.bundle = bundle;
+    this.left = bounds.expansion().bytes();
   }
 
   /**
@@ -263,7 +268,9 @@ public final class BundleSearch {
       return Part.skip(where, "a tarball inside " + archives + " tarballs: not opened (a bundle's tarballs are opened " + bounds.archives() + " deep)");
     }
     Path dest = work.resolve("nested-" + ++unpacked);
-    Extractor.untar(f, dest, bounds.expansion());
+    ExpansionLimit limit = bounds.expansion();
+    Extractor.untar(f, dest, left == limit.bytes() ? limit : new ExpansionLimit(Math.max(left, 1), "what is left of the " + ExpansionLimit.size(limit.bytes()) + " all of a bundle's tarballs may unpack together (" + limit.why() + ")"));
+    left -= bytes(dest);
     Path top = dest;
     List<Path> in = DriverInputs.list(dest, p -> true);
     if (in.size() == 1 && Files.isDirectory(in.get(0), LinkOption.NOFOLLOW_LINKS)) {
@@ -274,6 +281,21 @@ public final class BundleSearch {
       return found(top, inside, Kind.TARBALL, top == dest ? f.getFileName().toString() : top.getFileName().toString(), archives + 1);
     }
     return dir(top, inside, depth + 1, archives + 1);
+  }
+
+  /** The bytes of the files under {@code d} (links not followed). */
+  private static long bytes(Path d) throws BadInputException {
+    try (Stream<Path> s = Files.walk(d)) {
+      long n = 0;
+      for (Path f : (Iterable<Path>) s::iterator) {
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          n += Files.size(f);
+        }
+      }
+      return n;
+    } catch (IOException | UncheckedIOException e) {
+      throw new BadInputException(d.toString(), "cannot read what was unpacked (" + e.getMessage() + ")");
+    }
   }
 
   /** A DKMS tree, or a Kbuild driver: a Kbuild file, or a Makefile that makes obj-m. */

@@ -164,6 +164,18 @@ class BundleSearchTest {
   }
 
   @Test
+  void theBundlesTarballsShareOneExpansionLimitNotOneEach() throws Exception {
+    Path b = Files.createDirectories(tmp.resolve("acme-2.0/src"));
+    for (String part : List.of("a", "b")) {
+      Files.write(b.resolve(part + ".tar.gz"), ArchivesForTests.gzip(new ArchivesForTests().file(part + "/zeros", new byte[600 << 10]).tarBytes()));
+    }
+    ExpansionLimit small = new ExpansionLimit(1 << 20, "more than this test allows");
+    assertThatThrownBy(() -> Bundle.open(tmp.resolve("acme-2.0").toString(), tmp.resolve("w"), new BundleSearch.Bounds(12, 1000, 2, small)))
+        .hasMessageContaining("src/b.tar.gz: expands beyond")
+        .hasMessageContaining("what is left of the 1 MiB all of a bundle's tarballs may unpack together (more than this test allows); refusing it as corrupt or hostile");
+  }
+
+  @Test
   void tarballsAreOpenedOnlyTwoDeepTheThirdIsNamed() throws Exception {
     byte[] level3 = ArchivesForTests.gzip(new ArchivesForTests().file("deep-1.0/Kbuild", "obj-m := deep.o\n").tarBytes());
     byte[] level2 = ArchivesForTests.gzip(new ArchivesForTests().file("l2/deep-1.0.tgz", level3).tarBytes());
