@@ -270,7 +270,7 @@ class RebuildCliTest {
     assertThat(r.out()).contains("found   DEBS/acme-dkms_1.0-1_all.deb: *-dkms .deb (driver acme)\n")
         .contains("found   src/xpmem-1.0.tgz!/xpmem-1.0/: tarball of a driver tree (driver xpmem)\n")
         .contains("skipped DEBS/acme-utils_5.2-1_amd64.deb: binary package (not *-dkms): nothing to rebuild\n")
-        .contains("skipped docs/: no driver source in it (1 files: documents, scripts, data)\n")
+        .contains("skipped docs/: no driver source in it (1 file: documents, scripts, data)\n")
         .contains("bundle ACME_NIC 5.2-1 for " + RELEASE + ": " + ext);
     assertThat(ext.resolve(RELEASE + "/extra/acme/acme.ko")).exists();
     assertThat(ext.resolve(RELEASE + "/extra/xpmem/xpmem.ko")).exists();

@@ -81,7 +81,7 @@ class VendorBundleIT {
     assertThat(j.get("bundle_skipped")).extracting(f -> f.get("where").asText() + ": " + f.get("why").asText()).containsExactly(
         "DEBS/mlnx-tools_5.8-1_amd64.deb: binary package (not *-dkms): nothing to rebuild",
         "RPMS/mlnx-tools-5.8-1.noarch.rpm: binary RPM (built from mlnx-tools-5.8-1.src.rpm): its source RPM is what is rebuilt",
-        "docs/: no driver source in it (1 files: documents, scripts, data)",
+        "docs/: no driver source in it (1 file: documents, scripts, data)",
         "src/MLNX_OFED_SRC-5.8-1.0.1.1.tgz!/MLNX_OFED_SRC-5.8-1.0.1.1/DEBS/vpoll-dkms_0.1-3_all.deb: the same driver 'vpoll' as DEBS/vpoll-dkms_0.1-3_all.deb (*-dkms .deb), "
             + "which is preferred: a DKMS tree, then a *-dkms .deb, a tarball, a source RPM; then the fewest archives deep");
   }

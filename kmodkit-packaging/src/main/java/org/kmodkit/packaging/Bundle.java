@@ -79,7 +79,7 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
     BundleSearch.Result r = BundleSearch.search(dir, work.resolve("search"), bounds, shown);
     if (r.found().isEmpty()) {
       throw new BadInputException(arg, "has no " + MANIFEST + ", is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; "
-          + r.skipped().size() + " entries skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");
+          + BundleSearch.count(r.skipped().size(), "thing") + " skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");
     }
     java.util.regex.Matcher m = NAMED.matcher(label);
     if (!m.matches()) {

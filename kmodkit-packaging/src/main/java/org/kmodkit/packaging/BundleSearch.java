@@ -177,7 +177,7 @@ public final class BundleSearch {
         p = Part.skip(w, "is no regular file (a device, fifo or socket): not read");
       }
       if (p.nothingButPlain()) {
-        skipped.add(new Skipped(label, "no driver source in it (" + p.plain() + " files: documents, scripts, data)"));
+        skipped.add(new Skipped(label, "no driver source in it (" + count(p.plain(), "file") + ": documents, scripts, data)"));
       } else {
         skipped.addAll(p.skipped());
       }
@@ -186,7 +186,7 @@ public final class BundleSearch {
       onlyPlain &= p.onlyPlain();
     }
     if (plainHere > 0 && !(found.isEmpty() && onlyPlain)) {
-      skipped.add(new Skipped(where.isEmpty() ? "./" : where, plainHere + " other files (documents, scripts, data): no package, archive or DKMS tree"));
+      skipped.add(new Skipped(where.isEmpty() ? "./" : where, count(plainHere, "other file") + " (documents, scripts, data): no package, archive or DKMS tree"));
     }
     return new Part(found, skipped, plainAll, onlyPlain);
   }
@@ -281,6 +281,11 @@ public final class BundleSearch {
       return found(top, inside, Kind.TARBALL, top == dest ? f.getFileName().toString() : top.getFileName().toString(), archives + 1);
     }
     return dir(top, inside, depth + 1, archives + 1);
+  }
+
+  /** "1 file", "2 files". */
+  static String count(int n, String what) {
+    return n + " " + what + (n == 1 ? "" : "s");
   }
 
   /** The bytes of the files under {@code d} (links not followed). */

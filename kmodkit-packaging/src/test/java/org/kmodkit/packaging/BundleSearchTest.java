@@ -106,8 +106,8 @@ class BundleSearchTest {
         .containsEntry("RPMS/kernel-mft-4.1-1.x86_64.rpm", "binary RPM (built from kernel-mft-4.1-1.src.rpm): its source RPM is what is rebuilt")
         .containsEntry("SRPMS/rdma-core-1-1.src.rpm", "source RPM of no kernel module: its spec takes the kernel in none of KVERSION, K_SRC (MLNX), kmodtool, %kernel_module_package")
         .containsEntry("docs/", "no driver source in it (2 files: documents, scripts, data)")
-        .containsEntry("./", "1 other files (documents, scripts, data): no package, archive or DKMS tree")
-        .containsEntry("src/MLNX_OFED_SRC-5.8.tgz!/MLNX_OFED_SRC-5.8/", "1 other files (documents, scripts, data): no package, archive or DKMS tree");
+        .containsEntry("./", "1 other file (documents, scripts, data): no package, archive or DKMS tree")
+        .containsEntry("src/MLNX_OFED_SRC-5.8.tgz!/MLNX_OFED_SRC-5.8/", "1 other file (documents, scripts, data): no package, archive or DKMS tree");
     assertThat(skipped.get("src/MLNX_OFED_SRC-5.8.tgz!/MLNX_OFED_SRC-5.8/SRPMS/knem-1-1.src.rpm"))
         .startsWith("the same driver 'knem' as DEBS/knem-dkms_1.1.4_all.deb (*-dkms .deb), which is preferred");
     assertThat(skipped).hasSize(7);
@@ -247,7 +247,7 @@ class BundleSearchTest {
     Path none = Files.createDirectories(tmp.resolve("acme-2.0/RPMS"));
     binaryRpm(none, "kmod-acme");
     assertThatThrownBy(() -> Bundle.open(tmp.resolve("acme-2.0").toString(), tmp.resolve("w")))
-        .hasMessage(tmp.resolve("acme-2.0") + ": has no kmodkit-bundle.conf, is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; 1 entries skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");
+        .hasMessage(tmp.resolve("acme-2.0") + ": has no kmodkit-bundle.conf, is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; 1 thing skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");
     Path unnamed = Files.createDirectories(tmp.resolve("drivers"));
     dkmsDeb(unnamed, "vpoll", "0.1");
     assertThatThrownBy(() -> Bundle.open(unnamed.toString(), tmp.resolve("w2"))).hasMessageContaining("its name 'drivers' is not NAME-VERSION[-DISTRO-ARCH]");
