@@ -12,6 +12,7 @@ import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.cli.input.Bundle;
+import org.kmodkit.cli.input.BundleSearch;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.repo.PackagePlanner;
 import org.kmodkit.repo.Shipment;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Rebuild a driver bundle for new kernels, as mlnx_add_kernel_support.sh does, into <tmpdir>/<name>-<version>-<distro>-<arch>-ext/:",
       "the modules, signed packages (RPMS/ or DEBS/: kmod packages and <name>-kernel-only), a signed repository and install-kernel-only.sh for nodes; --make-tgz also packs it as one .tgz.",
-      "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (docs/commands.md), or one DKMS tree.",
+      "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (docs/commands.md), one DKMS tree, or a vendor bundle as it ships (DEBS/, SRPMS/, src/*.tgz …: searched, docs/bundles.md).",
       "K: as for rebuild: a release (with --root), a headers directory, or headers packages.",
       "Exit: 0 every driver rebuilt and checked, 1 a build failed, 2 bad input, 3 environment."
     })
@@ -136,20 +137,22 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       } else {
         err.println("kmodkit: a build failed: no packages made; fix it (see the logs) and run again");
       }
-      String report = RebuildOutput.json(outcome, code, extra);
+      String report = RebuildOutput.json(outcome, code, extra, searched(b.search()));
       Path reportFile = ext.resolve("report.json");
       RebuildCommand.write(reportFile, report);
       if (json) {
         spec.commandLine().getOut().print(report);
       } else {
+        var o = spec.commandLine().getOut();
+        b.search().found().forEach(f -> o.println("found   " + f.where() + ": " + f.kind() + " (driver " + f.driver() + ")"));
+        b.search().skipped().forEach(s -> o.println("skipped " + s.where() + ": " + s.why()));
         spec.commandLine().getOut().println("bundle " + b.name() + " " + b.version() + " for " + String.join(", ", releases) + ": " + ext);
         RebuildOutput.text(spec.commandLine().getOut(), outcome, reportFile);
         if (shipped != null) {
-          var o = spec.commandLine().getOut();
           shipped.packages().forEach(p -> o.println("package " + p));
           shipped.repos().forEach(r -> o.println("repository " + r.dir() + " (" + r.packages() + " packages)"));
           if (shipped.installScript() != null) {
-            o.println("on each node: " + shipped.installScript() + " [BASEURL]   (installs " + b.name() + "-kernel-only)");
+            o.println("on each node: " + shipped.installScript() + " [BASEURL]   (installs " + b.packageName() + "-kernel-only)");
           }
         }
       }
@@ -171,8 +174,27 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       signer = OpenPgpSigner.generate(b.name() + " bundle " + b.version() + " (one-time key made by kmodkit)", 3072);
       err.println("kmodkit: no --pgp-key: packages and repository signed with a one-time key " + signer.keyId() + " (its public half is in the bundle); give your cluster's key with --pgp-key");
     }
-    PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(b.name(), b.version(), null, kmp, null, null, PackageCommand.buildTime()), ext);
-    return Shipment.write(plan, f, ext, signer, !skipRepo, repoName != null ? repoName : b.name(), b.name());
+    PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(b.packageName(), b.version(), null, kmp, null, null, PackageCommand.buildTime()), ext);
+    return Shipment.write(plan, f, ext, signer, !skipRepo, repoName != null ? repoName : b.packageName(), b.packageName());
+  }
+
+  /** What the search of a bundle without manifest found and skipped, for the report (docs/bundles.md). */
+  private static Map<String, List<Map<String, String>>> searched(BundleSearch.Result r) {
+    if (r.found().isEmpty()) {
+      return Map.of();
+    }
+    Map<String, List<Map<String, String>>> t = new LinkedHashMap<>();
+    t.put("bundle_found", r.found().stream().map(f -> row("where", f.where(), "kind", f.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), "driver", f.driver())).toList());
+    t.put("bundle_skipped", r.skipped().stream().map(s -> row("where", s.where(), "why", s.why())).toList());
+    return t;
+  }
+
+  private static Map<String, String> row(String... keysAndValues) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   static String arch(List<KernelTarget> kernels) throws BadInputException {

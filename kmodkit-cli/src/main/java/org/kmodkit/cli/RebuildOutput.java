@@ -76,6 +76,11 @@ final class RebuildOutput {
 
   /** The report as JSON text; {@code extra} adds top-level string fields (add-kernel-support's bundle). */
   static String json(Rebuild.Outcome o, ExitCode code, Map<String, String> extra) {
+    return json(o, code, extra, Map.of());
+  }
+
+  /** With {@code tables}: arrays of objects of string fields after {@code extra} (add-kernel-support's bundle_found, bundle_skipped). */
+  static String json(Rebuild.Outcome o, ExitCode code, Map<String, String> extra, Map<String, List<Map<String, String>>> tables) {
     StringWriter sw = new StringWriter();
     PrintWriter out = new PrintWriter(sw);
     BuildReport r = o.report();
@@ -84,6 +89,17 @@ final class RebuildOutput {
       g.writeStringField("schema", SCHEMA);
       for (Map.Entry<String, String> e : extra.entrySet()) {
         g.writeStringField(e.getKey(), e.getValue());
+      }
+      for (Map.Entry<String, List<Map<String, String>>> t : tables.entrySet()) {
+        g.writeArrayFieldStart(t.getKey());
+        for (Map<String, String> row : t.getValue()) {
+          g.writeStartObject();
+          for (Map.Entry<String, String> f : row.entrySet()) {
+            g.writeStringField(f.getKey(), f.getValue());
+          }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
       }
       g.writeNumberField("jobs", r.jobs());
       g.writeNumberField("wall_seconds", round(r.wall().toNanos() / 1e9));

@@ -7,10 +7,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.formats.PackageSpec;
+import org.kmodkit.formats.PayloadFile;
+import org.kmodkit.formats.Scriptlets;
+import org.kmodkit.formats.Tarball;
+import org.kmodkit.formats.deb.DebWriter;
 import org.kmodkit.testkit.KoBuilder;
 import org.kmodkit.testkit.TreeSnapshot;
 
@@ -233,5 +239,46 @@ class RebuildCliTest {
     assertThat(ext.resolve("install-kernel-only.sh")).doesNotExist();
     assertThat(r.out()).contains("bundle " + tmp.resolve("t/acme-nic-5.2-1-rhel9.4-x86_64-ext.tgz"));
     assertThat(tmp.resolve("t/acme-nic-5.2-1-rhel9.4-x86_64-ext.tgz")).isNotEmptyFile();
+  }
+
+  /** {@code name}-dkms_1.0-1_all.deb holding the DKMS tree {@link #dkmsTree} makes, under /usr/src/{@code name}-1.0. */
+  Path dkmsDeb(Path dir, String name) throws Exception {
+    Path tree = dkmsTree(name, PRINTK);
+    List<PayloadFile> files = new java.util.ArrayList<>();
+    try (var s = Files.list(tree)) {
+      for (Path f : s.sorted().toList()) {
+        files.add(new PayloadFile("/usr/src/" + name + "-1.0/" + f.getFileName(), 0644, f));
+      }
+    }
+    PackageSpec spec = new PackageSpec(name + "-dkms", "1.0", "1", "noarch", name, name, "GPL-2.0-only", "Acme", "https://acme.example", 1_700_000_000L, files, List.of(), List.of(), List.of(), Scriptlets.NONE);
+    return new DebWriter().write(spec, Files.createDirectories(dir), null);
+  }
+
+  @Test
+  void addKernelSupportSearchesAVendorBundleWithoutManifestAndNamesWhatItFoundAndSkipped() throws Exception {
+    Path bundle = Files.createDirectories(tmp.resolve("ACME_NIC-5.2-1-debian12-x86_64"));
+    dkmsDeb(bundle.resolve("DEBS"), "acme");
+    Files.writeString(bundle.resolve("DEBS/acme-utils_5.2-1_amd64.deb"), "!<arch>\n");
+    Path srcTree = dkmsTree("xpmem", PRINTK);
+    Files.createDirectories(bundle.resolve("src"));
+    Tarball.write(srcTree, bundle.resolve("src/xpmem-1.0.tgz"), java.util.Set.of());
+    Files.createDirectories(bundle.resolve("docs"));
+    Files.writeString(bundle.resolve("docs/manual.pdf"), "%PDF\n");
+    CliTest.Run r = CliTest.run("add-kernel-support", "--bundle", bundle.toString(), "--kernel", kernel.toString(), "--tmpdir", tmp.resolve("t").toString(), "--skip-repo");
+    assertThat(r.code()).as(r.err()).isZero();
+    Path ext = tmp.resolve("t/ACME_NIC-5.2-1-debian12-x86_64-ext");
+    assertThat(r.out()).contains("found   DEBS/acme-dkms_1.0-1_all.deb: *-dkms .deb (driver acme)\n")
+        .contains("found   src/xpmem-1.0.tgz!/xpmem-1.0/: tarball of a driver tree (driver xpmem)\n")
+        .contains("skipped DEBS/acme-utils_5.2-1_amd64.deb: binary package (not *-dkms): nothing to rebuild\n")
+        .contains("skipped docs/: no driver source in it (1 file: documents, scripts, data)\n")
+        .contains("bundle ACME_NIC 5.2-1 for " + RELEASE + ": " + ext);
+    assertThat(ext.resolve(RELEASE + "/extra/acme/acme.ko")).exists();
+    assertThat(ext.resolve(RELEASE + "/extra/xpmem/xpmem.ko")).exists();
+    // the bundle's name as Debian allows package names
+    assertThat(ext.resolve("DEBS/acme-nic-kernel-only_5.2-1_amd64.deb")).exists();
+    var report = new ObjectMapper().readTree(ext.resolve("report.json").toFile());
+    assertThat(report.get("bundle_found")).extracting(f -> f.get("where").asText() + " " + f.get("kind").asText() + " " + f.get("driver").asText())
+        .containsExactly("DEBS/acme-dkms_1.0-1_all.deb dkms-deb acme", "src/xpmem-1.0.tgz!/xpmem-1.0/ tarball xpmem");
+    assertThat(report.get("bundle_skipped")).extracting(f -> f.get("where").asText()).containsExactly("DEBS/acme-utils_5.2-1_amd64.deb", "docs/");
   }
 }

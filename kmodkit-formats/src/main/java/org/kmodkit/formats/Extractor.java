@@ -51,10 +51,15 @@ public final class Extractor {
    * and absolute link targets are refused: a source tree has no business with the host's files.
    */
   public static void untar(Path file, Path dest) throws BadInputException {
+    untar(file, dest, ExpansionLimit.ARCHIVE);
+  }
+
+  /** As {@link #untar(Path, Path)}, refusing a tarball that decompresses beyond {@code limit}. */
+  public static void untar(Path file, Path dest, ExpansionLimit limit) throws BadInputException {
     String source = file.toString();
     Tree tree = new Tree(source, dest);
     try (InputStream raw = Files.newInputStream(file);
-        TarArchiveInputStream tar = new TarArchiveInputStream(PackageReader.decompressed(new BufferedInputStream(raw, 1 << 16)))) {
+        TarArchiveInputStream tar = new TarArchiveInputStream(PackageReader.decompressed(new BufferedInputStream(raw, 1 << 16), limit))) {
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         String name = e.getName();

@@ -146,12 +146,17 @@ public final class PackageReader {
    * payload that expands beyond {@link ExpansionLimit#ARCHIVE} ends in {@link ExpansionLimit.Exceeded}.
    */
   static InputStream decompressed(InputStream in) throws IOException {
+    return decompressed(in, ExpansionLimit.ARCHIVE);
+  }
+
+  /** As {@link #decompressed(InputStream)}, expanding no further than {@code limit}. */
+  static InputStream decompressed(InputStream in, ExpansionLimit limit) throws IOException {
     BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
     b.mark(8);
     byte[] head = b.readNBytes(6);
     b.reset();
     Compression c = Compression.detectArchive(head);
-    return c == Compression.NONE ? b : new BufferedInputStream(c.open(b, ExpansionLimit.ARCHIVE), 1 << 16);
+    return c == Compression.NONE ? b : new BufferedInputStream(c.open(b, limit), 1 << 16);
   }
 
   /**

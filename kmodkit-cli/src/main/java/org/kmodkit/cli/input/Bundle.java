@@ -3,7 +3,6 @@ package org.kmodkit.cli.input;
 import org.kmodkit.formats.Extractor;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,27 +13,31 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.build.DriverSource;
 
 /**
  * A driver bundle for {@code add-kernel-support}: a directory (or tarball of one) of driver
- * sources with a {@value #MANIFEST} naming it (docs/commands.md, add-kernel-support, defines the format), or simply one DKMS
- * tree, which names itself.
+ * sources with a {@value #MANIFEST} naming it (docs/commands.md defines the format), one DKMS tree, which
+ * names itself, or a vendor bundle as it ships, searched for its drivers and named after itself
+ * (docs/bundles.md).
  *
  * @param name the bundle's name (the first part of the -ext directory)
  * @param version its version
- * @param distro the distribution it is for, when the manifest says (else the host's)
- * @param arch the machine, when the manifest says (else the kernels')
+ * @param distro the distribution it is for, when the manifest or the bundle's name says (else the host's)
+ * @param arch the machine, when the manifest or the bundle's name says (else the kernels')
  * @param dir where the bundle lies (unpacked)
- * @param drivers the driver source directories to rebuild
- * @param manifest the manifest's text (empty for a bare DKMS tree)
+ * @param drivers the driver sources to rebuild: directories, *-dkms .debs, source RPMs
+ * @param manifest the manifest's text (empty without one)
+ * @param search what the search of a bundle without manifest found and skipped ({@link BundleSearch.Result#NONE} otherwise)
  */
-public record Bundle(String name, String version, Optional<String> distro, Optional<String> arch, Path dir, List<Path> drivers, String manifest) {
+public record Bundle(String name, String version, Optional<String> distro, Optional<String> arch, Path dir, List<Path> drivers, String manifest, BundleSearch.Result search) {
   public static final String MANIFEST = "kmodkit-bundle.conf";
   private static final Set<String> KEYS = Set.of("name", "version", "distro", "arch", "drivers", "kernels");
   private static final Pattern WORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+~-]*");
+  /** A bundle's own name as vendors give it: MLNX_OFED_LINUX-5.8-1.0.1.1-rhel9.4-x86_64, acme-nic-5.2. */
+  private static final Pattern NAMED = Pattern.compile("(?<name>[A-Za-z0-9][A-Za-z0-9._+~]*(?:-[A-Za-z._+~][A-Za-z0-9._+~]*)*)-(?<version>\\d[A-Za-z0-9._+~-]*?)"
+      + "(?:-(?<distro>[a-z]+\\d[a-z0-9.]*)-(?<arch>x86_64|aarch64|ppc64le|s390x|amd64|arm64))?");
 
   public Bundle {
     drivers = List.copyOf(drivers);
@@ -42,16 +45,29 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
 
   /** The bundle {@code arg} names: a directory, or a tarball unpacked under {@code work}. */
   public static Bundle open(String arg, Path work) throws BadInputException {
+    return open(arg, work, BundleSearch.Bounds.STANDARD);
+  }
+
+  /** As {@link #open(String, Path)}, a bundle without manifest searched within {@code bounds}. */
+  public static Bundle open(String arg, Path work, BundleSearch.Bounds bounds) throws BadInputException {
     Path p = Path.of(arg);
     Path dir;
+    String label;
+    String shown; // how the search names what lies inside
     if (Files.isDirectory(p)) {
       dir = p.toAbsolutePath().normalize();
+      label = dir.getFileName() == null ? "" : dir.getFileName().toString();
+      shown = arg.replaceFirst("/*$", "/");
     } else if (Files.isRegularFile(p) && Extractor.isTarball(p)) {
       Path dest = work.resolve("bundle");
-      Extractor.untar(p, dest);
-      dir = Files.isRegularFile(dest.resolve(MANIFEST)) || DriverInputs.isSourceTree(dest) ? dest : DriverInputs.top(dest, p);
+      Extractor.untar(p, dest, bounds.expansion());
+      List<Path> top = DriverInputs.list(dest, e -> true);
+      boolean oneDir = top.size() == 1 && Files.isDirectory(top.get(0), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      dir = Files.isRegularFile(dest.resolve(MANIFEST)) || DriverInputs.isSourceTree(dest) || !oneDir ? dest : top.get(0);
+      label = dir == dest ? BundleSearch.unsuffixed(p.getFileName().toString()) : dir.getFileName().toString();
+      shown = arg + "!/" + (dir == dest ? "" : label + "/");
     } else {
-      throw new BadInputException(arg, "is neither a directory nor a tarball; pass the driver bundle (a directory with " + MANIFEST + ", a DKMS tree, or a .tgz of one)");
+      throw new BadInputException(arg, "is neither a directory nor a tarball; pass the driver bundle (a directory with " + MANIFEST + ", a DKMS tree, a vendor bundle, or a .tgz of one)");
     }
     Path manifest = dir.resolve(MANIFEST);
     if (Files.isRegularFile(manifest)) {
@@ -60,9 +76,28 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
     Path conf = dir.resolve("dkms.conf");
     if (Files.isRegularFile(conf)) {
       DriverSource d = DriverSource.of(dir, arg); // dkms.conf sourced as DKMS does
-      return new Bundle(d.name(), d.version(), Optional.empty(), Optional.empty(), dir, List.of(dir), "");
+      return new Bundle(d.name(), d.version(), Optional.empty(), Optional.empty(), dir, List.of(dir), "", BundleSearch.Result.NONE);
     }
-    throw new BadInputException(arg, "has no " + MANIFEST + " and is no DKMS tree; add a manifest (name=…, version=…; see docs/commands.md) or pass a DKMS tree");
+    BundleSearch.Result r = BundleSearch.search(dir, work.resolve("search"), bounds, shown);
+    if (r.found().isEmpty()) {
+      throw new BadInputException(arg, "has no " + MANIFEST + ", is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; "
+          + BundleSearch.count(r.skipped().size(), "thing") + " skipped, see docs/bundles.md); add a manifest naming its drivers (docs/commands.md)");
+    }
+    java.util.regex.Matcher m = NAMED.matcher(label);
+    if (!m.matches()) {
+      throw new BadInputException(arg, "has no " + MANIFEST + " and its name '" + label.replaceAll("\\p{Cntrl}", "?")
+          + "' is not NAME-VERSION[-DISTRO-ARCH] (as MLNX_OFED_LINUX-5.8-1.0.1.1-rhel9.4-x86_64): rename it, or add a manifest with name= and version=");
+    }
+    return new Bundle(m.group("name"), m.group("version"), Optional.ofNullable(m.group("distro")), Optional.ofNullable(m.group("arch")), dir,
+        r.found().stream().map(BundleSearch.Found::path).toList(), "", r);
+  }
+
+  /**
+   * The name the bundle's packages carry ({@code <it>-kernel-only}, …): its name as Debian allows
+   * package names, which RPM takes too — lower case, '_' and '~' as '-' (MLNX_OFED_LINUX → mlnx-ofed-linux).
+   */
+  public String packageName() {
+    return name.toLowerCase(java.util.Locale.ROOT).replace('_', '-').replace('~', '-');
   }
 
   /** The -ext directory's name, as mlnx_add_kernel_support.sh names its output. */
@@ -153,16 +188,12 @@ public record Bundle(String name, String version, Optional<String> distro, Optio
         drivers.add(abs);
       }
     } else {
-      try (Stream<Path> s = Files.list(dir)) {
-        s.filter(Files::isDirectory).filter(DriverInputs::isSourceTree).sorted().forEach(drivers::add);
-      } catch (IOException | UncheckedIOException e) {
-        throw new BadInputException(dir.toString(), "cannot list (" + e.getMessage() + ")");
-      }
+      DriverInputs.list(dir, Files::isDirectory).stream().filter(DriverInputs::isSourceTree).forEach(drivers::add);
     }
     if (drivers.isEmpty()) {
       throw new BadInputException(manifest.toString(), "names no driver and the bundle has no directory with dkms.conf, Kbuild or Makefile; add drivers=DIR…");
     }
-    return new Bundle(values.get("name"), values.get("version"), Optional.ofNullable(values.get("distro")), Optional.ofNullable(values.get("arch")), dir, drivers, text);
+    return new Bundle(values.get("name"), values.get("version"), Optional.ofNullable(values.get("distro")), Optional.ofNullable(values.get("arch")), dir, drivers, text, BundleSearch.Result.NONE);
   }
 
   private static String read(Path f) throws BadInputException {

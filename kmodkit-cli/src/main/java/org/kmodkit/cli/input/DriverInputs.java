@@ -122,7 +122,7 @@ public final class DriverInputs {
     }
   }
 
-  private static List<Path> list(Path dir, java.util.function.Predicate<Path> keep) throws BadInputException {
+  static List<Path> list(Path dir, java.util.function.Predicate<Path> keep) throws BadInputException {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }

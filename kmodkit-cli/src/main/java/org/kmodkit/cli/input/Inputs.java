@@ -1,6 +1,5 @@
 package org.kmodkit.cli.input;
 
-import org.kmodkit.cli.input.PackageModules;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package org.kmodkit.cli.input;
 
-import org.kmodkit.cli.input.PackageModules;
 import org.kmodkit.testkit.ArchivesForTests;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -62,6 +62,6 @@ class BundleTest {
     assertThatThrownBy(() -> Bundle.open(bundle("name=a b\nversion=1\n").toString(), tmp.resolve("w"))).hasMessageContaining(":1: name='a b' must be one word");
     assertThatThrownBy(() -> Bundle.open(bundle("name=a\nversion=1\ndrivers=../elsewhere\n").toString(), tmp.resolve("w"))).hasMessageContaining("leaves the bundle");
     assertThatThrownBy(() -> Bundle.open(bundle("name=a\nversion=1\nversion=2\n").toString(), tmp.resolve("w"))).hasMessageContaining(":3: version is given twice");
-    assertThatThrownBy(() -> Bundle.open(bundle(null).toString(), tmp.resolve("w"))).hasMessageContaining("has no kmodkit-bundle.conf and is no DKMS tree");
+    assertThatThrownBy(() -> Bundle.open(bundle(null).toString(), tmp.resolve("w"))).hasMessageContaining("has no kmodkit-bundle.conf, is no DKMS tree and holds no driver source");
   }
 }
