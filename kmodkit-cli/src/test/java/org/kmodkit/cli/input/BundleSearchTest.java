@@ -248,7 +248,7 @@ class BundleSearchTest {
     Path none = Files.createDirectories(tmp.resolve("acme-2.0/RPMS"));
     binaryRpm(none, "kmod-acme");
     assertThatThrownBy(() -> Bundle.open(tmp.resolve("acme-2.0").toString(), tmp.resolve("w")))
-        .hasMessage(tmp.resolve("acme-2.0") + ": has no kmodkit-bundle.conf, is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; 1 thing skipped, see docs/bundles.md); add a manifest naming its drivers (README.md)");
+        .hasMessage(tmp.resolve("acme-2.0") + ": has no kmodkit-bundle.conf, is no DKMS tree and holds no driver source (no DKMS tree, *-dkms .deb, kernel-module .src.rpm or tarball of one; 1 thing skipped, see docs/bundles.md); add a manifest naming its drivers (docs/commands.md)");
     Path unnamed = Files.createDirectories(tmp.resolve("drivers"));
     dkmsDeb(unnamed, "vpoll", "0.1");
     assertThatThrownBy(() -> Bundle.open(unnamed.toString(), tmp.resolve("w2"))).hasMessageContaining("its name 'drivers' is not NAME-VERSION[-DISTRO-ARCH]");
