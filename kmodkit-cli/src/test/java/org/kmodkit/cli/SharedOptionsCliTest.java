@@ -19,8 +19,16 @@ class SharedOptionsCliTest {
     return CliTest.REAL.resolve("6.1.0-56/hello.ko").toString();
   }
 
+  /** rebuild's stand-in kernel build directory (RebuildCliTest), in this test's directory. */
+  RebuildCliTest standInKernel() throws Exception {
+    RebuildCliTest rb = new RebuildCliTest();
+    rb.tmp = tmp;
+    rb.standInKernel();
+    return rb;
+  }
+
   @Test
-  void checkWithRootStillTakesAKernelFileByItsPath() throws Exception {
+  void checkWithRootTakesAKernelFileByItsPathToo() throws Exception {
     Path root = Files.createDirectories(tmp.resolve("root/lib/modules"));
     CliTest.Run r = CliTest.run("check", "--root", root.getParent().toString(), "--kernel", CliTest.K56, hello());
     assertThat(r.code()).as(r.err()).isZero();
@@ -44,9 +52,7 @@ class SharedOptionsCliTest {
 
   @Test
   void rebuildWithRootTakesAHeadersDirectoryByItsPath() throws Exception {
-    RebuildCliTest rb = new RebuildCliTest();
-    rb.tmp = tmp;
-    rb.standInKernel();
+    RebuildCliTest rb = standInKernel();
     Path root = Files.createDirectories(tmp.resolve("root"));
     CliTest.Run r = CliTest.run("rebuild", "--root", root.toString(), "--kernel", rb.kernel.toString(), "--out", tmp.resolve("out").toString(), "-s", rb.kbuildTree("hello").toString(), "--dry-run");
     assertThat(r.code()).as(r.err()).isZero();
@@ -82,9 +88,7 @@ class SharedOptionsCliTest {
 
   @Test
   void moduleKeysAreModuleKeyAndModuleCertAndTheOldNamesWorkWithOneLineEach() throws Exception {
-    RebuildCliTest rb = new RebuildCliTest();
-    rb.tmp = tmp;
-    rb.standInKernel();
+    RebuildCliTest rb = standInKernel();
     String src = rb.kbuildTree("hello").toString();
     String key = RebuildCliTest.SIGN.resolve("test-signing-key.pem").toString();
     String cert = RebuildCliTest.SIGN.resolve("test-signing-cert.pem").toString();
