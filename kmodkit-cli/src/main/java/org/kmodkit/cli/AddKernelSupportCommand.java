@@ -13,11 +13,13 @@ import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.cli.input.Bundle;
 import org.kmodkit.cli.input.BundleSearch;
+import org.kmodkit.cli.input.KernelSpec;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.repo.PackagePlanner;
 import org.kmodkit.repo.Shipment;
 import org.kmodkit.formats.Tarball;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
       "Rebuild a driver bundle for new kernels, as mlnx_add_kernel_support.sh does, into <tmpdir>/<name>-<version>-<distro>-<arch>-ext/:",
       "the modules, signed packages (RPMS/ or DEBS/: kmod packages and <name>-kernel-only), a signed repository and install-kernel-only.sh for nodes; --make-tgz also packs it as one .tgz.",
       "BUNDLE: a directory (or tarball) of driver sources with a kmodkit-bundle.conf manifest (docs/commands.md), one DKMS tree, or a vendor bundle as it ships (DEBS/, SRPMS/, src/*.tgz …: searched, docs/bundles.md).",
-      "K: as for rebuild: a release (with --root), a headers directory, or headers packages.",
+      "KERNEL: as for rebuild: a release (with --root), a headers directory, or headers packages.",
       "Exit: 0 every driver rebuilt and checked, 1 a build failed, 2 bad input, 3 environment."
     })
 final class AddKernelSupportCommand implements Callable<Integer> {
@@ -43,11 +45,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Option(names = {"-m", "--bundle"}, required = true, paramLabel = "DIR|TGZ", description = "The driver bundle.")
   String bundle;
 
-  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "K", description = "A kernel to add (repeat).")
-  List<String> kernels;
-
-  @Option(names = "--root", paramLabel = "DIR", description = "System root holding lib/modules/<release>/build; --kernel then names releases.")
-  Path root;
+  @Mixin Options.Kernel kernel;
 
   @Option(names = {"-t", "--tmpdir"}, paramLabel = "DIR", defaultValue = "/tmp", description = "Where the -ext directory goes (default: ${DEFAULT-VALUE}).")
   Path tmpdir;
@@ -64,8 +62,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Option(names = "--make-tgz", description = "Also write <tmpdir>/<name>-<version>-<distro>-<arch>-ext.tgz (the -ext directory as one file).")
   boolean makeTgz;
 
-  @Option(names = "--pgp-key", paramLabel = "FILE", description = "OpenPGP secret key (gpg --export-secret-keys --armor) signing the packages and the repository; without it a one-time key is made and only its public half kept in the bundle.")
-  Path pgpKey;
+  @Mixin Options.PgpKey pgpKey;
 
   @Option(names = "--repo-name", paramLabel = "NAME", description = "Repository name on nodes (default: <bundle name>).")
   String repoName;
@@ -76,31 +73,23 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Option(names = {"-y", "--yes"}, description = "Replace an existing -ext directory instead of refusing (kmodkit never prompts).")
   boolean yes;
 
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Job slots (default: the number of cores).")
-  Integer jobs;
+  @Mixin Options.Jobs jobs;
 
-  @Option(names = "--sign-key", paramLabel = "KEY", description = "PEM private key to sign every module with.")
-  Path signKey;
+  @Mixin Options.ModuleSigning signing;
 
-  @Option(names = "--sign-cert", paramLabel = "CERT", description = "Its X.509 certificate (PEM or DER).")
-  Path signCert;
-
-  @Option(names = "--sign-hash", paramLabel = "HASH", defaultValue = "sha256", description = "sha256 (default), sha384 or sha512.")
-  String signHash;
-
-  @Option(names = "--json", description = "Print the report as JSON (kmodkit.rebuild/1 with bundle fields).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() throws Exception {
     var err = spec.commandLine().getErr();
-    int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
+    int n = jobs.slots();
+    List<KernelSpec> kernels = kernel.all();
     Path tmp = tmpdir.toAbsolutePath().normalize();
     Rebuild.requireWritableDir(tmp, "--tmpdir");
     Path scratch = Files.createTempDirectory(tmp, ".kmodkit-bundle-");
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Bundle b = Bundle.open(bundle, scratch);
-      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, root, n, scratch, scratch, cache, signKey, signCert, signHash, false, false, download);
+      Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, n, scratch, scratch, cache, signing, false, false, download);
       List<KernelTarget> targets = Rebuild.kernels(probe, err);
       String arch = b.arch().orElse(arch(targets));
       String distro = b.distro().orElse(Bundle.distro(Sysroot.host()));
@@ -112,7 +101,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
         BuildRunner.deleteTree(ext);
       }
       Files.createDirectories(ext);
-      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, root, n, ext, ext.resolve(".work"), cache, signKey, signCert, signHash, false, false, download);
+      Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, n, ext, ext.resolve(".work"), cache, signing, false, false, download);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
       List<String> releases = targets.stream().map(KernelTarget::release).toList();
@@ -140,7 +129,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       String report = RebuildOutput.json(outcome, code, extra, searched(b.search()));
       Path reportFile = ext.resolve("report.json");
       RebuildCommand.write(reportFile, report);
-      if (json) {
+      if (json.on()) {
         spec.commandLine().getOut().print(report);
       } else {
         var o = spec.commandLine().getOut();
@@ -169,7 +158,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
 
   private Shipment.Result ship(Bundle b, Path ext, String distro, java.io.PrintWriter err) throws Exception {
     Shipment.Format f = format != null ? format : (distro.startsWith("debian") || distro.startsWith("ubuntu") ? Shipment.Format.DEB : Shipment.Format.RPM);
-    OpenPgpSigner signer = PackageCommand.signer(pgpKey);
+    OpenPgpSigner signer = PackageCommand.signer(pgpKey.key);
     if (signer == null) {
       signer = OpenPgpSigner.generate(b.name() + " bundle " + b.version() + " (one-time key made by kmodkit)", 3072);
       err.println("kmodkit: no --pgp-key: packages and repository signed with a one-time key " + signer.keyId() + " (its public half is in the bundle); give your cluster's key with --pgp-key");

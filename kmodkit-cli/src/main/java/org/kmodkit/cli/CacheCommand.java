@@ -25,6 +25,7 @@ import org.kmodkit.core.cache.Cache.Kind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -70,8 +71,7 @@ final class CacheCommand implements Runnable {
 
     @picocli.CommandLine.Mixin Where where = new Where();
 
-    @Option(names = "--json", description = "Print JSON (schema kmodkit.cache/1, see docs/json.md).")
-    boolean json;
+    @Mixin Options.Json json;
 
     @Override
     public Integer call() throws Exception {
@@ -79,7 +79,7 @@ final class CacheCommand implements Runnable {
       List<Entry> entries = cache.list();
       PrintWriter out = spec.commandLine().getOut();
       long total = entries.stream().mapToLong(Entry::bytes).sum();
-      if (json) {
+      if (json.on()) {
         try (JsonGenerator g = JsonOutput.open(out)) {
           g.writeStartObject();
           g.writeStringField("schema", "kmodkit.cache/1");

@@ -13,7 +13,7 @@ import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.tree.ModuleSet;
 import org.kmodkit.cli.input.Inputs;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,27 +32,18 @@ import picocli.CommandLine.Model.CommandSpec;
 final class CheckCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "KERNEL", description = "The target kernel (repeat for several packages of one kernel).")
-  List<String> kernel;
-
-  @Option(names = "--root", paramLabel = "DIR", description = "System root holding lib/modules/<release>; --kernel then names the release.")
-  Path root;
+  @Mixin Options.Kernel kernel;
 
   @Parameters(arity = "1..*", paramLabel = "MODULE|DIR|PACKAGE", description = "What to judge.")
   List<Path> inputs;
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.check/1, see docs/json.md).")
-  boolean json;
+  @Mixin Options.Json json;
 
-  @Option(names = {"-v", "--verbose"}, description = "List every problem in the kernel's words, not just the summary.")
-  boolean verbose;
-
-  @Option(names = {"-q", "--quiet"}, description = "Print only modules that would not load, and the totals.")
-  boolean quiet;
+  @Mixin Options.Verbosity verbosity;
 
   @Override
   public Integer call() throws Exception {
-    KernelAbi abi = Inputs.kernel(kernel, root);
+    KernelAbi abi = kernel.one().abi();
     List<ModuleSet> sets = Inputs.moduleSets(inputs);
     Checker checker = new Checker(abi);
     List<BadInputException> errors = new ArrayList<>();
@@ -80,10 +71,10 @@ final class CheckCommand implements Callable<Integer> {
     for (BadInputException e : errors) {
       err.println("kmodkit: " + Printable.escape(e.getMessage()));
     }
-    if (json) {
+    if (json.on()) {
       JsonOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, code);
     } else {
-      TextOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, verbose, quiet);
+      TextOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, verbosity.verbose(), verbosity.quiet());
     }
     return code.code();
   }

@@ -21,6 +21,7 @@ import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
 import org.kmodkit.formats.Extractor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,8 +56,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE", description = "Also write the matrix as one self-contained HTML page.")
   Path html;
 
-  @Option(names = "--json", description = "Print the matrix as JSON (schema kmodkit.status/1).")
-  boolean json;
+  @Mixin Options.Json json;
 
   static String release(int abi) {
     return "6.1.0-" + abi + "-cloud-amd64";
@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
       HtmlOutput.write(html, sysroot, status);
     }
     var out = spec.commandLine().getOut();
-    if (json) {
+    if (json.on()) {
       JsonOutput.status(out, sysroot, status);
     } else {
       TextOutput.status(out, sysroot, status);

@@ -10,6 +10,7 @@ import org.kmodkit.core.image.KernelImageReader;
 import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.core.tree.ModuleFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -30,8 +31,7 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "Module files (.ko, .ko.xz, .ko.zst, .ko.gz) or kernel images.")
   List<Path> files;
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.inspect/1) instead of text.")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Option(names = "--brief", description = "Only the summary of each file, without the symbol lists.")
   boolean brief;
@@ -50,7 +50,7 @@ final class InspectCommand implements Callable<Integer> {
         code = ExitCode.BAD_INPUT;
       }
     }
-    if (json) {
+    if (json.on()) {
       JsonOutput.inspect(spec.commandLine().getOut(), all);
     } else {
       TextOutput.inspect(spec.commandLine().getOut(), all, brief);

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     name = "kmodkit",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    resourceBundle = "org.kmodkit.cli.Options", // shared options' per-command texts (Options.java)
     description = "Keeps out-of-tree kernel drivers working across kernel updates.")
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

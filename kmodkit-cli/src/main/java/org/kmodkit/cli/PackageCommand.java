@@ -15,6 +15,7 @@ import org.kmodkit.formats.deb.DebWriter;
 import org.kmodkit.formats.rpm.RpmWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -57,8 +58,7 @@ final class PackageCommand implements Callable<Integer> {
   @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = ".", description = "Where the package files go (default: the current directory).")
   Path out;
 
-  @Option(names = "--sign-key", paramLabel = "FILE", description = "OpenPGP secret key (gpg --export-secret-keys --armor) to sign the RPMs (and .debs, debsigs-style) with; passphrase from KMODKIT_SIGN_PASSPHRASE.")
-  Path signKey;
+  @Mixin Options.PgpKeyOrSignKey pgpKey;
 
   @Option(names = "--vendor", paramLabel = "TEXT", description = "Vendor / maintainer field.")
   String vendor;
@@ -69,7 +69,7 @@ final class PackageCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(name, version, release, kmp, buildKernel, vendor, buildTime()), modules);
-    OpenPgpSigner signer = signer(signKey);
+    OpenPgpSigner signer = signer(pgpKey.key);
     var o = spec.commandLine().getOut();
     List<PackageSpec> specs = new ArrayList<>();
     if (format.rpm()) {
@@ -89,7 +89,7 @@ final class PackageCommand implements Callable<Integer> {
     }
     Rebuild.requireWritableDir(out, "--out");
     if (signer == null) {
-      spec.commandLine().getErr().println("kmodkit: warning: packages are unsigned; nodes then need gpgcheck=0 — give --sign-key");
+      spec.commandLine().getErr().println("kmodkit: warning: packages are unsigned; nodes then need gpgcheck=0 — give --pgp-key");
     }
     if (format.rpm()) {
       write(new RpmWriter(), plan.rpm(), signer);
@@ -114,7 +114,7 @@ final class PackageCommand implements Callable<Integer> {
     return System.currentTimeMillis() / 1000;
   }
 
-  /** Loads --sign-key (null when not given); the passphrase comes from KMODKIT_SIGN_PASSPHRASE. */
+  /** Loads an OpenPGP secret key (null when not given); the passphrase comes from KMODKIT_SIGN_PASSPHRASE. */
   static OpenPgpSigner signer(Path key) throws Exception {
     if (key == null) {
       return null;

@@ -13,6 +13,7 @@ import org.kmodkit.core.weak.Planner;
 import org.kmodkit.core.weak.WeakUpdates;
 import org.kmodkit.cli.input.KernelPackages;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,8 +35,7 @@ final class PreflightCommand implements Callable<Integer> {
   @Option(names = "--root", paramLabel = "DIR", description = "The system whose module sets are judged; default /.")
   Path root;
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.preflight/1).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() throws Exception {
@@ -49,7 +49,7 @@ final class PreflightCommand implements Callable<Integer> {
     String release = abi.release();
     Planner planner = new Planner(k -> k.equals(release) ? abi : weak.abi(k));
     Plan.KernelPlan kp = planner.preview(inv, release);
-    if (json) {
+    if (json.on()) {
       JsonOutput.preflight(spec.commandLine().getOut(), release, kp);
     } else {
       TextOutput.preflight(spec.commandLine().getOut(), release, abi, kp);

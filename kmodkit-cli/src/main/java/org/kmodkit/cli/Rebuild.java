@@ -23,6 +23,7 @@ import org.kmodkit.core.cache.Cache;
 import org.kmodkit.cli.input.DriverInputs;
 import org.kmodkit.formats.Extractor;
 import org.kmodkit.cli.input.KernelInputs;
+import org.kmodkit.cli.input.KernelSpec;
 import org.kmodkit.formats.sign.KernelModuleSigner;
 
 /** What rebuild and add-kernel-support share: inputs to plan, plan to builds, builds to a report. */
@@ -34,8 +35,8 @@ final class Rebuild {
    * @param cache kmodkit's cache (unpacked kernel packages, prepared headers, downloaded headers packages); the entries a run uses stay in use until it is closed
    * @param download fetch a headers .deb's missing -common/kbuild siblings with apt-get download (else name them and stop)
    */
-  record Request(List<Path> sources, List<String> kernels, Path root, int jobs, Path out, Path work, Cache cache,
-      Path signKey, Path signCert, String signHash, boolean dryRun, boolean keepWork, boolean download) {}
+  record Request(List<Path> sources, List<KernelSpec> kernels, int jobs, Path out, Path work, Cache cache,
+      Options.ModuleSigning signing, boolean dryRun, boolean keepWork, boolean download) {}
 
   /** The plan, and the report unless it was a dry run. */
   record Outcome(List<DriverSource> drivers, List<KernelTarget> kernels, BuildPlan plan, BuildReport report, ModuleSigner signer, double cpuSeconds) {
@@ -57,7 +58,7 @@ final class Rebuild {
       err.println(line);
       err.flush();
     });
-    List<KernelTarget> kernels = inputs.kernels(r.kernels(), r.root());
+    List<KernelTarget> kernels = inputs.kernels(r.kernels());
     if (inputs.unpacked()) {
       CacheCommand.keepWithinBound(r.cache(), err);
     }
@@ -120,13 +121,14 @@ final class Rebuild {
   }
 
   private static KernelModuleSigner signer(Request r) throws BadInputException {
-    if (r.signKey() == null && r.signCert() == null) {
+    Options.ModuleSigning s = r.signing();
+    if (s.key == null && s.cert == null) {
       return null;
     }
-    if (r.signKey() == null || r.signCert() == null) {
-      throw new BadInputException(r.signKey() == null ? "--sign-cert" : "--sign-key", "needs its partner: pass both --sign-key KEY.pem and --sign-cert CERT (the kernel's signing_key.pem may be both)");
+    if (s.key == null || s.cert == null) {
+      throw new BadInputException(s.key == null ? "--module-cert" : "--module-key", "needs its partner: pass both --module-key KEY.pem and --module-cert CERT (the kernel's signing_key.pem may be both)");
     }
-    return KernelModuleSigner.load(r.signKey(), r.signCert(), r.signHash());
+    return KernelModuleSigner.load(s.key, s.cert, s.hash);
   }
 
   /** CPU time of this JVM: kmodkit's own cost, apart from the compilers it runs. */

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.cache.Cache;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Rebuild out-of-tree drivers for kernels, in parallel, each module checked against its kernel (and signed on request).",
       "SRC: a Kbuild source directory, a tarball of one, a DKMS tree (dkms.conf), a Debian *-dkms package, or a kmod source RPM (.src.rpm, built by rpmbuild with KVERSION and K_SRC).",
-      "K: a release installed under --root (default /), a headers directory, or kernel headers packages",
+      "KERNEL: a release installed under --root (default /), a headers directory, or kernel headers packages",
       "(.deb: linux-headers-<release>, its -common and linux-kbuild taken from beside it; .rpm: kernel-devel), unpacked into the cache, never installed.",
       "Output: OUT/<release>/extra/<driver>/*.ko, OUT/logs/<release>/<driver>.log, OUT/report.json.",
       "Exit: 0 every build good (or skipped by dkms.conf), 1 a build failed or check rejects what it made, 2 bad input, 3 environment."
@@ -32,26 +33,14 @@ final class RebuildCommand implements Callable<Integer> {
   @Option(names = {"-s", "--source"}, required = true, paramLabel = "SRC", description = "A driver source (repeat for several).")
   List<Path> sources;
 
-  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "K", description = "A kernel to build for (repeat; packages of several kernels may be mixed).")
-  List<String> kernels;
+  @Mixin Options.Kernel kernel;
 
-  @Option(names = "--root", paramLabel = "DIR", description = "System root holding lib/modules/<release>/build; --kernel then names releases.")
-  Path root;
-
-  @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Job slots shared by all builds and their makes (default: the number of cores).")
-  Integer jobs;
+  @Mixin Options.Jobs jobs;
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "kmodkit-rebuild", description = "Output tree (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--sign-key", paramLabel = "KEY", description = "PEM private key to sign every module with (the kernel's signing_key.pem works).")
-  Path signKey;
-
-  @Option(names = "--sign-cert", paramLabel = "CERT", description = "Its X.509 certificate, PEM or DER (the key id modinfo shows is its serial).")
-  Path signCert;
-
-  @Option(names = "--sign-hash", paramLabel = "HASH", defaultValue = "sha256", description = "Signature hash: sha256 (default), sha384, sha512 (the kernel's CONFIG_MODULE_SIG_HASH).")
-  String signHash;
+  @Mixin Options.ModuleSigning signing;
 
   @Option(names = "--download", description = "Fetch what a headers .deb's Depends name and its folder lacks (-common, linux-kbuild) with apt-get download into the cache; without it kmodkit names the command and stops.")
   boolean download;
@@ -62,22 +51,18 @@ final class RebuildCommand implements Callable<Integer> {
   @Option(names = "--keep-work", description = "Keep OUT/.work (build copies) even when every build succeeded.")
   boolean keepWork;
 
-  @Option(names = "--json", description = "Print the report as JSON (schema kmodkit.rebuild/1, see docs/json.md).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() throws Exception {
-    int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
-    if (n < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1");
-    }
+    int n = jobs.slots();
     Path o = out.toAbsolutePath().normalize();
     if (!dryRun) {
       Rebuild.requireWritableDir(o, "--out");
     }
     Rebuild.Outcome outcome;
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
-      Rebuild.Request request = new Rebuild.Request(sources, kernels, root, n, o, o.resolve(".work"), cache, signKey, signCert, signHash, dryRun, keepWork, download);
+      Rebuild.Request request = new Rebuild.Request(sources, kernel.all(), n, o, o.resolve(".work"), cache, signing, dryRun, keepWork, download);
       outcome = Rebuild.run(request, spec.commandLine().getErr());
     }
     if (dryRun) {
@@ -88,7 +73,7 @@ final class RebuildCommand implements Callable<Integer> {
     String report = RebuildOutput.json(outcome, code, Map.of());
     Path file = o.resolve("report.json");
     write(file, report);
-    if (json) {
+    if (json.on()) {
       spec.commandLine().getOut().print(report);
     } else {
       RebuildOutput.text(spec.commandLine().getOut(), outcome, file);

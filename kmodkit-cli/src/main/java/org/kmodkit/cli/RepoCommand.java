@@ -17,6 +17,7 @@ import org.kmodkit.repo.yum.YumRepository;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -57,8 +58,7 @@ final class RepoCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "DIR", description = "The directory holding the packages.")
     Path dir;
 
-    @Option(names = "--sign-key", paramLabel = "FILE", description = "OpenPGP secret key (gpg --export-secret-keys --armor) that signs the metadata; passphrase from KMODKIT_SIGN_PASSPHRASE.")
-    Path signKey;
+    @Mixin Options.PgpKeyOrSignKey pgpKey;
 
     @Option(names = "--name", paramLabel = "NAME", defaultValue = "kmodkit", description = "Repository name in the client config (default: ${DEFAULT-VALUE}).")
     String name;
@@ -66,7 +66,7 @@ final class RepoCommand implements Runnable {
     @Option(names = "--base-url", paramLabel = "URL", description = "Where nodes reach DIR (default: file:// of DIR, for shared storage).")
     String baseUrl;
 
-    @Option(names = "--verify", description = "Refuse packages not signed by a trusted key (--trusted-key, else the --sign-key's own).")
+    @Option(names = "--verify", description = "Refuse packages not signed by a trusted key (--trusted-key, else the --pgp-key's own).")
     boolean verify;
 
     @Option(names = "--trusted-key", paramLabel = "FILE", description = "An armored OpenPGP public key whose package signatures --verify accepts (repeat).")
@@ -74,10 +74,10 @@ final class RepoCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      OpenPgpSigner signer = PackageCommand.signer(signKey);
+      OpenPgpSigner signer = PackageCommand.signer(pgpKey.key);
       var err = spec.commandLine().getErr();
       if (signer == null) {
-        err.println("kmodkit: warning: metadata is unsigned; nodes would need repo_gpgcheck=0 — give --sign-key");
+        err.println("kmodkit: warning: metadata is unsigned; nodes would need repo_gpgcheck=0 — give --pgp-key");
       }
       String url = baseUrl != null ? baseUrl.replaceAll("/+$", "") : RepoOptions.fileUrl(dir);
       RepositoryWriter writer = kind.yum ? new YumRepository() : new AptRepository();

@@ -27,6 +27,7 @@ import org.kmodkit.core.verify.VmVerifier;
 import org.kmodkit.cli.input.VerifyInputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -50,11 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--vm", required = true, description = "Verify in a virtual machine (the one verifier there is; required so the cost is explicit).")
   boolean vm;
 
-  @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "KERNEL", description = "A vmlinuz, the kernel's image package (repeat for more packages of it), or a release under --root.")
-  List<String> kernel;
-
-  @Option(names = "--root", paramLabel = "DIR", description = "System root holding boot/ and lib/modules/<release>: --kernel then names the release (or a vmlinuz whose modules lie here).")
-  Path root;
+  @Mixin Options.Kernel kernel;
 
   @Option(names = "--modules", arity = "1..*", paramLabel = "DIR|PACKAGE|MODULE", description = "The modules to verify; each DIR and PACKAGE is one set, loaded and reloaded together.")
   List<Path> modules = new ArrayList<>();
@@ -65,8 +62,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--kernel-arg", paramLabel = "ARG", description = "Append ARG to the kernel command line (repeatable), e.g. module.sig_enforce=1 to boot a kernel that refuses unsigned modules.")
   List<String> kernelArgs = new ArrayList<>();
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.verify/1, see docs/json.md).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Option(names = {"-v", "--verbose"}, description = "Show every kernel line logged while each module was loaded, unloaded and reloaded.")
   boolean verbose;
@@ -119,7 +115,7 @@ final class VerifyCommand implements Callable<Integer> {
     Path scratch = dir.resolve("unpacked");
     boolean succeeded = false;
     try {
-      VmKernel k = VerifyInputs.kernel(kernel, root, scratch);
+      VmKernel k = kernel.one().bootImage(scratch);
       ModuleTree tree = k.tree();
       KernelAbi abi = k.root() == null ? KernelAbi.builder().release(k.release()).build() : KernelAbiLoader.fromTree(k.root(), tree);
       VerifyInputs.Sets given = VerifyInputs.moduleSets(modules, scratch);
@@ -159,12 +155,12 @@ final class VerifyCommand implements Callable<Integer> {
       if (!errors.isEmpty()) {
         code = code.and(ExitCode.BAD_INPUT);
       }
-      String label = String.join(" + ", kernel);
+      String label = kernel.label();
       if (!report.booted()) {
         err.println("kmodkit: " + label + ": the kernel did not reach kmodkit's init (" + VerifyText.outcome(report) + "); see the last console lines below and " + report.consoleLog() + "; check that it is a bootable x86_64 kernel, or raise --timeout/--memory");
       }
       String treeLabel = k.root() == null ? null : k.image().startsWith(scratch) ? "/lib/modules/" + k.release() + " in " + label : k.root().modulesDir(k.release()).toString();
-      if (json) {
+      if (json.on()) {
         VerifyJson.write(spec.commandLine().getOut(), k, label, treeLabel, report, errors, code);
       } else {
         VerifyText.write(spec.commandLine().getOut(), k, label, treeLabel, report, errors, verbose);

@@ -14,6 +14,7 @@ import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.WeakUpdates;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -71,8 +72,7 @@ final class WeakModulesCommand implements Callable<Integer> {
   @Option(names = "--delete-modules", description = "Accepted for compatibility (a no-op, as in weak-modules).")
   boolean deleteModules;
 
-  @Option(names = "--json", description = "Print the plan as JSON (schema kmodkit.weak/1).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Override
   public Integer call() throws Exception {
@@ -96,7 +96,7 @@ final class WeakModulesCommand implements Callable<Integer> {
     }
     WeakUpdates.Result r = new WeakUpdates(sysroot, new HostSystemTools()).run(request, dryRun, !noInitramfs);
     var out = spec.commandLine().getOut();
-    if (json) {
+    if (json.on()) {
       JsonOutput.weak(out, r);
     } else {
       TextOutput.weak(out, r, verbose || dryRun);

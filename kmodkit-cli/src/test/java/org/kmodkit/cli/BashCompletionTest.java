@@ -62,7 +62,8 @@ class BashCompletionTest {
   void anOptionsPrefixCompletesToTheOptionOfThatCommand() throws Exception {
     assertThat(complete("kmodkit", "check", "--ke")).containsExactly("--kernel");
     assertThat(complete("kmodkit", "check", "-k", "x.symvers", "--ro")).containsExactly("--root");
-    assertThat(complete("kmodkit", "repo", "create", "--sign")).containsExactly("--sign-key");
+    assertThat(complete("kmodkit", "repo", "create", "--pgp")).containsExactly("--pgp-key");
+    assertThat(complete("kmodkit", "repo", "create", "--sign")).as("a deprecated spelling is not offered").isEmpty();
   }
 
   @Test

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.cache.Cache;
+import org.kmodkit.cli.input.KernelSpec;
 import org.kmodkit.formats.PackageSpec;
 import org.kmodkit.formats.PayloadFile;
 import org.kmodkit.formats.deb.DebWriter;
@@ -182,7 +183,7 @@ class CacheCliTest {
         Files.createDirectories(tmp.resolve("debs")), null);
     StringWriter err = new StringWriter();
     try (Cache cache = new Cache(c)) {
-      Rebuild.Request r = new Rebuild.Request(List.of(), List.of(deb.toString()), null, 1, tmp.resolve("out"), tmp.resolve("work"), cache, null, null, "sha256", true, false, false);
+      Rebuild.Request r = new Rebuild.Request(List.of(), KernelSpec.parse(List.of(deb.toString()), null), 1, tmp.resolve("out"), tmp.resolve("work"), cache, new Options.ModuleSigning(), true, false, false);
       assertThat(Rebuild.kernels(r, new PrintWriter(err, true))).hasSize(1);
     }
     assertThat(err.toString()).isEqualTo("kmodkit: cache: removed 1 least recently used kernel headers entry (1000 B) to keep within 2.0 GiB and 8 entries (KMODKIT_CACHE_MAX; see kmodkit cache list)\n");

@@ -253,6 +253,10 @@ class GoldenTest {
     String signed = tmp.resolve("signed").toString();
     golden("package-signed.txt", CliTest.run("package", "--modules", modules, "--name", "hello", "--version", "1.0", "--sign-key", PGP_KEY.toString(), "--out", signed));
     golden("repo-create-yum-signed.txt", CliTest.run("repo", "create", "--yum", signed, "--name", "hello", "--sign-key", PGP_KEY.toString(), "--verify"), METADATA_DIGEST);
+    // the same with the OpenPGP key's own name (the two above prove the old --sign-key still works, and say so)
+    String pgp = tmp.resolve("signed-pgp-key").toString();
+    golden("package-signed-pgp-key.txt", CliTest.run("package", "--modules", modules, "--name", "hello", "--version", "1.0", "--pgp-key", PGP_KEY.toString(), "--out", pgp));
+    golden("repo-create-yum-signed-pgp-key.txt", CliTest.run("repo", "create", "--yum", pgp, "--name", "hello", "--pgp-key", PGP_KEY.toString(), "--verify"), METADATA_DIGEST);
     golden("package-bad-version.txt", CliTest.run("package", "--modules", modules, "--name", "hello", "--version", "5.9-0.5-1"));
   }
 

@@ -88,7 +88,7 @@ class ReadersCliTest {
       Path pipe = repo.resolve("pipe." + kind);
       Process p = new ProcessBuilder("mkfifo", pipe.toString()).start();
       assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
-      assertBadInput(CliTest.run("repo", "create", kind.equals("rpm") ? "--yum" : "--apt", repo.toString(), "--sign-key", key.toString()), pipe + ": not a regular file");
+      assertBadInput(CliTest.run("repo", "create", kind.equals("rpm") ? "--yum" : "--apt", repo.toString(), "--pgp-key", key.toString()), pipe + ": not a regular file");
       Files.delete(pipe);
     }
   }

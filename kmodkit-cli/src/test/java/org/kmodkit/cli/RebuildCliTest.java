@@ -133,7 +133,7 @@ class RebuildCliTest {
 
   @Test
   void signedModulesCarryTheGivenSignerAndKeyId() throws Exception {
-    CliTest.Run r = rebuild("-s", dkmsTree("signed", PRINTK).toString(), "--sign-key", SIGN.resolve("test-signing-key.pem").toString(), "--sign-cert", SIGN.resolve("test-signing-cert.pem").toString(), "--sign-hash", "sha512");
+    CliTest.Run r = rebuild("-s", dkmsTree("signed", PRINTK).toString(), "--module-key", SIGN.resolve("test-signing-key.pem").toString(), "--module-cert", SIGN.resolve("test-signing-cert.pem").toString(), "--sign-hash", "sha512");
     assertThat(r.code()).as(r.err()).isZero();
     var sig = ModuleReader.read(tmp.resolve("out/" + RELEASE + "/extra/signed/signed.ko")).signature().orElseThrow();
     assertThat(sig.signer()).isEqualTo("kmodkit test module signing key");

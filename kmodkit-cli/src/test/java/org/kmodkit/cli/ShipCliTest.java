@@ -31,16 +31,16 @@ class ShipCliTest {
   void packageThenRepoCreateWritesSignedRpmsAndASignedRepositoryWithItsClientConfig() throws Exception {
     Path key = key();
     Path repo = tmp.resolve("repo");
-    CliTest.Run p = CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0-2", "--format", "both", "--sign-key", key.toString(), "--out", repo.toString());
+    CliTest.Run p = CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0-2", "--format", "both", "--pgp-key", key.toString(), "--out", repo.toString());
     assertThat(p.code()).as(p.err()).isZero();
     assertThat(p.out()).contains(repo.resolve("kmod-hello-6.1.0-53-cloud-amd64-1.0-2.x86_64.rpm").toString(), repo.resolve("hello-kernel-only-1.0-2.x86_64.rpm").toString(),
         repo.resolve("hello-modules-6.1.0-53-cloud-amd64_1.0-2_amd64.deb").toString());
-    CliTest.Run y = CliTest.run("repo", "create", "--yum", repo.toString(), "--sign-key", key.toString(), "--name", "hello", "--verify");
+    CliTest.Run y = CliTest.run("repo", "create", "--yum", repo.toString(), "--pgp-key", key.toString(), "--name", "hello", "--verify");
     assertThat(y.code()).as(y.err()).isZero();
     assertThat(y.out()).startsWith("yum repository " + repo + ": 2 packages, signed by ");
     assertThat(repo.resolve("repodata/repomd.xml.asc")).exists();
     assertThat(repo.resolve("hello.repo")).content().contains("gpgcheck=1", "repo_gpgcheck=1");
-    CliTest.Run a = CliTest.run("repo", "create", "--apt", repo.toString(), "--sign-key", key.toString(), "--name", "hello", "--verify");
+    CliTest.Run a = CliTest.run("repo", "create", "--apt", repo.toString(), "--pgp-key", key.toString(), "--name", "hello", "--verify");
     assertThat(a.code()).as(a.err()).isZero();
     assertThat(repo.resolve("dists/kmodkit/InRelease")).exists();
   }
@@ -64,7 +64,7 @@ class ShipCliTest {
   void unsignedPackagesAreRefusedByRepoCreateVerifyAndNothingIsWritten() throws Exception {
     Path repo = tmp.resolve("repo");
     assertThat(CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0", "--out", repo.toString()).code()).isZero();
-    CliTest.Run y = CliTest.run("repo", "create", "--yum", repo.toString(), "--sign-key", key().toString(), "--verify");
+    CliTest.Run y = CliTest.run("repo", "create", "--yum", repo.toString(), "--pgp-key", key().toString(), "--verify");
     assertThat(y.code()).isEqualTo(2);
     assertThat(y.err()).contains("is not signed");
     assertThat(repo.resolve("repodata")).doesNotExist();

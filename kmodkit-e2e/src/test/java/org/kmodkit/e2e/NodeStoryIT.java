@@ -93,7 +93,7 @@ class NodeStoryIT {
         List.of(), List.of(), provides, List.of(), Scriptlets.NONE), osRepo, os);
     new RpmWriter().write(new PackageSpec("sh-busybox", "1.35.0", "1", "x86_64", "/bin/sh", "A shell for the node's scriptlets.", "GPL-2.0-only", "Debian", "",
         1_700_000_000L, List.of(new PayloadFile("/bin/sh", 0755, Path.of("/bin/busybox"))), List.of(), List.of(), List.of(), Scriptlets.NONE), osRepo, os);
-    Kmodkit.Run osrepo = Kmodkit.run("repo", "create", "--yum", osRepo.toString(), "--sign-key", work.resolve("os.asc").toString(), "--name", "os");
+    Kmodkit.Run osrepo = Kmodkit.run("repo", "create", "--yum", osRepo.toString(), "--pgp-key", work.resolve("os.asc").toString(), "--name", "os");
     assertThat(osrepo.code()).as(osrepo.err()).isZero();
 
     int port;

@@ -71,7 +71,7 @@ class RepoCrashIT {
     for (int i = 0; i < oldCount; i++) {
       packager.write(repo, "kmod-old" + i, payload, signer);
     }
-    Kmodkit.Run first = Kmodkit.run("repo", "create", kind, repo.toString(), "--sign-key", key.toString());
+    Kmodkit.Run first = Kmodkit.run("repo", "create", kind, repo.toString(), "--pgp-key", key.toString());
     assertThat(first.code()).as(first.err()).isZero();
     Set<String> old = whole.check(repo, keyring);
     assertThat(old).hasSize(oldCount);
@@ -87,7 +87,7 @@ class RepoCrashIT {
     int hi = 1600;
     for (int round = 0; round < rounds || killed <= minKilled; round++) {
       assertThat(round).as("runs could not be killed midway: each finished within %d ms", hi).isLessThan(rounds * 4);
-      Process p = new ProcessBuilder(launcher, "repo", "create", kind, repo.toString(), "--sign-key", key.toString())
+      Process p = new ProcessBuilder(launcher, "repo", "create", kind, repo.toString(), "--pgp-key", key.toString())
           .redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile()).start();
       if (!p.waitFor(lo + random.nextInt(hi - lo), TimeUnit.MILLISECONDS)) {
         // the launcher and its JVM (a child while it writes the class-data archive) die together
@@ -103,7 +103,7 @@ class RepoCrashIT {
       assertThat(seen).containsAll(old);
     }
     assertThat(killed).as("some runs were killed midway").isGreaterThan(minKilled);
-    Kmodkit.Run last = Kmodkit.run("repo", "create", kind, repo.toString(), "--sign-key", key.toString());
+    Kmodkit.Run last = Kmodkit.run("repo", "create", kind, repo.toString(), "--pgp-key", key.toString());
     assertThat(last.code()).as(last.err()).isZero();
     assertThat(whole.check(repo, keyring)).hasSize(oldCount + newCount);
   }

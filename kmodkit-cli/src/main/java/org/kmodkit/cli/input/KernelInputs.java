@@ -27,9 +27,9 @@ import org.kmodkit.core.build.ProcessRunner;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
- * --kernel arguments of {@code kmodkit rebuild} as kernels to build for: releases installed under
- * --root (or here), headers directories, and kernel headers packages. Packages are unpacked once
- * into the cache (a root per set of packages, keyed by their content), never installed.
+ * {@link KernelSpec}s as kernels to build for (rebuild, add-kernel-support): releases installed
+ * under --root (or here), headers directories, and kernel headers packages. Packages are unpacked
+ * once into the cache (a root per set of packages, keyed by their content), never installed.
  */
 public final class KernelInputs {
   /** Fetches Debian packages by name ({@code name} or {@code name=version}) into a directory. */
@@ -95,37 +95,17 @@ public final class KernelInputs {
     }
   }
 
-  public List<KernelTarget> kernels(List<String> args, Path root) throws KmodkitException {
-    if (args.isEmpty()) {
-      throw new BadInputException("--kernel", "missing: name a kernel release (with --root), a headers directory, or kernel headers packages");
-    }
+  /** The kernel build trees {@code specs} name, in their order (docs/commands.md, "KERNEL"). */
+  public List<KernelTarget> kernels(List<KernelSpec> specs) throws KmodkitException {
     List<KernelTarget> out = new ArrayList<>();
-    if (root != null) {
-      if (!Files.isDirectory(root)) {
-        throw new BadInputException(root.toString(), "is not a directory; --root takes the root of a system image");
-      }
-      for (String release : args) {
-        out.add(targets.installed(new Sysroot(root), release));
-      }
-      return out;
-    }
-    List<Path> packages = new ArrayList<>();
-    for (String arg : args) {
-      Path p = Path.of(arg);
-      if (Files.isDirectory(p)) {
-        out.add(targets.headers(p, arg));
-      } else if (Files.isRegularFile(p) && KernelPackages.isPackage(p)) {
-        packages.add(p);
-      } else if (!Files.exists(p) && !arg.contains("/")) {
-        out.add(targets.installed(Sysroot.host(), arg));
-      } else {
-        throw new BadInputException(arg, "is neither a headers directory, a kernel package, nor a release installed here; pass one of those (or --root DIR with releases)");
-      }
-    }
-    if (!packages.isEmpty()) {
-      out.addAll(fromPackages(packages));
+    for (KernelSpec spec : specs) {
+      out.addAll(spec.buildTargets(this));
     }
     return out;
+  }
+
+  KernelTargets targets() {
+    return targets;
   }
 
   /** Unpacks the headers in {@code packages} (once: cached by content) and finds their kernels. */

@@ -17,9 +17,9 @@ import org.kmodkit.core.verify.VerifySet;
 import org.kmodkit.core.verify.VmKernel;
 
 /**
- * What {@code kmodkit verify} is given, turned into files a VM can use: the kernel (a vmlinuz, an
- * image package unpacked into scratch space, or a release under a root) and the module sets
- * (directories, files, or packages unpacked into scratch space).
+ * What {@code kmodkit verify} is given, turned into files a VM can use: the kernel's image
+ * packages unpacked into scratch space (the other forms of {@link KernelSpec#bootImage}), and the
+ * module sets (directories, files, or packages unpacked into scratch space).
  */
 public final class VerifyInputs {
   private VerifyInputs() {}
@@ -30,35 +30,6 @@ public final class VerifyInputs {
       sets = List.copyOf(sets);
       errors = List.copyOf(errors);
     }
-  }
-
-  /**
-   * {@code args}: one vmlinuz, or kernel packages (the image package; more packages of the same
-   * kernel may come along), or one release installed under {@code root} (the host's when null).
-   */
-  public static VmKernel kernel(List<String> args, Path root, Path scratch) throws BadInputException, EnvironmentException {
-    if (args.isEmpty()) {
-      throw new BadInputException("--kernel", "missing: name a vmlinuz, the kernel's image package, or a release (with --root DIR for an image tree)");
-    }
-    List<Path> paths = args.stream().map(Path::of).toList();
-    if (paths.stream().allMatch(p -> Files.isRegularFile(p) && KernelPackages.isPackage(p))) {
-      return fromPackages(paths, scratch);
-    }
-    if (args.size() > 1) {
-      throw new BadInputException(String.join(", ", args), "several --kernel values must all be packages of one kernel");
-    }
-    Path p = paths.get(0);
-    Sysroot sysroot = root == null ? null : new Sysroot(root);
-    if (root != null && !Files.isDirectory(root)) {
-      throw new BadInputException(root.toString(), "is not a directory; --root takes the root of a system image");
-    }
-    if (Files.isRegularFile(p)) {
-      return VmKernel.ofImage(p, sysroot);
-    }
-    if (args.get(0).contains("/")) {
-      throw new BadInputException(args.get(0), "no such file; pass a vmlinuz, the kernel's image package, or a release with --root");
-    }
-    return VmKernel.installed(sysroot != null ? sysroot : Sysroot.host(), args.get(0));
   }
 
   /** Unpacks the kernel's image (and modules) from its packages into {@code scratch}. */

@@ -202,7 +202,7 @@ class ExtractorTest {
         .symlink("./usr/src/linux-headers-6.1.0-56-cloud-amd64/Makefile", "a/b/c/d/e/f/g/h/esc" + canary)
         .writeDeb(tmp.resolve("evil-headers.deb"));
     Path cache = tmp.resolve("cache");
-    assertThatThrownBy(() -> new KernelInputs(new Cache(cache), null, s -> {}).kernels(List.of(deb.toString()), null))
+    assertThatThrownBy(() -> new KernelInputs(new Cache(cache), null, s -> {}).kernels(KernelSpec.parse(List.of(deb.toString()), null)))
         .isInstanceOf(BadInputException.class).hasMessageStartingWith(deb.toString()).hasMessageContaining("/h/esc' is a link leading out");
     assertUntouched(canary);
     assertThat(new Cache(cache).list()).as("no partial tree in the cache").isEmpty();

@@ -71,7 +71,7 @@ class HeadersSiblingsTest {
   /** One run's cache, closed with the run as a command closes it: two open Caches of one root in one JVM wait on each other's lock. */
   List<KernelTarget> kernels(KernelInputs.Download download, Path... debs) throws Exception {
     try (org.kmodkit.core.cache.Cache cache = new org.kmodkit.core.cache.Cache(tmp.resolve("cache"))) {
-      return new KernelInputs(cache, download, said::add).kernels(List.of(debs).stream().map(Path::toString).toList(), null);
+      return new KernelInputs(cache, download, said::add).kernels(KernelSpec.parse(List.of(debs).stream().map(Path::toString).toList(), null));
     }
   }
 

@@ -104,10 +104,15 @@ class VerifyInputsTest {
     return f;
   }
 
+  /** What verify boots for {@code args} (with {@code root}): one KERNEL read as {@link KernelSpec} does. */
+  static VmKernel kernel(List<String> args, Path root, Path scratch) throws Exception {
+    return KernelSpec.one(args, root).bootImage(scratch);
+  }
+
   @Test
   void aKernelImagePackageIsUnpackedIntoScratchSpaceAndBootsFromThere() throws Exception {
     Path scratch = dir.resolve("scratch");
-    VmKernel k = VerifyInputs.kernel(List.of(deb("linux-image-" + R, image(R)).toString()), null, scratch);
+    VmKernel k = kernel(List.of(deb("linux-image-" + R, image(R)).toString()), null, scratch);
     assertThat(k.release()).isEqualTo(R);
     assertThat(k.image()).isEqualTo(scratch.resolve("kernel/boot/vmlinuz-" + R));
     assertThat(k.root().root()).isEqualTo(scratch.resolve("kernel"));
@@ -122,7 +127,7 @@ class VerifyInputsTest {
   void packagesOfTwoKernelsAreRefused() throws Exception {
     Path a = deb("a", image(R));
     Path b = deb("b", image("6.1.0-55-cloud-amd64"));
-    assertThatThrownBy(() -> VerifyInputs.kernel(List.of(a.toString(), b.toString()), null, dir.resolve("s")))
+    assertThatThrownBy(() -> kernel(List.of(a.toString(), b.toString()), null, dir.resolve("s")))
         .isInstanceOf(BadInputException.class)
         .hasMessage(a + ", " + b + ": hold files of different kernels (6.1.0-55-cloud-amd64, " + R + "); pass the packages of one kernel");
   }
@@ -130,7 +135,7 @@ class VerifyInputsTest {
   @Test
   void aPackageThatInstallsNoKernelIsRefusedWithTheNextStep() throws Exception {
     Path p = deb("linux-headers-" + R, Map.of("/usr/src/linux-headers-" + R + "/Module.symvers", "0x1\tx\tvmlinux\tEXPORT_SYMBOL\t\n"));
-    assertThatThrownBy(() -> VerifyInputs.kernel(List.of(p.toString()), null, dir.resolve("s")))
+    assertThatThrownBy(() -> kernel(List.of(p.toString()), null, dir.resolve("s")))
         .hasMessage(p + ": install no kernel (no /lib/modules/<release>/); pass the kernel's image package (Debian linux-image-<release>, RHEL kernel-core)");
   }
 
@@ -140,13 +145,13 @@ class VerifyInputsTest {
     Files.createDirectories(debian.resolve("boot"));
     Files.createDirectories(debian.resolve("lib/modules/" + R));
     Files.write(debian.resolve("boot/vmlinuz-" + R), bzImage(R));
-    assertThat(VerifyInputs.kernel(List.of(R), debian, dir.resolve("s")).image()).isEqualTo(debian.resolve("boot/vmlinuz-" + R));
+    assertThat(kernel(List.of(R), debian, dir.resolve("s")).image()).isEqualTo(debian.resolve("boot/vmlinuz-" + R));
     String el = "5.14.0-427.el9.x86_64";
     Path rhel = dir.resolve("rhel");
     Files.createDirectories(rhel.resolve("lib/modules/" + el));
     Files.write(rhel.resolve("lib/modules/" + el + "/vmlinuz"), bzImage(el));
-    assertThat(VerifyInputs.kernel(List.of(el), rhel, dir.resolve("s")).image()).isEqualTo(rhel.resolve("lib/modules/" + el + "/vmlinuz"));
-    assertThatThrownBy(() -> VerifyInputs.kernel(List.of("6.1.0-99-cloud-amd64"), debian, dir.resolve("s")))
+    assertThat(kernel(List.of(el), rhel, dir.resolve("s")).image()).isEqualTo(rhel.resolve("lib/modules/" + el + "/vmlinuz"));
+    assertThatThrownBy(() -> kernel(List.of("6.1.0-99-cloud-amd64"), debian, dir.resolve("s")))
         .hasMessageContaining("kernel 6.1.0-99-cloud-amd64 has no image under " + debian);
   }
 
@@ -156,10 +161,10 @@ class VerifyInputsTest {
     Files.createDirectories(root.resolve("boot"));
     Files.createDirectories(root.resolve("lib/modules/" + R));
     Path inBoot = Files.write(root.resolve("boot/vmlinuz-" + R), bzImage(R));
-    assertThat(VerifyInputs.kernel(List.of(inBoot.toString()), null, dir.resolve("s")).root()).isEqualTo(new Sysroot(root));
+    assertThat(kernel(List.of(inBoot.toString()), null, dir.resolve("s")).root()).isEqualTo(new Sysroot(root));
     Path bare = Files.write(dir.resolve("vmlinuz"), bzImage(R));
-    assertThat(VerifyInputs.kernel(List.of(bare.toString()), null, dir.resolve("s")).root()).isNull();
-    assertThatThrownBy(() -> VerifyInputs.kernel(List.of(bare.toString()), dir.resolve("empty-root"), dir.resolve("s")))
+    assertThat(kernel(List.of(bare.toString()), null, dir.resolve("s")).root()).isNull();
+    assertThatThrownBy(() -> kernel(List.of(bare.toString()), dir.resolve("empty-root"), dir.resolve("s")))
         .hasMessageContaining("is not a directory; --root takes the root of a system image");
   }
 
@@ -189,7 +194,7 @@ class VerifyInputsTest {
     files.put("/lib/modules/" + R + "/kernel", LINK + "../".repeat(5) + "outside");
     files.put("/lib/modules/" + R + "/kernel/evil.ko", ko("evil"));
     Path pkg = deb("evil", files);
-    assertThatThrownBy(() -> VerifyInputs.kernel(List.of(pkg.toString()), null, dir.resolve("scratch")))
+    assertThatThrownBy(() -> kernel(List.of(pkg.toString()), null, dir.resolve("scratch")))
         .isInstanceOf(BadInputException.class)
         .hasMessageStartingWith(pkg + ": entry 'lib/modules/" + R + "/kernel' is a link leading out of the directory (../../../../../outside): refusing the whole archive");
     assertThat(outside.resolve("evil.ko")).doesNotExist();
