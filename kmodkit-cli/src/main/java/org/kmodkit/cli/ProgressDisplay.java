@@ -50,7 +50,7 @@ final class ProgressDisplay implements BuildListener, AutoCloseable {
       sb.append("ok    ").append(b.item().id()).append(" in ").append(seconds(b.duration().toNanos())).append(": ");
       sb.append(b.modules().stream().map(m -> m.name() + ".ko" + (m.signed() ? " (signed)" : "")).collect(Collectors.joining(", "))).append(" checked, loads");
     } else if (result instanceof BuildResult.Failed f) {
-      sb.append("FAIL  ").append(f.item().id()).append(" after ").append(seconds(f.duration().toNanos())).append(": ").append(f.reason());
+      sb.append("FAIL  ").append(f.item().id()).append(" after ").append(seconds(f.duration().toNanos())).append(": ").append(ProblemWords.reason(f));
       String pad = " ".repeat(head.length() + 6);
       for (String line : f.errorLines()) {
         more.add(pad + line);

@@ -34,7 +34,7 @@ final class RebuildOutput {
           TextOutput.line(out, String.format("  ok    %s: %s", ok.item().id(), p));
         }
       } else if (b instanceof BuildResult.Failed f) {
-        TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), f.reason()));
+        TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), ProblemWords.reason(f)));
         for (String l : f.errorLines()) {
           TextOutput.line(out, "          " + l);
         }
@@ -154,7 +154,7 @@ final class RebuildOutput {
       g.writeStringField("status", "failed");
       times(g, f.duration().toNanos(), f.processTime().toNanos());
       g.writeStringField("log", f.item().log().toString());
-      g.writeStringField("reason", f.reason());
+      g.writeStringField("reason", ProblemWords.reason(f));
       g.writeStringField("build_dir", f.item().buildDir().toString());
       g.writeArrayFieldStart("error_lines");
       for (String l : f.errorLines()) {

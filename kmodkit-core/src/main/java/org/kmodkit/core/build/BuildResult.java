@@ -34,7 +34,8 @@ public sealed interface BuildResult permits BuildResult.Built, BuildResult.Faile
    * A step failed, a module is missing, or check rejects a module: nothing was written to the
    * output tree, the build directory is kept.
    *
-   * @param reason one line: what failed
+   * @param reason one line: what failed; when check rejects a module, the first module in
+   *     {@code modules} whose verdict does not load is the one, and renderers add its summary
    * @param errorLines the first error lines of the log (compiler errors first)
    */
   record Failed(BuildPlan.Build item, Duration duration, Duration processTime, String reason, List<String> errorLines, List<Module> modules) implements BuildResult {
