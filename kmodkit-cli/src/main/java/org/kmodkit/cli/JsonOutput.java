@@ -36,6 +36,21 @@ final class JsonOutput {
 
   private JsonOutput() {}
 
+  /** A visitor's step that writes JSON (a visitor's methods throw no checked exception). */
+  interface Write {
+    void to() throws IOException;
+  }
+
+  /** Runs {@code w}; an IOException leaves as the UncheckedIOException every renderer turns it into anyway. */
+  static Void io(Write w) {
+    try {
+      w.to();
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static JsonGenerator open(PrintWriter out) throws IOException {
     JsonGenerator g = new JsonFactory().createGenerator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);

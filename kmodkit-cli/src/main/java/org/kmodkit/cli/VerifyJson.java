@@ -138,26 +138,12 @@ final class VerifyJson {
     }
   };
 
-  /** A visitor's step that writes JSON; its IOException leaves as the UncheckedIOException {@link #write} turns it into anyway. */
-  private interface Write {
-    void to() throws IOException;
-  }
-
-  private static Void io(Write w) {
-    try {
-      w.to();
-      return null;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void load(JsonGenerator g, LoadOutcome o) throws IOException {
     g.writeStartObject();
     o.accept(new LoadOutcome.Visitor<Void>() {
       @Override
       public Void visit(LoadOutcome.Loaded l) {
-        return io(() -> {
+        return JsonOutput.io(() -> {
           g.writeStringField("result", "loaded");
           g.writeStringField("taint", l.taint());
         });
@@ -165,7 +151,7 @@ final class VerifyJson {
 
       @Override
       public Void visit(LoadOutcome.Refused f) {
-        return io(() -> {
+        return JsonOutput.io(() -> {
           g.writeStringField("result", "refused");
           g.writeNumberField("errno", f.errno());
           g.writeStringField("message", f.insmod());
@@ -199,12 +185,12 @@ final class VerifyJson {
     o.accept(new UnloadOutcome.Visitor<Void>() {
       @Override
       public Void visit(UnloadOutcome.Unloaded u) {
-        return io(() -> g.writeStringField("result", "unloaded"));
+        return JsonOutput.io(() -> g.writeStringField("result", "unloaded"));
       }
 
       @Override
       public Void visit(UnloadOutcome.StillLoaded s) {
-        return io(() -> {
+        return JsonOutput.io(() -> {
           g.writeStringField("result", "still_loaded");
           g.writeNumberField("errno", s.errno());
           g.writeStringField("message", s.rmmod());
@@ -225,14 +211,14 @@ final class VerifyJson {
   }
 
   private static Void stopped(JsonGenerator g, String how) {
-    return io(() -> {
+    return JsonOutput.io(() -> {
       g.writeStringField("result", "kernel_stopped");
       g.writeStringField("message", how);
     });
   }
 
   private static Void notTried(JsonGenerator g, String why) {
-    return io(() -> {
+    return JsonOutput.io(() -> {
       g.writeStringField("result", "not_tried");
       g.writeStringField("message", why);
     });
