@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.kmodkit.core.BadInputException;
@@ -34,6 +35,21 @@ final class JsonOutput {
   static final String INSPECT_SCHEMA = "kmodkit.inspect/1";
 
   private JsonOutput() {}
+
+  /** A visitor's step that writes JSON (a visitor's methods throw no checked exception). */
+  interface Write {
+    void to() throws IOException;
+  }
+
+  /** Runs {@code w}; an IOException leaves as the UncheckedIOException every renderer turns it into anyway. */
+  static Void io(Write w) {
+    try {
+      w.to();
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   static JsonGenerator open(PrintWriter out) throws IOException {
     JsonGenerator g = new JsonFactory().createGenerator(out);
@@ -247,8 +263,8 @@ final class JsonOutput {
       g.writeString(n);
     }
     g.writeEndArray();
-    g.writeStringField("summary", v.summary());
-    g.writeStringField("next_step", v.loads() ? null : v.nextStep());
+    g.writeStringField("summary", ProblemWords.summary(v));
+    g.writeStringField("next_step", v.loads() ? null : ProblemWords.nextStep(v));
     g.writeArrayFieldStart("problems");
     for (Problem p : v.problems()) {
       problem(g, p, v.name());
@@ -262,31 +278,77 @@ final class JsonOutput {
     g.writeStringField("kind", p.kind());
     g.writeStringField("severity", p.severity().name().toLowerCase());
     g.writeStringField("symbol", p.symbol());
-    if (p instanceof Problem.CrcMismatch c) {
-      g.writeStringField("module_crc", c.moduleCrc().toString());
-      g.writeStringField("kernel_crc", c.kernelCrc().toString());
-      g.writeStringField("exporter", c.exporter());
-    } else if (p instanceof Problem.ModuleLayoutMismatch l) {
-      g.writeStringField("module_crc", l.moduleCrc().toString());
-      g.writeStringField("kernel_crc", l.kernelCrc().toString());
-      g.writeStringField("exporter", "vmlinux");
-    } else if (p instanceof Problem.NamespaceNotImported n) {
-      g.writeStringField("namespace", n.namespace());
-    } else if (p instanceof Problem.ProviderUnloadable u) {
-      g.writeStringField("provider", u.provider());
-    } else if (p instanceof Problem.GplOnlySymbol gp) {
-      g.writeStringField("exporter", gp.exporter());
-      g.writeStringField("license", gp.license());
-    } else if (p instanceof Problem.VermagicMismatch vm) {
-      g.writeStringField("module_vermagic", vm.moduleMagic());
-      g.writeStringField("kernel_vermagic", vm.kernelMagic());
-    } else if (p instanceof Problem.MissingDependency d) {
-      g.writeStringField("dependency", d.dependency());
-    } else if (p instanceof Problem.DuplicateExport d) {
-      g.writeStringField("owner", d.owner());
+    for (Map.Entry<String, String> f : p.accept(FIELDS).entrySet()) {
+      g.writeStringField(f.getKey(), f.getValue());
     }
     g.writeStringField("message", p.kernelMessage(module));
     g.writeEndObject();
+  }
+
+  /** Each kind's own fields (kmodkit.check/1), in schema order. */
+  private static final Problem.Visitor<Map<String, String>> FIELDS = new Problem.Visitor<>() {
+    @Override
+    public Map<String, String> visit(Problem.CrcMismatch p) {
+      return fields("module_crc", p.moduleCrc().toString(), "kernel_crc", p.kernelCrc().toString(), "exporter", p.exporter());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.ModuleLayoutMismatch p) {
+      return fields("module_crc", p.moduleCrc().toString(), "kernel_crc", p.kernelCrc().toString(), "exporter", "vmlinux");
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.UnknownSymbol p) {
+      return fields();
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.GplOnlySymbol p) {
+      return fields("exporter", p.exporter(), "license", p.license());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.NamespaceNotImported p) {
+      return fields("namespace", p.namespace());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.NoSymbolVersion p) {
+      return fields();
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.VermagicMismatch p) {
+      return fields("module_vermagic", p.moduleMagic(), "kernel_vermagic", p.kernelMagic());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.ForcedLoad p) {
+      return fields();
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.DuplicateExport p) {
+      return fields("owner", p.owner());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.ProviderUnloadable p) {
+      return fields("provider", p.provider());
+    }
+
+    @Override
+    public Map<String, String> visit(Problem.MissingDependency p) {
+      return fields("dependency", p.dependency());
+    }
+  };
+
+  private static Map<String, String> fields(String... keysAndValues) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   private static void errors(JsonGenerator g, List<BadInputException> errors) throws IOException {

@@ -46,17 +46,30 @@ final class ProgressDisplay implements BuildListener, AutoCloseable {
     String head = String.format("[%" + width(total) + "d/%d] ", done, total);
     StringBuilder sb = new StringBuilder(head);
     List<String> more = new ArrayList<>();
-    if (result instanceof BuildResult.Built b) {
-      sb.append("ok    ").append(b.item().id()).append(" in ").append(seconds(b.duration().toNanos())).append(": ");
-      sb.append(b.modules().stream().map(m -> m.name() + ".ko" + (m.signed() ? " (signed)" : "")).collect(Collectors.joining(", "))).append(" checked, loads");
-    } else if (result instanceof BuildResult.Failed f) {
-      sb.append("FAIL  ").append(f.item().id()).append(" after ").append(seconds(f.duration().toNanos())).append(": ").append(f.reason());
-      String pad = " ".repeat(head.length() + 6);
-      for (String line : f.errorLines()) {
-        more.add(pad + line);
+    result.accept(new BuildResult.Visitor<Void>() {
+      @Override
+      public Void visit(BuildResult.Built b) {
+        sb.append("ok    ").append(b.item().id()).append(" in ").append(seconds(b.duration().toNanos())).append(": ");
+        sb.append(b.modules().stream().map(m -> m.name() + ".ko" + (m.signed() ? " (signed)" : "")).collect(Collectors.joining(", "))).append(" checked, loads");
+        return null;
       }
-      more.add(pad + "log: " + f.item().log());
-    }
+
+      @Override
+      public Void visit(BuildResult.Failed f) {
+        sb.append("FAIL  ").append(f.item().id()).append(" after ").append(seconds(f.duration().toNanos())).append(": ").append(ProblemWords.reason(f));
+        String pad = " ".repeat(head.length() + 6);
+        for (String line : f.errorLines()) {
+          more.add(pad + line);
+        }
+        more.add(pad + "log: " + f.item().log());
+        return null;
+      }
+
+      @Override
+      public Void visit(BuildResult.Skipped s) {
+        return null; // a skip: the head alone
+      }
+    });
     print(sb.toString());
     more.forEach(this::print);
   }

@@ -26,23 +26,35 @@ final class RebuildOutput {
         o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels",
         ProgressDisplay.seconds(r.wall().toNanos()), r.jobs(), r.built(), r.failed(), r.skipped());
     for (BuildResult b : r.results()) {
-      if (b instanceof BuildResult.Built ok) {
-        for (BuildResult.Module m : ok.modules()) {
-          TextOutput.line(out, String.format("  ok    %s: %s (%s%s)", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : ""));
+      b.accept(new BuildResult.Visitor<Void>() {
+        @Override
+        public Void visit(BuildResult.Built ok) {
+          for (BuildResult.Module m : ok.modules()) {
+            TextOutput.line(out, String.format("  ok    %s: %s (%s%s)", ok.item().id(), m.file(), ProgressDisplay.seconds(ok.duration().toNanos()), m.signed() ? ", signed" : ""));
+          }
+          for (Path p : ok.packages()) {
+            TextOutput.line(out, String.format("  ok    %s: %s", ok.item().id(), p));
+          }
+          return null;
         }
-        for (Path p : ok.packages()) {
-          TextOutput.line(out, String.format("  ok    %s: %s", ok.item().id(), p));
+
+        @Override
+        public Void visit(BuildResult.Failed f) {
+          TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), ProblemWords.reason(f)));
+          for (String l : f.errorLines()) {
+            TextOutput.line(out, "          " + l);
+          }
+          TextOutput.line(out, "          log: " + f.item().log());
+          TextOutput.line(out, "          build directory kept: " + f.item().buildDir());
+          return null;
         }
-      } else if (b instanceof BuildResult.Failed f) {
-        TextOutput.line(out, String.format("  FAIL  %s: %s", f.item().id(), f.reason()));
-        for (String l : f.errorLines()) {
-          TextOutput.line(out, "          " + l);
+
+        @Override
+        public Void visit(BuildResult.Skipped s) {
+          TextOutput.line(out, String.format("  skip  %s: %s", s.item().id(), s.item().reason()));
+          return null;
         }
-        TextOutput.line(out, "          log: " + f.item().log());
-        TextOutput.line(out, "          build directory kept: " + f.item().buildDir());
-      } else if (b instanceof BuildResult.Skipped s) {
-        TextOutput.line(out, String.format("  skip  %s: %s", s.item().id(), s.item().reason()));
-      }
+      });
     }
     if (reportFile != null) {
       TextOutput.line(out, "report: " + reportFile);
@@ -55,22 +67,30 @@ final class RebuildOutput {
       TextOutput.line(out, String.format("  kernel %s (%s, %s): make -C %s", k.release(), k.arch(), k.compiler(), k.buildDir()));
     }
     for (BuildPlan.Item i : o.plan().items()) {
-      if (i instanceof BuildPlan.Build b) {
-        TextOutput.line(out, String.format("  build %s in %s", b.id(), b.buildDir()));
-        for (BuildPlan.Step s : b.steps()) {
-          TextOutput.line(out, String.format("    %s: %s", s.name(), s.command()));
+      i.accept(new BuildPlan.Item.Visitor<Void>() {
+        @Override
+        public Void visit(BuildPlan.Build b) {
+          TextOutput.line(out, String.format("  build %s in %s", b.id(), b.buildDir()));
+          for (BuildPlan.Step s : b.steps()) {
+            TextOutput.line(out, String.format("    %s: %s", s.name(), s.command()));
+          }
+          for (BuildPlan.ExpectedModule m : b.modules()) {
+            TextOutput.line(out, String.format("    module %s.ko -> %s%s", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")"));
+          }
+          if (b.packageDir().isPresent()) {
+            TextOutput.line(out, String.format("    every .ko its RPMs hold -> %s/, the RPMs -> %s/", b.outDir(), b.packageDir().get()));
+          } else if (b.modules().isEmpty()) {
+            TextOutput.line(out, String.format("    every .ko made -> %s/", b.outDir()));
+          }
+          return null;
         }
-        for (BuildPlan.ExpectedModule m : b.modules()) {
-          TextOutput.line(out, String.format("    module %s.ko -> %s%s", m.builtName(), b.outDir().resolve(m.destName() + ".ko"), m.installPath() == null ? "" : " (DKMS installs it as " + m.installPath() + ")"));
+
+        @Override
+        public Void visit(BuildPlan.Skip s) {
+          TextOutput.line(out, String.format("  skip %s: %s", s.id(), s.reason()));
+          return null;
         }
-        if (b.packageDir().isPresent()) {
-          TextOutput.line(out, String.format("    every .ko its RPMs hold -> %s/, the RPMs -> %s/", b.outDir(), b.packageDir().get()));
-        } else if (b.modules().isEmpty()) {
-          TextOutput.line(out, String.format("    every .ko made -> %s/", b.outDir()));
-        }
-      } else if (i instanceof BuildPlan.Skip s) {
-        TextOutput.line(out, String.format("  skip %s: %s", s.id(), s.reason()));
-      }
+      });
     }
   }
 
@@ -154,36 +174,51 @@ final class RebuildOutput {
     g.writeStringField("driver", b.item().driver().name());
     g.writeStringField("version", b.item().driver().version());
     g.writeStringField("kernel", b.item().kernel().release());
-    List<BuildResult.Module> modules = List.of();
-    if (b instanceof BuildResult.Built ok) {
-      g.writeStringField("status", "built");
-      times(g, ok.duration().toNanos(), ok.processTime().toNanos());
-      g.writeStringField("log", ok.item().log().toString());
-      g.writeStringField("reason", null);
-      g.writeArrayFieldStart("packages");
-      for (Path p : ok.packages()) {
-        g.writeString(p.toString());
+    List<BuildResult.Module> modules = b.accept(new BuildResult.Visitor<List<BuildResult.Module>>() {
+      @Override
+      public List<BuildResult.Module> visit(BuildResult.Built ok) {
+        JsonOutput.io(() -> {
+          g.writeStringField("status", "built");
+          times(g, ok.duration().toNanos(), ok.processTime().toNanos());
+          g.writeStringField("log", ok.item().log().toString());
+          g.writeStringField("reason", null);
+          g.writeArrayFieldStart("packages");
+          for (Path p : ok.packages()) {
+            g.writeString(p.toString());
+          }
+          g.writeEndArray();
+        });
+        return ok.modules();
       }
-      g.writeEndArray();
-      modules = ok.modules();
-    } else if (b instanceof BuildResult.Failed f) {
-      g.writeStringField("status", "failed");
-      times(g, f.duration().toNanos(), f.processTime().toNanos());
-      g.writeStringField("log", f.item().log().toString());
-      g.writeStringField("reason", f.reason());
-      g.writeStringField("build_dir", f.item().buildDir().toString());
-      g.writeArrayFieldStart("error_lines");
-      for (String l : f.errorLines()) {
-        g.writeString(l);
+
+      @Override
+      public List<BuildResult.Module> visit(BuildResult.Failed f) {
+        JsonOutput.io(() -> {
+          g.writeStringField("status", "failed");
+          times(g, f.duration().toNanos(), f.processTime().toNanos());
+          g.writeStringField("log", f.item().log().toString());
+          g.writeStringField("reason", ProblemWords.reason(f));
+          g.writeStringField("build_dir", f.item().buildDir().toString());
+          g.writeArrayFieldStart("error_lines");
+          for (String l : f.errorLines()) {
+            g.writeString(l);
+          }
+          g.writeEndArray();
+        });
+        return f.modules();
       }
-      g.writeEndArray();
-      modules = f.modules();
-    } else if (b instanceof BuildResult.Skipped s) {
-      g.writeStringField("status", "skipped");
-      g.writeNumberField("duration_seconds", 0);
-      g.writeStringField("log", null);
-      g.writeStringField("reason", s.item().reason());
-    }
+
+      @Override
+      public List<BuildResult.Module> visit(BuildResult.Skipped s) {
+        JsonOutput.io(() -> {
+          g.writeStringField("status", "skipped");
+          g.writeNumberField("duration_seconds", 0);
+          g.writeStringField("log", null);
+          g.writeStringField("reason", s.item().reason());
+        });
+        return List.of();
+      }
+    });
     g.writeArrayFieldStart("modules");
     for (BuildResult.Module m : modules) {
       g.writeStartObject();

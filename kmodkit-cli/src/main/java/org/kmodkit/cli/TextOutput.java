@@ -142,14 +142,14 @@ final class TextOutput {
         if (quiet && v.loads()) {
           continue;
         }
-        line(out, "  " + (v.loads() ? "ok   " : "FAIL ") + v.summary());
+        line(out, "  " + (v.loads() ? "ok   " : "FAIL ") + ProblemWords.summary(v));
         if (!v.loads()) {
-          line(out, "       next: " + v.nextStep());
+          line(out, "       next: " + ProblemWords.nextStep(v));
         }
         if (verbose) {
           line(out, "       file: " + v.module().path());
           for (Problem p : v.problems()) {
-            line(out, "       " + (p.severity() == Problem.Severity.ERROR ? "error: " : "warning: ") + p.kernelMessage(v.name()) + detail(p));
+            line(out, "       " + (p.severity() == Problem.Severity.ERROR ? "error: " : "warning: ") + p.kernelMessage(v.name()) + p.accept(DETAIL));
           }
         }
       }
@@ -158,21 +158,63 @@ final class TextOutput {
     line(out, total + " module" + (total == 1 ? "" : "s") + " in " + sets.size() + " set" + (sets.size() == 1 ? "" : "s") + ": " + loads + " load, " + (total - loads) + " would not" + (errors.isEmpty() ? "" : "; " + errors.size() + " input" + (errors.size() == 1 ? "" : "s") + " unreadable (see stderr)"));
   }
 
-  private static String detail(Problem p) {
-    if (p instanceof Problem.CrcMismatch c) {
-      return " (module " + c.moduleCrc() + ", " + ("vmlinux".equals(c.exporter()) ? "kernel" : c.exporter()) + " " + c.kernelCrc() + ")";
+  /** What the kernel's message leaves out: the CRCs, the provider, the export's licence. */
+  private static final Problem.Visitor<String> DETAIL = new Problem.Visitor<>() {
+    @Override
+    public String visit(Problem.CrcMismatch p) {
+      return " (module " + p.moduleCrc() + ", " + ProblemWords.exporter(p.exporter()) + " " + p.kernelCrc() + ")";
     }
-    if (p instanceof Problem.ModuleLayoutMismatch l) {
-      return " (module " + l.moduleCrc() + ", kernel " + l.kernelCrc() + ")";
+
+    @Override
+    public String visit(Problem.ModuleLayoutMismatch p) {
+      return " (module " + p.moduleCrc() + ", kernel " + p.kernelCrc() + ")";
     }
-    if (p instanceof Problem.ProviderUnloadable u) {
-      return " (provider " + u.provider() + " cannot load)";
+
+    @Override
+    public String visit(Problem.UnknownSymbol p) {
+      return "";
     }
-    if (p instanceof Problem.GplOnlySymbol g) {
-      return " (" + g.symbol() + " is " + ExportType.EXPORT_SYMBOL_GPL.name() + " in " + g.exporter() + "; licence '" + g.license() + "')";
+
+    @Override
+    public String visit(Problem.GplOnlySymbol p) {
+      return " (" + p.symbol() + " is " + ExportType.EXPORT_SYMBOL_GPL.name() + " in " + p.exporter() + "; licence '" + p.license() + "')";
     }
-    return "";
-  }
+
+    @Override
+    public String visit(Problem.NamespaceNotImported p) {
+      return "";
+    }
+
+    @Override
+    public String visit(Problem.NoSymbolVersion p) {
+      return "";
+    }
+
+    @Override
+    public String visit(Problem.VermagicMismatch p) {
+      return "";
+    }
+
+    @Override
+    public String visit(Problem.ForcedLoad p) {
+      return "";
+    }
+
+    @Override
+    public String visit(Problem.DuplicateExport p) {
+      return "";
+    }
+
+    @Override
+    public String visit(Problem.ProviderUnloadable p) {
+      return " (provider " + p.provider() + " cannot load)";
+    }
+
+    @Override
+    public String visit(Problem.MissingDependency p) {
+      return "";
+    }
+  };
 
   static void weak(PrintWriter out, WeakUpdates.Result r, boolean verbose) {
     Plan plan = r.plan();

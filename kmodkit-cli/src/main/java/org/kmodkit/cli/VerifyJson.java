@@ -33,7 +33,7 @@ final class VerifyJson {
       g.writeEndObject();
       g.writeObjectFieldStart("run");
       BootOutcome o = r.outcome();
-      g.writeStringField("outcome", o instanceof BootOutcome.Completed ? "completed" : o instanceof BootOutcome.KernelPanic ? "kernel_panic" : o instanceof BootOutcome.TimedOut ? "timed_out" : "vm_exited");
+      g.writeStringField("outcome", o.accept(OUTCOME));
       g.writeStringField("message", o instanceof BootOutcome.Completed ? null : VerifyText.outcome(r));
       g.writeBooleanField("booted", r.booted());
       g.writeStringField("guest_release", r.release());
@@ -115,49 +115,112 @@ final class VerifyJson {
     g.writeEndObject();
   }
 
+  /** The run's outcome as kmodkit.verify/1 names it. */
+  private static final BootOutcome.Visitor<String> OUTCOME = new BootOutcome.Visitor<>() {
+    @Override
+    public String visit(BootOutcome.Completed o) {
+      return "completed";
+    }
+
+    @Override
+    public String visit(BootOutcome.KernelPanic o) {
+      return "kernel_panic";
+    }
+
+    @Override
+    public String visit(BootOutcome.TimedOut o) {
+      return "timed_out";
+    }
+
+    @Override
+    public String visit(BootOutcome.VmExited o) {
+      return "vm_exited";
+    }
+  };
+
   private static void load(JsonGenerator g, LoadOutcome o) throws IOException {
     g.writeStartObject();
-    if (o instanceof LoadOutcome.Loaded l) {
-      g.writeStringField("result", "loaded");
-      g.writeStringField("taint", l.taint());
-    } else if (o instanceof LoadOutcome.Refused f) {
-      g.writeStringField("result", "refused");
-      g.writeNumberField("errno", f.errno());
-      g.writeStringField("message", f.insmod());
-      g.writeArrayFieldStart("reasons");
-      for (Refusal x : f.reasons()) {
-        g.writeStartObject();
-        g.writeStringField("kind", x.kind());
-        g.writeStringField("symbol", x.symbol());
-        g.writeStringField("message", x.message());
-        g.writeEndObject();
+    o.accept(new LoadOutcome.Visitor<Void>() {
+      @Override
+      public Void visit(LoadOutcome.Loaded l) {
+        return JsonOutput.io(() -> {
+          g.writeStringField("result", "loaded");
+          g.writeStringField("taint", l.taint());
+        });
       }
-      g.writeEndArray();
-    } else if (o instanceof LoadOutcome.KernelStopped k) {
-      g.writeStringField("result", "kernel_stopped");
-      g.writeStringField("message", k.how());
-    } else {
-      g.writeStringField("result", "not_tried");
-      g.writeStringField("message", ((LoadOutcome.NotTried) o).why());
-    }
+
+      @Override
+      public Void visit(LoadOutcome.Refused f) {
+        return JsonOutput.io(() -> {
+          g.writeStringField("result", "refused");
+          g.writeNumberField("errno", f.errno());
+          g.writeStringField("message", f.insmod());
+          g.writeArrayFieldStart("reasons");
+          for (Refusal x : f.reasons()) {
+            g.writeStartObject();
+            g.writeStringField("kind", x.kind());
+            g.writeStringField("symbol", x.symbol());
+            g.writeStringField("message", x.message());
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+        });
+      }
+
+      @Override
+      public Void visit(LoadOutcome.KernelStopped k) {
+        return stopped(g, k.how());
+      }
+
+      @Override
+      public Void visit(LoadOutcome.NotTried n) {
+        return notTried(g, n.why());
+      }
+    });
     g.writeEndObject();
   }
 
   private static void unload(JsonGenerator g, UnloadOutcome o) throws IOException {
     g.writeStartObject();
-    if (o instanceof UnloadOutcome.Unloaded) {
-      g.writeStringField("result", "unloaded");
-    } else if (o instanceof UnloadOutcome.StillLoaded s) {
-      g.writeStringField("result", "still_loaded");
-      g.writeNumberField("errno", s.errno());
-      g.writeStringField("message", s.rmmod());
-    } else if (o instanceof UnloadOutcome.KernelStopped k) {
-      g.writeStringField("result", "kernel_stopped");
-      g.writeStringField("message", k.how());
-    } else {
-      g.writeStringField("result", "not_tried");
-      g.writeStringField("message", ((UnloadOutcome.NotTried) o).why());
-    }
+    o.accept(new UnloadOutcome.Visitor<Void>() {
+      @Override
+      public Void visit(UnloadOutcome.Unloaded u) {
+        return JsonOutput.io(() -> g.writeStringField("result", "unloaded"));
+      }
+
+      @Override
+      public Void visit(UnloadOutcome.StillLoaded s) {
+        return JsonOutput.io(() -> {
+          g.writeStringField("result", "still_loaded");
+          g.writeNumberField("errno", s.errno());
+          g.writeStringField("message", s.rmmod());
+        });
+      }
+
+      @Override
+      public Void visit(UnloadOutcome.KernelStopped k) {
+        return stopped(g, k.how());
+      }
+
+      @Override
+      public Void visit(UnloadOutcome.NotTried n) {
+        return notTried(g, n.why());
+      }
+    });
     g.writeEndObject();
+  }
+
+  private static Void stopped(JsonGenerator g, String how) {
+    return JsonOutput.io(() -> {
+      g.writeStringField("result", "kernel_stopped");
+      g.writeStringField("message", how);
+    });
+  }
+
+  private static Void notTried(JsonGenerator g, String why) {
+    return JsonOutput.io(() -> {
+      g.writeStringField("result", "not_tried");
+      g.writeStringField("message", why);
+    });
   }
 }

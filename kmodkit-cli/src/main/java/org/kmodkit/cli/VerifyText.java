@@ -31,7 +31,7 @@ final class VerifyText {
         ModuleResult m = r.modules().get(step.id() - 1);
         String who = step.name() + (step.requested() ? "" : " (needed" + (step.origin() == BootPlan.Origin.TREE ? ", from the kernel's tree" : "") + ")");
         TextOutput.line(out, "  " + (m.ok() ? "ok   " : step.requested() ? "FAIL " : "--   ") + who + ": " + summary(m));
-        if (!(m.load() instanceof LoadOutcome.Loaded) || verbose) {
+        if (!m.loaded() || verbose) {
           for (String line : verbose ? m.kernelLog() : reasons(m.load())) {
             TextOutput.line(out, "         " + line);
           }
@@ -63,17 +63,27 @@ final class VerifyText {
   }
 
   static String outcome(VerifyReport r) {
-    BootOutcome o = r.outcome();
-    if (o instanceof BootOutcome.KernelPanic p) {
-      return "kernel panic (" + p.message() + ")" + during(r);
-    }
-    if (o instanceof BootOutcome.TimedOut t) {
-      return "no end after " + t.seconds() + " s: kmodkit stopped the VM" + during(r);
-    }
-    if (o instanceof BootOutcome.VmExited e) {
-      return "QEMU exited with code " + e.exitCode() + " before the guest finished" + during(r);
-    }
-    return "completed";
+    return r.outcome().accept(new BootOutcome.Visitor<String>() {
+      @Override
+      public String visit(BootOutcome.Completed o) {
+        return "completed";
+      }
+
+      @Override
+      public String visit(BootOutcome.KernelPanic o) {
+        return "kernel panic (" + o.message() + ")" + during(r);
+      }
+
+      @Override
+      public String visit(BootOutcome.TimedOut o) {
+        return "no end after " + o.seconds() + " s: kmodkit stopped the VM" + during(r);
+      }
+
+      @Override
+      public String visit(BootOutcome.VmExited o) {
+        return "QEMU exited with code " + o.exitCode() + " before the guest finished" + during(r);
+      }
+    });
   }
 
   private static String during(VerifyReport r) {
@@ -86,33 +96,50 @@ final class VerifyText {
   }
 
   static String summary(ModuleResult m) {
-    StringBuilder s = new StringBuilder(load(m.load()));
-    if (m.loaded()) {
-      if (m.unload() instanceof UnloadOutcome.Unloaded) {
-        s.append(", unloaded, ").append(m.reload() instanceof LoadOutcome.Loaded ? "reloaded" : "reload " + load(m.reload()));
-      } else if (m.unload() instanceof UnloadOutcome.StillLoaded u) {
-        s.append(", could not be unloaded (").append(u.rmmod().isEmpty() ? "errno " + u.errno() : u.rmmod()).append(')');
-      } else if (m.unload() instanceof UnloadOutcome.KernelStopped k) {
-        s.append(", the kernel stopped while unloading it");
-      } else if (m.unload() instanceof UnloadOutcome.NotTried n) {
-        s.append(", not unloaded (").append(n.why()).append(')');
+    return m.load().accept(LOAD) + (m.loaded() ? m.unload().accept(new UnloadOutcome.Visitor<String>() {
+      @Override
+      public String visit(UnloadOutcome.Unloaded o) {
+        return ", unloaded, " + (m.reloaded() ? "reloaded" : "reload " + m.reload().accept(LOAD));
       }
-    }
-    return s.toString();
+
+      @Override
+      public String visit(UnloadOutcome.StillLoaded o) {
+        return ", could not be unloaded (" + (o.rmmod().isEmpty() ? "errno " + o.errno() : o.rmmod()) + ")";
+      }
+
+      @Override
+      public String visit(UnloadOutcome.KernelStopped o) {
+        return ", the kernel stopped while unloading it";
+      }
+
+      @Override
+      public String visit(UnloadOutcome.NotTried o) {
+        return ", not unloaded (" + o.why() + ")";
+      }
+    }) : "");
   }
 
-  private static String load(LoadOutcome o) {
-    if (o instanceof LoadOutcome.Loaded l) {
-      return "loaded" + (l.taint().isEmpty() ? "" : " (taint " + l.taint() + ")");
+  private static final LoadOutcome.Visitor<String> LOAD = new LoadOutcome.Visitor<>() {
+    @Override
+    public String visit(LoadOutcome.Loaded o) {
+      return "loaded" + (o.taint().isEmpty() ? "" : " (taint " + o.taint() + ")");
     }
-    if (o instanceof LoadOutcome.Refused f) {
-      return "refused" + (f.insmod().isEmpty() ? " (errno " + f.errno() + ")" : ": " + f.insmod());
+
+    @Override
+    public String visit(LoadOutcome.Refused o) {
+      return "refused" + (o.insmod().isEmpty() ? " (errno " + o.errno() + ")" : ": " + o.insmod());
     }
-    if (o instanceof LoadOutcome.KernelStopped k) {
-      return "the kernel stopped while loading it: " + k.how();
+
+    @Override
+    public String visit(LoadOutcome.KernelStopped o) {
+      return "the kernel stopped while loading it: " + o.how();
     }
-    return "not tried (" + ((LoadOutcome.NotTried) o).why() + ")";
-  }
+
+    @Override
+    public String visit(LoadOutcome.NotTried o) {
+      return "not tried (" + o.why() + ")";
+    }
+  };
 
   private static List<String> reasons(LoadOutcome o) {
     return o instanceof LoadOutcome.Refused f ? f.reasons().stream().map(Refusal::message).toList() : List.of();

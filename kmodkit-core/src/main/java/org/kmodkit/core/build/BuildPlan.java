@@ -23,6 +23,15 @@ public record BuildPlan(List<Item> items) {
     default String id() {
       return driver().name() + "-" + driver().version() + " for " + kernel().release();
     }
+
+    <R> R accept(Visitor<R> visitor);
+
+    /** One method per case, no default: a new case does not compile until every visitor handles it. */
+    interface Visitor<R> {
+      R visit(Build b);
+
+      R visit(Skip s);
+    }
   }
 
   /**
@@ -37,10 +46,20 @@ public record BuildPlan(List<Item> items) {
       steps = List.copyOf(steps);
       modules = List.copyOf(modules);
     }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
   }
 
   /** dkms.conf excludes this kernel (BUILD_EXCLUSIVE_*): DKMS would skip it too, and so do we. */
-  public record Skip(DriverSource driver, KernelTarget kernel, String reason) implements Item {}
+  public record Skip(DriverSource driver, KernelTarget kernel, String reason) implements Item {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 
   /** A shell command run in the build directory: pre_build, make, post_build. */
   public record Step(String name, String command) {

@@ -58,46 +58,57 @@ public final class BuildPlanner {
     Path buildDir = dkmsTree.resolve(d.name()).resolve(d.version()).resolve("build");
     Path log = layout.out().resolve("logs").resolve(k.release()).resolve(d.name() + ".log");
     Path outDir = layout.out().resolve(k.release()).resolve("extra").resolve(d.name());
-    String kdir = k.buildDir().toAbsolutePath().toString();
-    if (d instanceof DriverSource.Kbuild) {
+    return d.accept(new ItemFor(k, layout, dkmsTree, buildDir, log, outDir, k.buildDir().toAbsolutePath().toString()));
+  }
+
+  /** The plan of one kind of source for kernel {@code k}, its build directory, log and output decided. */
+  private record ItemFor(KernelTarget k, Layout layout, Path dkmsTree, Path buildDir, Path log, Path outDir, String kdir) implements DriverSource.Visitor<BuildPlan.Item, BadInputException> {
+    @Override
+    public BuildPlan.Item visit(DriverSource.Kbuild d) {
       String make = "make KERNELRELEASE=" + quote(k.release()) + " -C " + quote(kdir) + " M=" + quote(buildDir.toString()) + " modules";
       return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("make", make)), List.of(), log, outDir, Optional.empty());
     }
-    if (d instanceof DriverSource.Srpm s) {
+
+    @Override
+    public BuildPlan.Item visit(DriverSource.Srpm d) {
       Path packages = layout.out().resolve(k.release()).resolve("rpms").resolve(d.name());
-      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("rpmbuild", rpmbuild(s, k, buildDir))), List.of(), log, outDir, Optional.of(packages));
+      return new BuildPlan.Build(d, k, buildDir, List.of(new BuildPlan.Step("rpmbuild", rpmbuild(d, k, buildDir))), List.of(), log, outDir, Optional.of(packages));
     }
-    Map<String, String> env = new HashMap<>();
-    env.put("kernelver", k.release());
-    env.put("kernel_source_dir", kdir);
-    env.put("dkms_tree", dkmsTree.toString());
-    env.put("source_tree", d.dir().toAbsolutePath().getParent() == null ? "/" : d.dir().toAbsolutePath().getParent().toString());
-    env.put("install_tree", "/lib/modules");
-    env.put("arch", k.arch());
-    env.put("module", d.name());
-    env.put("module_version", d.version());
-    DkmsConf conf = ((DriverSource.Dkms) d).confFor(env); // per kernel: dkms.conf may branch on it
-    Optional<String> excluded = excluded(conf, k);
-    if (excluded.isPresent()) {
-      return new BuildPlan.Skip(d, k, excluded.get());
+
+    @Override
+    public BuildPlan.Item visit(DriverSource.Dkms d) throws BadInputException {
+      Map<String, String> env = new HashMap<>();
+      env.put("kernelver", k.release());
+      env.put("kernel_source_dir", kdir);
+      env.put("dkms_tree", dkmsTree.toString());
+      env.put("source_tree", d.dir().toAbsolutePath().getParent() == null ? "/" : d.dir().toAbsolutePath().getParent().toString());
+      env.put("install_tree", "/lib/modules");
+      env.put("arch", k.arch());
+      env.put("module", d.name());
+      env.put("module_version", d.version());
+      DkmsConf conf = d.confFor(env); // per kernel: dkms.conf may branch on it
+      Optional<String> excluded = excluded(conf, k);
+      if (excluded.isPresent()) {
+        return new BuildPlan.Skip(d, k, excluded.get());
+      }
+      List<BuildPlan.Step> steps = new ArrayList<>();
+      for (String p : conf.patches()) {
+        steps.add(new BuildPlan.Step("PATCH", "patch -p1 < ./patches/" + quote(p)));
+      }
+      conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.constant()))));
+      String make = conf.makeFor(k.release()).map(w -> w.constant()).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
+      steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));
+      conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.constant()))));
+      List<BuildPlan.ExpectedModule> modules = new ArrayList<>();
+      for (DkmsConf.Module m : conf.modules()) {
+        String location = strip(m.builtLocation().constant());
+        String dest = m.destLocation().constant();
+        String destName = m.destName().constant();
+        String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
+        modules.add(new BuildPlan.ExpectedModule(m.builtName().constant(), location, destName, install));
+      }
+      return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir, Optional.empty());
     }
-    List<BuildPlan.Step> steps = new ArrayList<>();
-    for (String p : conf.patches()) {
-      steps.add(new BuildPlan.Step("PATCH", "patch -p1 < ./patches/" + quote(p)));
-    }
-    conf.preBuild().ifPresent(w -> steps.add(new BuildPlan.Step("PRE_BUILD", script(w.constant()))));
-    String make = conf.makeFor(k.release()).map(w -> w.constant()).orElse("make -C " + quote(kdir) + " M=" + quote(buildDir.toString()));
-    steps.add(new BuildPlan.Step("MAKE", dkmsMake(make, k.release())));
-    conf.postBuild().ifPresent(w -> steps.add(new BuildPlan.Step("POST_BUILD", script(w.constant()))));
-    List<BuildPlan.ExpectedModule> modules = new ArrayList<>();
-    for (DkmsConf.Module m : conf.modules()) {
-      String location = strip(m.builtLocation().constant());
-      String dest = m.destLocation().constant();
-      String destName = m.destName().constant();
-      String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
-      modules.add(new BuildPlan.ExpectedModule(m.builtName().constant(), location, destName, install));
-    }
-    return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir, Optional.empty());
   }
 
   /**

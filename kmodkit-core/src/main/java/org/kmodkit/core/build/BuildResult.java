@@ -7,6 +7,17 @@ import org.kmodkit.core.check.ModuleVerdict;
 
 /** How one (driver, kernel) pair ended. */
 public sealed interface BuildResult permits BuildResult.Built, BuildResult.Failed, BuildResult.Skipped {
+  <R> R accept(Visitor<R> visitor);
+
+  /** One method per case, no default: a new case does not compile until every visitor handles it. */
+  interface Visitor<R> {
+    R visit(Built o);
+
+    R visit(Failed o);
+
+    R visit(Skipped o);
+  }
+
   BuildPlan.Item item();
 
   /**
@@ -24,6 +35,11 @@ public sealed interface BuildResult permits BuildResult.Built, BuildResult.Faile
    * @param packages the packages the build made (an SRPM's kmod RPMs), as written to the output tree
    */
   record Built(BuildPlan.Build item, Duration duration, Duration processTime, List<Module> modules, List<Path> packages) implements BuildResult {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     public Built {
       modules = List.copyOf(modules);
       packages = List.copyOf(packages);
@@ -34,10 +50,16 @@ public sealed interface BuildResult permits BuildResult.Built, BuildResult.Faile
    * A step failed, a module is missing, or check rejects a module: nothing was written to the
    * output tree, the build directory is kept.
    *
-   * @param reason one line: what failed
+   * @param reason one line: what failed; when check rejects a module, the first module in
+   *     {@code modules} whose verdict does not load is the one, and renderers add its summary
    * @param errorLines the first error lines of the log (compiler errors first)
    */
   record Failed(BuildPlan.Build item, Duration duration, Duration processTime, String reason, List<String> errorLines, List<Module> modules) implements BuildResult {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     public Failed {
       errorLines = List.copyOf(errorLines);
       modules = List.copyOf(modules);
@@ -45,5 +67,10 @@ public sealed interface BuildResult permits BuildResult.Built, BuildResult.Faile
   }
 
   /** Not built because dkms.conf excludes the kernel. */
-  record Skipped(BuildPlan.Skip item) implements BuildResult {}
+  record Skipped(BuildPlan.Skip item) implements BuildResult {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+  }
 }

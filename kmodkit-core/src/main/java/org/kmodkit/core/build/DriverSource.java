@@ -21,6 +21,17 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
   /** The kind of source, as reports name it: kbuild, dkms, srpm. */
   String kind();
 
+  <R, X extends Exception> R accept(Visitor<R, X> visitor) throws X;
+
+  /** One method per kind of source, no default: a new kind does not compile until every visitor handles it. */
+  interface Visitor<R, X extends Exception> {
+    R visit(Kbuild d) throws X;
+
+    R visit(Dkms d) throws X;
+
+    R visit(Srpm d) throws X;
+  }
+
   /** A plain Kbuild tree: {@code make -C <kernel> M=<copy> modules}, every .ko it makes is kept. */
   record Kbuild(String name, String version, Path dir, String origin) implements DriverSource {
     public Kbuild {
@@ -30,6 +41,11 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     @Override
     public String kind() {
       return "kbuild";
+    }
+
+    @Override
+    public <R, X extends Exception> R accept(Visitor<R, X> visitor) throws X {
+      return visitor.visit(this);
     }
   }
 
@@ -58,6 +74,11 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     public String kind() {
       return "dkms";
     }
+
+    @Override
+    public <R, X extends Exception> R accept(Visitor<R, X> visitor) throws X {
+      return visitor.visit(this);
+    }
   }
 
   /**
@@ -76,6 +97,11 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
     @Override
     public String kind() {
       return "srpm";
+    }
+
+    @Override
+    public <R, X extends Exception> R accept(Visitor<R, X> visitor) throws X {
+      return visitor.visit(this);
     }
   }
 

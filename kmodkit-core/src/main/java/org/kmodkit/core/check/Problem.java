@@ -4,7 +4,9 @@ import org.kmodkit.core.abi.Crc;
 
 /**
  * One reason the kernel would refuse (or warn about) a module, named after the kernel's own case.
- * {@link #kernelMessage(String)} is what the kernel would log for module {@code module}.
+ * {@link #kernelMessage(String)} is what the kernel would log for module {@code module}. Code that
+ * treats kinds differently goes through {@link #accept(Visitor)}: a new kind then fails to compile
+ * until every such place handles it (Java 17 has no pattern-matching switch).
  */
 public sealed interface Problem {
   /** Errors stop the load; warnings are logged and the load goes on. */
@@ -27,8 +29,40 @@ public sealed interface Problem {
 
   String kernelMessage(String module);
 
+  <R> R accept(Visitor<R> visitor);
+
+  /** One method per kind of problem, no default: adding a kind breaks every visitor until it is handled. */
+  interface Visitor<R> {
+    R visit(CrcMismatch p);
+
+    R visit(ModuleLayoutMismatch p);
+
+    R visit(UnknownSymbol p);
+
+    R visit(GplOnlySymbol p);
+
+    R visit(NamespaceNotImported p);
+
+    R visit(NoSymbolVersion p);
+
+    R visit(VermagicMismatch p);
+
+    R visit(ForcedLoad p);
+
+    R visit(DuplicateExport p);
+
+    R visit(ProviderUnloadable p);
+
+    R visit(MissingDependency p);
+  }
+
   /** Module built against another CRC than the kernel (or providing module) exports. */
   record CrcMismatch(String symbol, Crc moduleCrc, Crc kernelCrc, String exporter) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "crc_mismatch";
@@ -42,6 +76,11 @@ public sealed interface Problem {
 
   /** The module's module_layout CRC differs: struct module itself changed; nothing built before loads. */
   record ModuleLayoutMismatch(Crc moduleCrc, Crc kernelCrc) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "module_layout";
@@ -61,6 +100,11 @@ public sealed interface Problem {
   /** No exporter of the symbol: not vmlinux, not the kernel's modules, not the set's. */
   record UnknownSymbol(String symbol) implements Problem {
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public String kind() {
       return "unknown_symbol";
     }
@@ -73,6 +117,11 @@ public sealed interface Problem {
 
   /** A GPL-only export used by a module whose licence is not GPL-compatible: the kernel hides it. */
   record GplOnlySymbol(String symbol, String exporter, String license) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "gpl_only";
@@ -87,6 +136,11 @@ public sealed interface Problem {
   /** The symbol is exported in a namespace the module does not import. */
   record NamespaceNotImported(String symbol, String namespace, Severity severity) implements Problem {
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public String kind() {
       return "namespace_not_imported";
     }
@@ -99,6 +153,11 @@ public sealed interface Problem {
 
   /** The module has no version for a symbol it uses: the kernel warns once and loads it. */
   record NoSymbolVersion(String symbol) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "no_symbol_version";
@@ -118,6 +177,11 @@ public sealed interface Problem {
   /** Version magic differs (the whole string without CRCs; after the release with them). */
   record VermagicMismatch(String moduleMagic, String kernelMagic) implements Problem {
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public String kind() {
       return "vermagic";
     }
@@ -134,6 +198,11 @@ public sealed interface Problem {
    */
   record ForcedLoad(String reason, Severity severity) implements Problem {
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public String kind() {
       return severity == Severity.ERROR ? "needs_force" : "forced_taint";
     }
@@ -149,6 +218,11 @@ public sealed interface Problem {
   /** The module exports a symbol the kernel already exports. */
   record DuplicateExport(String symbol, String owner) implements Problem {
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public String kind() {
       return "duplicate_export";
     }
@@ -161,6 +235,11 @@ public sealed interface Problem {
 
   /** A symbol comes from another module of the set, and that module cannot load. */
   record ProviderUnloadable(String symbol, String provider) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "provider_unloadable";
@@ -176,6 +255,11 @@ public sealed interface Problem {
 
   /** {@code depends=} names a module neither the set nor the kernel has. */
   record MissingDependency(String dependency) implements Problem {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
     @Override
     public String kind() {
       return "missing_dependency";

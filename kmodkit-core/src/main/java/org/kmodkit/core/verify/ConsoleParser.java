@@ -100,25 +100,22 @@ public final class ConsoleParser {
         current.log.add(text.strip());
       }
     }
+    // what ended the run, and the same in words for a step it cut short
     BootOutcome outcome;
+    String stopped;
     if (done) {
       outcome = new BootOutcome.Completed();
+      stopped = "the guest skipped it";
     } else if (ended.timedOut()) {
-      outcome = new BootOutcome.TimedOut(Math.round(ended.elapsed().toMillis() / 1000.0));
+      long seconds = Math.round(ended.elapsed().toMillis() / 1000.0);
+      outcome = new BootOutcome.TimedOut(seconds);
+      stopped = "the kernel stopped answering; kmodkit stopped the VM after " + seconds + " s";
     } else if (panic != null) {
       outcome = new BootOutcome.KernelPanic(panic);
+      stopped = panic;
     } else {
       outcome = new BootOutcome.VmExited(ended.exitCode());
-    }
-    String stopped;
-    if (outcome instanceof BootOutcome.TimedOut t) {
-      stopped = "the kernel stopped answering; kmodkit stopped the VM after " + t.seconds() + " s";
-    } else if (outcome instanceof BootOutcome.KernelPanic p) {
-      stopped = p.message();
-    } else if (outcome instanceof BootOutcome.VmExited e) {
-      stopped = "the VM exited (code " + e.exitCode() + ") before the guest finished";
-    } else {
-      stopped = "the guest skipped it";
+      stopped = "the VM exited (code " + ended.exitCode() + ") before the guest finished";
     }
     String before = release == null ? "the kernel never ran kmodkit's init" : "the VM ended before it";
     List<ModuleResult> results = new ArrayList<>();

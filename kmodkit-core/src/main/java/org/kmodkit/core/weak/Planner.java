@@ -204,21 +204,72 @@ public final class Planner {
     return out;
   }
 
+  /** The first error of a verdict that does not load (so has one), as the kernel would log it. */
   private static String refusal(ModuleVerdict v, String release) {
-    for (Problem p : v.errors()) {
-      return p.kernelMessage(v.name()) + " (build for " + release + ")";
-    }
-    return v.summary();
+    return v.errors().get(0).kernelMessage(v.name()) + " (build for " + release + ")";
   }
 
   private static boolean onlyMissingDependencies(ModuleVerdict v) {
-    for (Problem p : v.errors()) {
-      if (!(p instanceof Problem.UnknownSymbol || p instanceof Problem.ProviderUnloadable)) {
-        return false;
-      }
-    }
-    return !v.errors().isEmpty();
+    return !v.errors().isEmpty() && v.errors().stream().allMatch(p -> p.accept(MISSING_PROVIDER));
   }
+
+  /** True for a problem that a missing (or unloadable) symbol provider explains. */
+  private static final Problem.Visitor<Boolean> MISSING_PROVIDER = new Problem.Visitor<>() {
+    @Override
+    public Boolean visit(Problem.CrcMismatch p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.ModuleLayoutMismatch p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.UnknownSymbol p) {
+      return true;
+    }
+
+    @Override
+    public Boolean visit(Problem.GplOnlySymbol p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.NamespaceNotImported p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.NoSymbolVersion p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.VermagicMismatch p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.ForcedLoad p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.DuplicateExport p) {
+      return false;
+    }
+
+    @Override
+    public Boolean visit(Problem.ProviderUnloadable p) {
+      return true;
+    }
+
+    @Override
+    public Boolean visit(Problem.MissingDependency p) {
+      return false;
+    }
+  };
 
   /**
    * The build's modules split into dependency groups: connected components of "uses an export of"
