@@ -167,7 +167,8 @@ class PrometheusIT {
     promtoolPasses("check", "rules", fleetFile("kmodkit.rules.yml").toString());
     promtoolPasses("test", "rules", fleetFile("kmodkit.rules.test.yml").toString());
     Path work = Files.createTempDirectory(Corpus.work(), "prometheus-files");
-    // the demo root with and without a running kernel, and a root whose names hold quotes, backslashes and controls
+    // the demo root with and without a running kernel, and a root whose names hold quotes, backslashes and
+    // controls, running an installed kernel and one it does not hold (empty families)
     Path fake = work.resolve("hostile");
     String k = "5.14.0-1.el9.x86_64";
     FakeRoot r = FakeRoot.at(fake).kernel(k, 0x1, 0xaa, "_printk").kernel("5.14.0-2.el9.x86_64", 0x1, 0xbb, "_printk");
@@ -177,7 +178,8 @@ class PrometheusIT {
     List<String[]> runs = List.of(
         new String[] {"--root", root.toString()},
         new String[] {"--root", root.toString(), "--running-kernel", Corpus.release(56)},
-        new String[] {"--root", fake.toString(), "--running-kernel", k});
+        new String[] {"--root", fake.toString(), "--running-kernel", k},
+        new String[] {"--root", fake.toString(), "--running-kernel", "9.9.9-not-installed"});
     int i = 0;
     for (String[] args : runs) {
       Path out = work.resolve("run" + i++ + ".prom");
