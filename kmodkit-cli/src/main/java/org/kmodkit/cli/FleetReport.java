@@ -37,6 +37,8 @@ final class FleetReport {
   /** Distinct reasons kept per cell, and their length: hostile input cannot grow the report without bound. */
   static final int MAX_REASONS = 50;
   static final int MAX_REASON_CHARS = 300;
+  /** Files parsed together (in parallel) before they are counted. */
+  static final int CHUNK = 256;
 
   static final Set<String> STATUS_STATES = names(Status.State.values());
   static final Set<String> PREFLIGHT_STATES = names(Plan.State.values());
@@ -88,12 +90,18 @@ final class FleetReport {
         throw new BadInputException(dir.toString(), "cannot be listed (" + e.getMessage() + ")");
       }
       files.sort(null);
-      for (Path f : files) {
-        String problem = r.add(dir, f);
-        if (problem != null) {
-          Skipped s = new Skipped(f, problem);
-          r.skipped.add(s);
-          onSkip.accept(s);
+      // files are parsed a chunk at a time on every core, then counted in file order: the same
+      // report every run, and at most a chunk's parsed rows held at once
+      for (int i = 0; i < files.size(); i += CHUNK) {
+        List<Path> chunk = files.subList(i, Math.min(files.size(), i + CHUNK));
+        List<Read> reads = chunk.parallelStream().map(f -> r.parse(dir, f)).toList();
+        for (int j = 0; j < reads.size(); j++) {
+          String problem = r.add(reads.get(j));
+          if (problem != null) {
+            Skipped s = new Skipped(chunk.get(j), problem);
+            r.skipped.add(s);
+            onSkip.accept(s);
+          }
         }
       }
     }
@@ -113,61 +121,73 @@ final class FleetReport {
     return dot > 0 ? name.substring(0, dot) : name;
   }
 
-  /** Adds one file; returns why it was skipped, or null. */
-  private String add(Path dir, Path f) {
+  /** One cell's answer in one report: the state, and the first refusal's kind and words (null when it loads). */
+  private record Row(Key key, String state, String reason) {}
+
+  /** One file read: its node, schema, identity and rows, or why it is no report. */
+  private record Read(String node, String schema, String id, List<Row> rows, String problem) {
+    static Read skip(String problem) {
+      return new Read(null, null, null, null, problem);
+    }
+  }
+
+  /** Reads one file; touches nothing shared, so files are read in parallel. */
+  private Read parse(Path dir, Path f) {
     Object parsed;
     try {
       BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!a.isRegularFile()) {
-        return "not a regular file (links are not followed)";
+        return Read.skip("not a regular file (links are not followed)");
       }
       if (a.size() > MAX_FILE) {
-        return "is " + a.size() + " bytes, more than any report (" + MAX_FILE + ")";
+        return Read.skip("is " + a.size() + " bytes, more than any report (" + MAX_FILE + ")");
       }
       try (JsonParser p = json.createParser(f.toFile())) {
         parsed = value(p, p.nextToken(), 0);
         if (p.nextToken() != null) {
-          return "not JSON (more after the document)";
+          return Read.skip("not JSON (more after the document)");
         }
       }
     } catch (IOException e) {
-      return "not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")";
+      return Read.skip("not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
     }
     if (!(parsed instanceof Map<?, ?> doc)) {
-      return "not a JSON object";
+      return Read.skip("not a JSON object");
     }
     String node = node(dir, f);
     String schema = doc.get("schema") instanceof String x ? x : "";
-    String id = node + "\0" + schema + "\0" + doc.get("release");
     if (!schema.equals("kmodkit.status/1") && !schema.equals("kmodkit.preflight/1")) {
-      return "schema '" + schema + "', not kmodkit.status/1 or kmodkit.preflight/1";
+      return Read.skip("schema '" + schema + "', not kmodkit.status/1 or kmodkit.preflight/1");
     }
-    if (seen.contains(id)) {
-      return "a second " + schema + " report for node " + node + "; the first one counts";
-    }
-    List<Object[]> rows = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     String problem = schema.equals("kmodkit.status/1") ? status(doc, rows) : preflight(doc, rows);
-    if (problem != null) {
-      return problem;
+    return problem != null ? Read.skip(problem) : new Read(node, schema, node + "\0" + schema + "\0" + doc.get("release"), rows, null);
+  }
+
+  /** Counts one file read; returns why it was skipped, or null. */
+  private String add(Read read) {
+    if (read.problem() != null) {
+      return read.problem();
     }
-    seen.add(id);
+    if (!seen.add(read.id())) {
+      return "a second " + read.schema() + " report for node " + read.node() + "; the first one counts";
+    }
+    String node = read.node();
     nodes.add(node);
-    if (schema.equals("kmodkit.status/1")) {
+    if (read.schema().equals("kmodkit.status/1")) {
       statusReports++;
     } else {
       preflightReports++;
     }
-    for (Object[] row : rows) {
-      Cell c = cells.computeIfAbsent((Key) row[0], k -> new Cell());
-      String state = (String) row[1];
-      c.nodes.computeIfAbsent(state, s -> new ArrayList<>()).add(node);
-      if (row[2] != null) {
-        String reason = (String) row[2];
-        int[] n = c.reasons.get(reason);
+    for (Row row : read.rows()) {
+      Cell c = cells.computeIfAbsent(row.key(), k -> new Cell());
+      c.nodes.computeIfAbsent(row.state(), s -> new ArrayList<>()).add(node);
+      if (row.reason() != null) {
+        int[] n = c.reasons.get(row.reason());
         if (n != null) {
           n[0]++;
         } else if (c.reasons.size() < MAX_REASONS) {
-          c.reasons.put(reason, new int[] {1});
+          c.reasons.put(row.reason(), new int[] {1});
         } else {
           c.otherReasons++;
         }
@@ -208,7 +228,7 @@ final class FleetReport {
   }
 
   /** Rows {key, state, reason-or-null} of a status report, or why it is none. */
-  private static String status(Map<?, ?> doc, List<Object[]> rows) {
+  private static String status(Map<?, ?> doc, List<Row> rows) {
     if (!(doc.get("sets") instanceof List<?> sets)) {
       return "no 'sets' array";
     }
@@ -226,7 +246,7 @@ final class FleetReport {
     return null;
   }
 
-  private static String preflight(Map<?, ?> doc, List<Object[]> rows) {
+  private static String preflight(Map<?, ?> doc, List<Row> rows) {
     if (!(doc.get("release") instanceof String release) || !(doc.get("sets") instanceof List<?> sets)) {
       return "no 'release' or no 'sets' array";
     }
@@ -242,7 +262,7 @@ final class FleetReport {
     return null;
   }
 
-  private static String row(List<Object[]> rows, Key key, Object value, String reasonField, Set<String> states) {
+  private static String row(List<Row> rows, Key key, Object value, String reasonField, Set<String> states) {
     Map<?, ?> v = value instanceof Map<?, ?> m ? m : Map.of();
     String state = v.get("state") instanceof String x ? x : "";
     if (!states.contains(state)) {
@@ -253,7 +273,7 @@ final class FleetReport {
       reason = (v.get("refusal") instanceof String kind ? kind + ": " : "") + text;
       reason = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "…" : reason;
     }
-    rows.add(new Object[] {key, state, reason});
+    rows.add(new Row(key, state, reason));
     return null;
   }
 
