@@ -28,19 +28,18 @@ mods = {"extra/mlnx": ["mlx5_core", "mlx5_ib", "ib_core", "rdma_cm"], "extra/nvi
 syms = ["_printk", "kmalloc_trace", "__alloc_skb", "pci_enable_device", "dma_map_page_attrs", "module_layout"]
 def cell(s, k, built):
     if k == built:
-        return {"state": "native", "from": [k], "detail": "%d modules installed for this kernel" % len(mods[s]), "stale": False, "by_other_tool": False, "refusal": None}
+        return {"state": "native", "from": [k], "detail": "%d modules installed for this kernel" % len(mods[s]), "stale": False, "by_other_tool": False}
     r = rnd.random()
     if r < 0.70:
-        return {"state": "linked", "from": [built], "detail": ", ".join(mods[s]) + " from " + built, "stale": False, "by_other_tool": False, "refusal": None}
+        return {"state": "linked", "from": [built], "detail": ", ".join(mods[s]) + " from " + built, "stale": False, "by_other_tool": False}
     if r < 0.85:
         sym = rnd.choice(syms)
-        kind = "module_layout" if sym == "module_layout" else "crc_mismatch"
-        return {"state": "incompatible", "from": [], "detail": "%s: disagrees about version of symbol %s (build for %s)" % (mods[s][0], sym, built), "stale": rnd.random() < 0.1, "by_other_tool": False, "refusal": kind}
+        return {"state": "incompatible", "from": [], "detail": "%s: disagrees about version of symbol %s (build for %s)" % (mods[s][0], sym, built), "stale": rnd.random() < 0.1, "by_other_tool": False}
     if r < 0.92:
-        return {"state": "compatible_not_linked", "from": [built], "detail": "would link %s from %s; run kmodkit weak-modules --add-kernel %s" % (mods[s][0], built, k), "stale": False, "by_other_tool": False, "refusal": None}
+        return {"state": "compatible_not_linked", "from": [built], "detail": "would link %s from %s; run kmodkit weak-modules --add-kernel %s" % (mods[s][0], built, k), "stale": False, "by_other_tool": False}
     if r < 0.97:
-        return {"state": "dependency_missing", "from": [], "detail": "%s: Unknown symbol ib_register_client (err -2) (build for %s)" % (mods[s][1], built), "stale": False, "by_other_tool": False, "refusal": "unknown_symbol"}
-    return {"state": "partial", "from": [built], "detail": "not linked: %s; %s: disagrees about version of symbol _printk (build for %s)" % (mods[s][1], mods[s][1], built), "stale": False, "by_other_tool": False, "refusal": "crc_mismatch"}
+        return {"state": "dependency_missing", "from": [], "detail": "%s: Unknown symbol ib_register_client (err -2) (build for %s)" % (mods[s][1], built), "stale": False, "by_other_tool": False}
+    return {"state": "partial", "from": [built], "detail": "not linked: %s; %s: disagrees about version of symbol _printk (build for %s)" % (mods[s][1], mods[s][1], built), "stale": False, "by_other_tool": False}
 broken = 0
 for i in range(n):
     host = "node%05d.dc%d.example.net" % (i, i % 4)

@@ -40,7 +40,7 @@ final class FleetCommand implements Runnable {
       description = {
         "Reads every node's status --json / preflight --json file under DIR (a node is the first directory under DIR, as Ansible's fetch",
         "makes it, or a file's name up to its first dot) into one matrix: module set × kernel → how many nodes in each state, the",
-        "refusal reasons, and the nodes behind each count. A file that is not such a report is named on stderr and skipped.",
+        "refusal reasons (the kernel's words), and the nodes behind each count. A file that is not such a report is named on stderr and skipped.",
         "Exit: 0 every node loads every set; 1 some node would not (or did not), or a file was skipped; 2 no report found or DIR missing."
       })
   static final class Report implements Callable<Integer> {

@@ -121,7 +121,7 @@ final class FleetReport {
     return dot > 0 ? name.substring(0, dot) : name;
   }
 
-  /** One cell's answer in one report: the state, and the first refusal's kind and words (null when it loads). */
+  /** One cell's answer in one report: the state, and the first refusal in the kernel's words (null when it loads). */
   private record Row(Key key, String state, String reason) {}
 
   /** One file read: its node, schema, identity and rows, or why it is no report. */
@@ -270,8 +270,7 @@ final class FleetReport {
     }
     String reason = null;
     if (!ok(state) && v.get(reasonField) instanceof String text) {
-      reason = (v.get("refusal") instanceof String kind ? kind + ": " : "") + text;
-      reason = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "…" : reason;
+      reason = text.length() > MAX_REASON_CHARS ? text.substring(0, MAX_REASON_CHARS) + "…" : text;
     }
     rows.add(new Row(key, state, reason));
     return null;

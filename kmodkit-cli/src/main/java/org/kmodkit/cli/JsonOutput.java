@@ -368,7 +368,6 @@ final class JsonOutput {
       }
       g.writeEndArray();
       g.writeStringField("reason", d.reason());
-      g.writeStringField("refusal", d.refusal());
       g.writeEndObject();
     }
     g.writeEndArray();
@@ -401,7 +400,6 @@ final class JsonOutput {
           g.writeStringField("detail", c.detail());
           g.writeBooleanField("stale", c.stale());
           g.writeBooleanField("by_other_tool", c.byOtherTool());
-          g.writeStringField("refusal", c.refusal());
           g.writeEndObject();
         }
         g.writeEndObject();

@@ -55,7 +55,6 @@ class PrometheusCliTest {
     assertThat(s).anyMatch(l -> l.matches("kmodkit_last_run_timestamp_seconds \\d+\\.\\d{3}")).anyMatch(l -> l.matches("kmodkit_run_duration_seconds \\d+\\.\\d{3}"));
     double at = Double.parseDouble(s.stream().filter(l -> l.startsWith("kmodkit_last_run_timestamp_seconds ")).findFirst().orElseThrow().split(" ")[1]);
     assertThat(at).isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
-    assertThat(CliTest.run("status", "--root", r.toString(), "--json").json().get("sets").get(0).get("kernels").get(K3).get("refusal").asText()).isEqualTo("crc_mismatch");
   }
 
   @Test
