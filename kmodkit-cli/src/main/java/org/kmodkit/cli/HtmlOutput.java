@@ -1,10 +1,6 @@
 package org.kmodkit.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.tree.Sysroot;
@@ -18,13 +14,7 @@ final class HtmlOutput {
   private HtmlOutput() {}
 
   static void write(Path file, Sysroot root, Status st) throws EnvironmentException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try {
-      Files.writeString(tmp, render(root, st), StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new EnvironmentException("cannot write " + file + " (" + e.getMessage() + ")", e);
-    }
+    StatusCommand.writeFile(file, render(root, st));
   }
 
   static String render(Sysroot root, Status st) {

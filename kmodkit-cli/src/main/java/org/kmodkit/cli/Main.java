@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     m.put("package", h -> new PackageCommand());
     m.put("repo", h -> new RepoCommand());
     m.put("cache", h -> new CacheCommand());
+    m.put("fleet", h -> new FleetCommand());
     return java.util.Collections.unmodifiableMap(m);
   }
 

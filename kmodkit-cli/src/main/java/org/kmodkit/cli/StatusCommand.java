@@ -1,7 +1,11 @@
 package org.kmodkit.cli;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
@@ -10,6 +14,7 @@ import org.kmodkit.core.weak.Inventory;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
+import org.kmodkit.packaging.ship.RepoDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,8 +40,17 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE", description = "Write the matrix as one self-contained HTML page.")
   Path html;
 
+  @Option(names = "--prometheus", paramLabel = "FILE", description = {
+      "Write the matrix as node_exporter textfile metrics (atomically: a temporary file in FILE's directory, renamed over FILE).",
+      "Name it *.prom in node_exporter's --collector.textfile.directory."})
+  Path prometheus;
+
+  @Option(names = "--running-kernel", paramLabel = "KREL", description = "The kernel the node runs, for --prometheus; default: this host's (uname -r) without --root, none with it.")
+  String runningKernel;
+
   @Override
   public Integer call() throws Exception {
+    Instant start = Instant.now();
     Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
     if (!Files.isDirectory(sysroot.modulesDir())) {
       throw new EnvironmentException((root == null ? "this host" : root.toString()) + " has no " + sysroot.modulesDir() + " (a container?): nothing to show; pass --root DIR of a system image, or run 'kmodkit demo' to see the matrix on real Debian kernels");
@@ -48,6 +62,11 @@ final class StatusCommand implements Callable<Integer> {
     if (html != null) {
       HtmlOutput.write(html, sysroot, status);
     }
+    if (prometheus != null) {
+      String running = runningKernel != null ? runningKernel : root == null ? System.getProperty("os.version") : null;
+      Instant now = Instant.now();
+      writeFile(prometheus, PrometheusOutput.render(status, inv, running, now, Duration.between(start, now)));
+    }
     if (json) {
       JsonOutput.status(spec.commandLine().getOut(), sysroot, status);
     } else {
@@ -55,8 +74,20 @@ final class StatusCommand implements Callable<Integer> {
       if (html != null) {
         spec.commandLine().getOut().println("wrote " + html);
       }
+      if (prometheus != null) {
+        spec.commandLine().getOut().println("wrote " + prometheus);
+      }
     }
     return needsAttention(status) ? ExitCode.INCOMPATIBLE.code() : ExitCode.OK.code();
+  }
+
+  /** FILE replaced whole, never written through a link (a link at FILE is replaced, not followed), readable by node_exporter's user. */
+  static void writeFile(Path file, String text) throws EnvironmentException {
+    try {
+      RepoDirectory.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new EnvironmentException("cannot write " + file + " (" + e.getMessage() + "); pass a FILE in a directory you can write", e);
+    }
   }
 
   /** Some kernel lacks a working build of some set, or links on disk disagree with the verdicts. */

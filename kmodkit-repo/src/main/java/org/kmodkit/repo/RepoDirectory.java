@@ -146,7 +146,10 @@ public final class RepoDirectory {
   }
 
   /** Writes TARGET under a temporary name and renames it over: readable by everyone (it is served). */
-  public static void writeAtomically(Path target, byte[] data) throws IOException {
+  public static void writeAtomically(Path file, byte[] data) throws IOException {
+    // a bare name's parent is null, and createTempFile(null, …) would put the temporary file in /tmp,
+    // another filesystem, where the rename cannot be atomic
+    Path target = file.toAbsolutePath();
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
     try {
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));

@@ -38,8 +38,10 @@ public record Plan(List<KernelPlan> kernels, List<String> notes) {
   /**
    * @param from the kernels whose builds were linked (empty unless linked)
    * @param reason for INCOMPATIBLE / DEPENDENCY_MISSING / PARTIAL: the kernel's words for the first refusal
+   * @param refusal the first refusal's {@link org.kmodkit.core.check.Problem#kind() kind} ("no_build" when
+   *     no build exists to try), null when nothing was refused
    */
-  public record SetDecision(String set, String release, State state, List<String> from, List<String> modules, String reason) {
+  public record SetDecision(String set, String release, State state, List<String> from, List<String> modules, String reason, String refusal) {
     public SetDecision {
       from = List.copyOf(from);
       modules = List.copyOf(modules);

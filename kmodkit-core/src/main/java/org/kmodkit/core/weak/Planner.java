@@ -100,6 +100,7 @@ public final class Planner {
     Map<String, Inventory.Link> links = new LinkedHashMap<>();
     Map<String, List<Inventory.Link>> bySet = new LinkedHashMap<>();
     Map<String, String> firstRefusal = new HashMap<>();
+    Map<String, String> firstKind = new HashMap<>();
     Map<String, Boolean> onlyMissing = new HashMap<>();
     Map<String, Set<String>> unlinkedGroups = new HashMap<>();
     List<String> nativeSets = new ArrayList<>();
@@ -155,6 +156,7 @@ public final class Planner {
               unlinkedGroups.computeIfAbsent(set, x -> new LinkedHashSet<>()).add(key);
               if (!firstRefusal.containsKey(set) || b.release().equals(newest(builds))) {
                 firstRefusal.putIfAbsent(set, refusal(refused, b.release()));
+                firstKind.putIfAbsent(set, refused.errors().isEmpty() ? "refused" : refused.errors().get(0).kind());
                 onlyMissing.putIfAbsent(set, onlyMissingDependencies(refused));
               }
             }
@@ -164,7 +166,7 @@ public final class Planner {
     }
     List<Plan.SetDecision> decisions = new ArrayList<>();
     for (String set : nativeSets) {
-      decisions.add(new Plan.SetDecision(set, k, Plan.State.NATIVE, List.of(k), inv.build(set, k).get().files().stream().map(ModuleFile::name).toList(), null));
+      decisions.add(new Plan.SetDecision(set, k, Plan.State.NATIVE, List.of(k), inv.build(set, k).get().files().stream().map(ModuleFile::name).toList(), null, null));
     }
     for (String set : candidates) {
       List<Inventory.Link> ls = bySet.getOrDefault(set, List.of());
@@ -173,12 +175,12 @@ public final class Planner {
       List<String> mods = ls.stream().map(l -> moduleName(l.path())).toList();
       Set<String> stillOut = remaining(inv, set, covered);
       if (!ls.isEmpty() && stillOut.isEmpty()) {
-        decisions.add(new Plan.SetDecision(set, k, Plan.State.LINKED, new ArrayList<>(from), mods, null));
+        decisions.add(new Plan.SetDecision(set, k, Plan.State.LINKED, new ArrayList<>(from), mods, null, null));
       } else if (!ls.isEmpty()) {
-        decisions.add(new Plan.SetDecision(set, k, Plan.State.PARTIAL, new ArrayList<>(from), mods, "not linked: " + String.join(", ", stillOut) + "; " + firstRefusal.getOrDefault(set, "")));
+        decisions.add(new Plan.SetDecision(set, k, Plan.State.PARTIAL, new ArrayList<>(from), mods, "not linked: " + String.join(", ", stillOut) + "; " + firstRefusal.getOrDefault(set, ""), firstKind.get(set)));
       } else {
         boolean missing = onlyMissing.getOrDefault(set, false);
-        decisions.add(new Plan.SetDecision(set, k, missing ? Plan.State.DEPENDENCY_MISSING : Plan.State.INCOMPATIBLE, List.of(), List.of(), firstRefusal.getOrDefault(set, "no build to link")));
+        decisions.add(new Plan.SetDecision(set, k, missing ? Plan.State.DEPENDENCY_MISSING : Plan.State.INCOMPATIBLE, List.of(), List.of(), firstRefusal.getOrDefault(set, "no build to link"), firstKind.getOrDefault(set, "no_build")));
       }
     }
     List<Inventory.Link> all = new ArrayList<>(links.values());

@@ -47,8 +47,9 @@ public record Status(List<String> kernels, List<String> sets, Map<String, Map<St
    * @param detail the first reason, or which modules are linked from where
    * @param stale links on disk disagree with the verdict (e.g. linked but now incompatible)
    * @param byOtherTool the links on disk were made by another tool (RHEL weak-modules, a script)
+   * @param refusal the first refusal's kind ({@link Plan.SetDecision#refusal()}), null when none
    */
-  public record Cell(State state, List<String> from, String detail, boolean stale, boolean byOtherTool) {
+  public record Cell(State state, List<String> from, String detail, boolean stale, boolean byOtherTool, String refusal) {
     public Cell {
       from = List.copyOf(from);
     }
@@ -80,7 +81,7 @@ public record Status(List<String> kernels, List<String> sets, Map<String, Map<St
 
   private static Cell cell(Inventory inv, String set, String k, Plan.SetDecision d) {
     if (inv.build(set, k).isPresent()) {
-      return new Cell(State.NATIVE, List.of(k), inv.build(set, k).get().modules().size() + " modules installed for this kernel", false, false);
+      return new Cell(State.NATIVE, List.of(k), inv.build(set, k).get().modules().size() + " modules installed for this kernel", false, false, null);
     }
     TreeSet<String> ours = new TreeSet<>();
     Inventory.Generation g = inv.current().get(k);
@@ -92,20 +93,20 @@ public record Status(List<String> kernels, List<String> sets, Map<String, Map<St
     List<String> from = new ArrayList<>(ours.isEmpty() ? theirs : ours);
     if (d == null) {
       return onDisk
-          ? new Cell(State.LINKED, from, "linked; no ABI source to judge it against", false, ours.isEmpty())
-          : new Cell(State.NO_ABI, List.of(), "this kernel has no symvers, headers or image", false, false);
+          ? new Cell(State.LINKED, from, "linked; no ABI source to judge it against", false, ours.isEmpty(), null)
+          : new Cell(State.NO_ABI, List.of(), "this kernel has no symvers, headers or image", false, false, null);
     }
     switch (d.state()) {
       case LINKED:
         return onDisk
-            ? new Cell(State.LINKED, from, String.join(", ", d.modules()) + " from " + String.join(", ", d.from()), !new TreeSet<>(d.from()).equals(new TreeSet<>(from)), ours.isEmpty())
-            : new Cell(State.COMPATIBLE_NOT_LINKED, d.from(), "would link " + String.join(", ", d.modules()) + " from " + String.join(", ", d.from()) + "; run kmodkit weak-modules --add-kernel " + k, false, false);
+            ? new Cell(State.LINKED, from, String.join(", ", d.modules()) + " from " + String.join(", ", d.from()), !new TreeSet<>(d.from()).equals(new TreeSet<>(from)), ours.isEmpty(), null)
+            : new Cell(State.COMPATIBLE_NOT_LINKED, d.from(), "would link " + String.join(", ", d.modules()) + " from " + String.join(", ", d.from()) + "; run kmodkit weak-modules --add-kernel " + k, false, false, null);
       case PARTIAL:
-        return new Cell(State.PARTIAL, d.from(), d.reason(), false, ours.isEmpty() && onDisk);
+        return new Cell(State.PARTIAL, d.from(), d.reason(), false, ours.isEmpty() && onDisk, d.refusal());
       case DEPENDENCY_MISSING:
-        return new Cell(State.DEPENDENCY_MISSING, from, d.reason(), onDisk, ours.isEmpty() && onDisk);
+        return new Cell(State.DEPENDENCY_MISSING, from, d.reason(), onDisk, ours.isEmpty() && onDisk, d.refusal());
       default:
-        return new Cell(State.INCOMPATIBLE, from, d.reason(), onDisk, ours.isEmpty() && onDisk);
+        return new Cell(State.INCOMPATIBLE, from, d.reason(), onDisk, ours.isEmpty() && onDisk, d.refusal());
     }
   }
 
