@@ -14,7 +14,7 @@ import org.kmodkit.core.weak.Inventory;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
-import org.kmodkit.packaging.ship.RepoDirectory;
+import org.kmodkit.repo.RepoDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

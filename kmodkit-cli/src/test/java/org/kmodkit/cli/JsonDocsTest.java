@@ -169,6 +169,18 @@ class JsonDocsTest {
     Path deb = new DebWriter().write(new PackageSpec("linux-headers-docs", "1", "1", "x86_64", "headers", "Headers.", null, null, null, 1_700_000_000L, files, List.of(), List.of(), List.of(), null),
         Files.createDirectories(tmp.resolve("debs")), null);
     record(json("preflight", "--kernel-package", deb.toString(), "--root", dir.toString(), "--json"));
+    // the fleet view over this node's answers, one other node refusing, and a file that is no report
+    Path gathered = tmp.resolve("gathered");
+    Files.createDirectories(gathered.resolve("n1"));
+    Files.writeString(gathered.resolve("n1/status.json"), json("status", "--root", dir.toString(), "--json"));
+    Files.writeString(gathered.resolve("n1/preflight.json"), json("preflight", "--kernel-package", deb.toString(), "--root", dir.toString(), "--json"));
+    Path other = tmp.resolve("node2");
+    FakeRoot.at(other).kernel(K1, RebuildCliTest.LAYOUT, RebuildCliTest.PRINTK, "_printk").kernel(K2, RebuildCliTest.LAYOUT, RebuildCliTest.PRINTK + 1, "_printk")
+        .module(K1, "extra/hello/hello.ko", hello);
+    Files.createDirectories(gathered.resolve("n2"));
+    Files.writeString(gathered.resolve("n2/status.json"), json("status", "--root", other.toString(), "--json"));
+    Files.writeString(gathered.resolve("broken.json"), "{");
+    record(json("fleet", "report", gathered.toString(), "--json"));
   }
 
   void verify() throws Exception {
