@@ -110,6 +110,15 @@ class RpmWriterTest {
   }
 
   @Test
+  void everyFileUnderEtcIsAConfigFileRpmKeepsWhenChangedAndNothingElseIs() throws Exception {
+    Path rpm = new RpmWriter().write(ShipFixtures.spec(Files.createDirectories(tmp.resolve("etc-src")), "hello-kmod", "1.2"), tmp, null);
+    // %config(noreplace), as rpmbuild marks /etc files: an edited one is kept (.rpmnew beside it)
+    ShipFixtures.Run r = ShipFixtures.run(tmp, null, "rpm", "-qp", "--nosignature", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\\n]", rpm.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out().lines()).containsExactlyInAnyOrder("/etc/modprobe.d/hello.conf cn", "/lib/modules/6.1.0-56-cloud-amd64/updates/dkms/hello.ko ");
+  }
+
+  @Test
   void theSameInputsGiveTheSameBytes() throws Exception {
     PackageSpec spec = spec(tmp.resolve("src"), "acme", 1_700_000_000L);
     Path a = new RpmWriter().write(spec, Files.createDirectory(tmp.resolve("a")), null);
