@@ -78,6 +78,10 @@ class DistIT {
     assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
     assertThat(root.resolve("usr/share/man/man1/kmodkit-check.1.gz")).isRegularFile();
     assertThat(root.resolve("usr/share/bash-completion/completions/kmodkit")).isRegularFile();
+    // the kernel hooks, the /etc ones as conffiles (docs/hooks.md)
+    assertThat(root.resolve("etc/kernel/postinst.d/driver-kmodkit")).isExecutable();
+    assertThat(root.resolve("usr/lib/kernel/install.d/45-kmodkit.install")).isExecutable();
+    assertThat(Files.readString(admin.resolve("status"))).contains("Conffiles:\n /etc/kernel/postinst.d/driver-kmodkit ", "\n /etc/kernel/postrm.d/driver-kmodkit ");
 
     runsOnItsOwnRuntime(root);
 
@@ -105,12 +109,14 @@ class DistIT {
     Proc.Result erase = Proc.run(tmp, 300, "rpm", "--root", root.toString(), "-e", "kmodkit");
     assertThat(erase.code()).as(erase.out() + erase.err()).isZero();
     // rpm removes what the package lists, its own directories too; the system's (/usr/bin, the
-    // man and completion directories, owned by filesystem and bash-completion on a real node) stay
+    // man and completion directories, the kernel hook directories, owned by filesystem,
+    // bash-completion and systemd on a real node) stay
     String database = Proc.check(tmp, 60, "rpm", "--eval", "%{_dbpath}").out().strip().substring(1); // Debian's rpm: /root/.rpmdb
     assertThat(left(root, database)).allSatisfy(p -> assertThat(root.resolve(p)).isDirectory())
         .doesNotContain("usr/lib/kmodkit", "usr/share/doc/kmodkit")
         .isSubsetOf("usr", "usr/bin", "usr/lib", "usr/share", "usr/share/man", "usr/share/man/man1", "usr/share/doc",
-            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp");
+            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp",
+            "etc", "etc/kernel", "etc/kernel/postinst.d", "etc/kernel/postrm.d", "usr/lib/kernel", "usr/lib/kernel/install.d");
   }
 
   /**

@@ -152,8 +152,9 @@ public final class RpmWriter implements PackageWriter {
         verify[i] = -1;
         // as rpmbuild marks them (%_docdir, %_mandir, %_infodir): rpm --excludedocs leaves them out
         fileFlags[i] = DOC_DIRS.stream().anyMatch(f.path()::startsWith) ? RPMFILE_DOC : 0;
-        // and /etc files as %config(noreplace): an edited one is kept, the package's beside it as .rpmnew
-        if (f.path().startsWith("/etc/") && !f.isDirectory()) {
+        // and /etc files as %config(noreplace): an edited one is kept, the package's beside it as .rpmnew;
+        // not an executable one (a hook, as dkms's /etc/kernel/postinst.d/dkms): rpm would keep a stale script
+        if (f.path().startsWith("/etc/") && !f.isDirectory() && (f.mode() & 0111) == 0) {
           fileFlags[i] |= RPMFILE_CONFIG | RPMFILE_NOREPLACE;
         }
         devices[i] = 1;
