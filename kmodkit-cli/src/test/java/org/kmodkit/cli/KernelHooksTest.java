@@ -51,10 +51,17 @@ class KernelHooksTest {
     assertThat(sh(ok, hook.toString(), "remove", K).code()).isZero();
     // kernel-install's plugin: COMMAND KERNEL_VERSION ENTRY_DIR KERNEL_IMAGE; other commands are not ours
     Path plugin = DIST.resolve("usr/lib/kernel/install.d/45-kmodkit.install");
-    Run viaPlugin = sh(ok, "sh", "-c", "sed 's:/usr/lib/kmodkit/kernel-hook:" + hook + ":' " + plugin + " > p; sh p add " + K + " /boot/x /boot/vmlinuz-" + K + "; sh p inspect " + K);
+    Run viaPlugin = sh(ok, "sh", "-c", "sed 's:/usr/lib/kmodkit/kernel-hook:" + hook + ":g' " + plugin + " > p; sh p add " + K + " /boot/x /boot/vmlinuz-" + K + "; sh p inspect " + K);
     assertThat(viaPlugin.code()).as(viaPlugin.err()).isZero();
+    // a Debian kernel's postrm runs postrm.d for upgrade and purge too: only its removal drops the links
+    Path postrm = DIST.resolve("etc/kernel/postrm.d/driver-kmodkit");
+    for (String params : List.of("upgrade 6.1.192-3", "purge", "remove")) {
+      Run r = sh(ok, "sh", "-c", "sed 's:/usr/lib/kmodkit/kernel-hook:" + hook + ":g' " + postrm + " > q; DEB_MAINT_PARAMS='" + params + "' sh q " + K + " /boot/vmlinuz-" + K);
+      assertThat(r.code()).as(r.err()).isZero();
+    }
     assertThat(Files.readAllLines(dir.resolve("calls"))).containsExactly(
-        "weak-modules --add-kernel " + K + " --no-initramfs", "weak-modules --remove-kernel " + K + " --no-initramfs", "weak-modules --add-kernel " + K + " --no-initramfs");
+        "weak-modules --add-kernel " + K + " --no-initramfs", "weak-modules --remove-kernel " + K + " --no-initramfs", "weak-modules --add-kernel " + K + " --no-initramfs",
+        "weak-modules --remove-kernel " + K + " --no-initramfs");
   }
 
   @Test

@@ -29,24 +29,13 @@ class DistIT {
 
   @BeforeAll
   static void dist() throws Exception {
-    Path out = tmp.resolve("dist");
-    Proc.Result r = Proc.check(HOME, 1200, HOME.resolve("scripts/dist").toString(), "--out", out.toString());
-    try (Stream<Path> files = Files.list(out)) {
-      for (Path p : files.toList()) {
-        String name = p.getFileName().toString();
-        if (name.endsWith("_amd64.deb")) {
-          deb = p;
-        } else if (name.endsWith(".x86_64.rpm")) {
-          rpm = p;
-        } else if (name.endsWith(".asc")) {
-          publicKey = p;
-        }
-      }
-    }
-    assertThat(deb).as(r.out() + r.err()).isNotNull();
+    KmodkitDist.Built b = KmodkitDist.get();
+    deb = b.deb();
+    rpm = b.rpm();
+    publicKey = b.publicKey();
     assertThat(deb.getFileName().toString()).matches("kmodkit_0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+_amd64\\.deb");
     assertThat(rpm.getFileName().toString()).matches("kmodkit-0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+\\.x86_64\\.rpm");
-    assertThat(r.out()).contains("signed with a one-time key", publicKey.toString());
+    assertThat(b.run().out()).contains("signed with a one-time key", publicKey.toString());
   }
 
   @Test
