@@ -40,7 +40,10 @@ final class WeakModulesTakeOver {
     Path target = root.path(TARGET);
     Path aside = root.path(ASIDE);
     Path state = root.path(STATE);
-    if (isOurs(target) && Files.exists(state)) {
+    if (isOurs(target)) {
+      if (!Files.exists(state)) {
+        throw orphaned();
+      }
       return TARGET + " is already kmodkit's (" + describe(Files.readString(state)) + "); nothing done";
     }
     boolean dpkg = dpkg();
@@ -68,7 +71,7 @@ final class WeakModulesTakeOver {
     Path state = root.path(STATE);
     if (!Files.exists(state)) {
       if (isOurs(target)) {
-        throw new BadInputException(root.path(STATE).toString(), "is missing, so where " + TARGET + "'s original went is unknown; remove " + TARGET + " and reinstall the package that owned it");
+        throw orphaned();
       }
       return TARGET + " was not taken over by kmodkit; nothing done";
     }
@@ -96,6 +99,12 @@ final class WeakModulesTakeOver {
       }
     }
     return TARGET + " given back: " + done;
+  }
+
+  /** kmodkit's replacement is there but its record is not: diverting or removing it blindly could lose the original. */
+  private BadInputException orphaned() {
+    return new BadInputException(root.path(STATE).toString(), "is missing, so where " + TARGET + "'s original went is unknown; remove " + TARGET
+        + " and reinstall the package that owned it (dpkg-divert --list or rpm -qf names it)");
   }
 
   private boolean isOurs(Path target) throws IOException {

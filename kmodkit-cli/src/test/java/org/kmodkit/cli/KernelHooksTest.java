@@ -137,6 +137,20 @@ class KernelHooksTest {
   }
 
   @Test
+  void kmodkitsReplacementWithoutItsStateFileIsNeitherDivertedNorRemovedBlindly() throws Exception {
+    FakeRoot root = FakeRoot.at(dir.resolve("deb"));
+    root.write("/var/lib/dpkg/status", new byte[0]);
+    root.write(WeakModulesTakeOver.TARGET, WeakModulesTakeOver.REPLACEMENT.getBytes());
+    for (String option : List.of("--take-over", "--give-back")) {
+      CliTest.Run r = CliTest.run("weak-modules", "--root", root.path().toString(), option);
+      assertThat(r.code()).as(option).isEqualTo(2);
+      assertThat(r.err()).as(option).startsWith("kmodkit: " + root.resolve(WeakModulesTakeOver.STATE) + ": is missing");
+    }
+    assertThat(root.resolve(WeakModulesTakeOver.TARGET)).hasContent(WeakModulesTakeOver.REPLACEMENT.strip());
+    assertThat(root.resolve(WeakModulesTakeOver.ASIDE)).doesNotExist();
+  }
+
+  @Test
   void takeOverOnADpkgRootIsALocalDiversionDpkgKnowsAndGiveBackRemovesIt() throws Exception {
     FakeRoot root = FakeRoot.at(dir.resolve("deb"));
     root.write("/var/lib/dpkg/status", new byte[0]);

@@ -60,6 +60,7 @@ class DistIT {
     Files.createDirectories(admin.resolve("updates"));
     Files.createDirectories(admin.resolve("info"));
     Files.writeString(admin.resolve("status"), "");
+    shell(root);
     // libc6 and zlib1g are this machine's, not the empty root's: the dependency is checked by lintian
     Proc.Result install = Proc.run(tmp, 300, "dpkg", "--root=" + root, "--force-not-root", "--force-depends", "--log=/dev/null", "-i", deb.toString());
     assertThat(install.code()).as(install.out() + install.err()).isZero();
@@ -76,13 +77,14 @@ class DistIT {
 
     Proc.Result purge = Proc.run(tmp, 300, "dpkg", "--root=" + root, "--force-not-root", "--log=/dev/null", "--purge", "kmodkit");
     assertThat(purge.code()).as(purge.out() + purge.err()).isZero();
-    // dpkg removes every directory it made that is empty: only its own database is left
-    assertThat(left(root, "var/lib/dpkg")).isEmpty();
+    // dpkg removes every directory it made that is empty: only its own database and the shell are left
+    assertThat(left(root, "var/lib/dpkg")).containsExactly("bin", "bin/sh");
   }
 
   @Test
   void rpmChecksTheSignatureInstallsItIntoARootWhereItRunsAndEraseLeavesNothingOfKmodkit() throws Exception {
     Path root = Files.createDirectories(tmp.resolve("rpm-root"));
+    shell(root);
     Proc.check(tmp, 60, "rpmkeys", "--root", root.toString(), "--import", publicKey.toString());
     Proc.Result sig = Proc.check(tmp, 120, "rpmkeys", "--root", root.toString(), "-K", rpm.toString());
     assertThat(sig.out()).endsWith("digests signatures OK\n");
@@ -104,8 +106,14 @@ class DistIT {
     assertThat(left(root, database)).allSatisfy(p -> assertThat(root.resolve(p)).isDirectory())
         .doesNotContain("usr/lib/kmodkit", "usr/share/doc/kmodkit")
         .isSubsetOf("usr", "usr/bin", "usr/lib", "usr/share", "usr/share/man", "usr/share/man/man1", "usr/share/doc",
-            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp",
+            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp", "bin", "bin/sh",
             "etc", "etc/kernel", "etc/kernel/postinst.d", "etc/kernel/postrm.d", "usr/lib/kernel", "usr/lib/kernel/install.d");
+  }
+
+  /** A /bin/sh in ROOT (busybox, static) for the package's maintainer scripts, which dpkg and rpm run chrooted there. */
+  private static void shell(Path root) throws Exception {
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/sh"));
   }
 
   /**

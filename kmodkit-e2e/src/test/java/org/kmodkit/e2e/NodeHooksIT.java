@@ -68,8 +68,8 @@ class NodeHooksIT {
   }
 
   static void umountProc() {
-    if (root != null && Proc.run(root, 30, "mountpoint", "-q", root.resolve("proc").toString()).code() == 0) {
-      Proc.check(root, 60, "umount", root.resolve("proc").toString());
+    if (root != null && Proc.run(Corpus.work(), 30, "mountpoint", "-q", root.resolve("proc").toString()).code() == 0) {
+      Proc.check(Corpus.work(), 60, "umount", root.resolve("proc").toString());
     }
   }
 
