@@ -47,8 +47,10 @@ class NodeHooksIT {
     Path cache = Files.createDirectories(Corpus.cacheDir().resolve("mmdebstrap"));
     Path tar = cache.resolve(SUITE + "-" + VARIANT + "-" + hash + ".tar");
     if (!Files.exists(tar)) {
+      // mmdebstrap takes the format from the name unless told: a .part would be a directory
       Path part = cache.resolve(tar.getFileName() + ".part");
-      Proc.check(cache, 1800, "mmdebstrap", "--quiet", "--variant=" + VARIANT, "--include=" + String.join(",", INCLUDE), SUITE, part.toString());
+      Proc.run(cache, 300, "rm", "-rf", "--one-file-system", part.toString());
+      Proc.check(cache, 1800, "mmdebstrap", "--quiet", "--format=tar", "--variant=" + VARIANT, "--include=" + String.join(",", INCLUDE), SUITE, part.toString());
       Files.move(part, tar);
     }
     return tar;
