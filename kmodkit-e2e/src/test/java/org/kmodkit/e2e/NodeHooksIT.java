@@ -94,7 +94,7 @@ class NodeHooksIT {
     assertThat(k55.out()).contains("/etc/kernel/postinst.d/driver-kmodkit");
     Path extra = Files.createDirectories(root.resolve("lib/modules/" + K55 + "/extra/mlnx"));
     try (Stream<Path> s = Files.walk(root.resolve("lib/modules/" + K55 + "/kernel"))) {
-      for (Path p : s.filter(p -> MLX.contains(p.getFileName().toString().replace(".ko", ""))).toList()) {
+      for (Path p : s.filter(p -> p.toString().endsWith(".ko") && MLX.contains(p.getFileName().toString().replace(".ko", ""))).toList()) {
         Files.copy(p, extra.resolve(p.getFileName())); // a copy, as the vendor package installs it
       }
     }
