@@ -23,6 +23,7 @@ import org.kmodkit.formats.PayloadFile;
 import org.kmodkit.formats.Relation;
 import org.kmodkit.formats.deb.DebWriter;
 import org.kmodkit.formats.rpm.RpmWriter;
+import org.kmodkit.formats.Scriptlets;
 
 /**
  * Run by {@code scripts/dist}: packages kmodkit itself with its own writers (a .deb and an .rpm).
@@ -150,7 +151,20 @@ final class Dist {
 
   static PackageSpec spec(String version, String release, String arch, long buildTime, List<PayloadFile> files, List<String> requires) {
     return new PackageSpec("kmodkit", version, release, arch, SUMMARY, DESCRIPTION, LICENSE, MAINTAINER, null, buildTime, files,
-        requires.stream().map(Relation::any).toList(), List.of(), List.of(), null);
+        requires.stream().map(Relation::any).toList(), List.of(), List.of(), scriptlets());
+  }
+
+  /**
+   * The maintainer scripts: removing kmodkit (dpkg's prerm "remove", rpm's %preun with 0 left)
+   * gives /usr/sbin/weak-modules back when {@code kmodkit weak-modules --take-over} took it, so
+   * no file of another package is left pointing at a kmodkit that is gone. A give-back that fails
+   * stops the removal with kmodkit's own message (the scripts run under set -e).
+   */
+  static Scriptlets scriptlets() {
+    String giveBack = "if { [ \"$1\" = remove ] || [ \"$1\" = 0 ]; } && [ -e " + WeakModulesTakeOver.STATE + " ]; then\n"
+        + "  kmodkit weak-modules --give-back\n"
+        + "fi\n";
+    return new Scriptlets(null, null, giveBack, null);
   }
 
   /** The project declares no licence of its own yet: the packages say so rather than invent one. */

@@ -46,6 +46,12 @@ final class WeakModulesCommand implements Callable<Integer> {
 
     @Option(names = "--remove-modules", description = "Modules were removed (paths): drop links to them, relink other builds.")
     boolean removeModules;
+
+    @Option(names = "--take-over", description = "Make /usr/sbin/weak-modules run kmodkit's: the original is diverted (dpkg-divert) or moved aside and recorded, never overwritten.")
+    boolean takeOver;
+
+    @Option(names = "--give-back", description = "Undo --take-over: the original /usr/sbin/weak-modules is put back (run by kmodkit's package removal too).")
+    boolean giveBack;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -77,6 +83,11 @@ final class WeakModulesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
+    if (action.takeOver || action.giveBack) {
+      WeakModulesTakeOver t = new WeakModulesTakeOver(sysroot);
+      spec.commandLine().getOut().println(action.takeOver ? t.takeOver() : t.giveBack());
+      return ExitCode.OK.code();
+    }
     WeakUpdates.Request request;
     if (action.addKernel != null) {
       request = WeakUpdates.Request.addKernel(action.addKernel.isEmpty() ? runningKernel() : action.addKernel);

@@ -77,6 +77,21 @@ class DistTest {
   }
 
   @Test
+  void removingEitherPackageGivesWeakModulesBackWhenKmodkitTookItOver() throws Exception {
+    Dist.Written w = Dist.write(stage(), tmp.resolve("dist"), "0.1.0", "1", "x86_64", null, 1_700_000_000L);
+    ProcessBuilder deb = new ProcessBuilder("dpkg-deb", "--info", w.deb().toString(), "prerm").redirectErrorStream(true);
+    Process d = deb.start();
+    String prerm = new String(d.getInputStream().readAllBytes());
+    assertThat(d.waitFor()).as(prerm).isZero();
+    Process r = new ProcessBuilder("rpm", "-qp", "--nosignature", "--scripts", w.rpm().toString()).redirectErrorStream(true).start();
+    String scripts = new String(r.getInputStream().readAllBytes());
+    assertThat(r.waitFor()).as(scripts).isZero();
+    String giveBack = "[ -e /var/lib/kmodkit/weak-modules.taken-over ]; then\n  kmodkit weak-modules --give-back\nfi\n";
+    assertThat(prerm).startsWith("#!/bin/sh\nset -e\n").contains("[ \"$1\" = remove ]", giveBack);
+    assertThat(scripts).contains("preuninstall scriptlet (using /bin/sh):", "[ \"$1\" = 0 ]", giveBack);
+  }
+
+  @Test
   void theDebianChangelogIsOneEntryDpkgCanParse() throws Exception {
     String text = Dist.debianChangelog("0.1.0", "0.20261206git2a37a88", 1_700_000_000L);
     assertThat(text).isEqualTo("kmodkit (0.1.0-0.20261206git2a37a88) unstable; urgency=medium\n\n"

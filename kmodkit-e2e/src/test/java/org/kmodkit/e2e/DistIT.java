@@ -29,24 +29,13 @@ class DistIT {
 
   @BeforeAll
   static void dist() throws Exception {
-    Path out = tmp.resolve("dist");
-    Proc.Result r = Proc.check(HOME, 1200, HOME.resolve("scripts/dist").toString(), "--out", out.toString());
-    try (Stream<Path> files = Files.list(out)) {
-      for (Path p : files.toList()) {
-        String name = p.getFileName().toString();
-        if (name.endsWith("_amd64.deb")) {
-          deb = p;
-        } else if (name.endsWith(".x86_64.rpm")) {
-          rpm = p;
-        } else if (name.endsWith(".asc")) {
-          publicKey = p;
-        }
-      }
-    }
-    assertThat(deb).as(r.out() + r.err()).isNotNull();
+    KmodkitDist.Built b = KmodkitDist.get();
+    deb = b.deb();
+    rpm = b.rpm();
+    publicKey = b.publicKey();
     assertThat(deb.getFileName().toString()).matches("kmodkit_0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+_amd64\\.deb");
     assertThat(rpm.getFileName().toString()).matches("kmodkit-0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+\\.x86_64\\.rpm");
-    assertThat(r.out()).contains("signed with a one-time key", publicKey.toString());
+    assertThat(b.run().out()).contains("signed with a one-time key", publicKey.toString());
   }
 
   @Test
@@ -71,6 +60,7 @@ class DistIT {
     Files.createDirectories(admin.resolve("updates"));
     Files.createDirectories(admin.resolve("info"));
     Files.writeString(admin.resolve("status"), "");
+    shell(root);
     // libc6 and zlib1g are this machine's, not the empty root's: the dependency is checked by lintian
     Proc.Result install = Proc.run(tmp, 300, "dpkg", "--root=" + root, "--force-not-root", "--force-depends", "--log=/dev/null", "-i", deb.toString());
     assertThat(install.code()).as(install.out() + install.err()).isZero();
@@ -78,18 +68,23 @@ class DistIT {
     assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
     assertThat(root.resolve("usr/share/man/man1/kmodkit-check.1.gz")).isRegularFile();
     assertThat(root.resolve("usr/share/bash-completion/completions/kmodkit")).isRegularFile();
+    // the kernel hooks, the /etc ones as conffiles (docs/hooks.md)
+    assertThat(root.resolve("etc/kernel/postinst.d/driver-kmodkit")).isExecutable();
+    assertThat(root.resolve("usr/lib/kernel/install.d/45-kmodkit.install")).isExecutable();
+    assertThat(Files.readString(admin.resolve("status"))).contains("Conffiles:\n /etc/kernel/postinst.d/driver-kmodkit ", "\n /etc/kernel/postrm.d/driver-kmodkit ");
 
     runsOnItsOwnRuntime(root);
 
     Proc.Result purge = Proc.run(tmp, 300, "dpkg", "--root=" + root, "--force-not-root", "--log=/dev/null", "--purge", "kmodkit");
     assertThat(purge.code()).as(purge.out() + purge.err()).isZero();
-    // dpkg removes every directory it made that is empty: only its own database is left
-    assertThat(left(root, "var/lib/dpkg")).isEmpty();
+    // dpkg removes every directory it made that is empty: only its own database and the shell are left
+    assertThat(left(root, "var/lib/dpkg")).containsExactly("bin", "bin/sh");
   }
 
   @Test
   void rpmChecksTheSignatureInstallsItIntoARootWhereItRunsAndEraseLeavesNothingOfKmodkit() throws Exception {
     Path root = Files.createDirectories(tmp.resolve("rpm-root"));
+    shell(root);
     Proc.check(tmp, 60, "rpmkeys", "--root", root.toString(), "--import", publicKey.toString());
     Proc.Result sig = Proc.check(tmp, 120, "rpmkeys", "--root", root.toString(), "-K", rpm.toString());
     assertThat(sig.out()).endsWith("digests signatures OK\n");
@@ -105,12 +100,20 @@ class DistIT {
     Proc.Result erase = Proc.run(tmp, 300, "rpm", "--root", root.toString(), "-e", "kmodkit");
     assertThat(erase.code()).as(erase.out() + erase.err()).isZero();
     // rpm removes what the package lists, its own directories too; the system's (/usr/bin, the
-    // man and completion directories, owned by filesystem and bash-completion on a real node) stay
+    // man and completion directories, the kernel hook directories, owned by filesystem,
+    // bash-completion and systemd on a real node) stay
     String database = Proc.check(tmp, 60, "rpm", "--eval", "%{_dbpath}").out().strip().substring(1); // Debian's rpm: /root/.rpmdb
-    assertThat(left(root, database)).allSatisfy(p -> assertThat(root.resolve(p)).isDirectory())
+    assertThat(left(root, database)).allSatisfy(p -> assertThat(root.resolve(p)).satisfiesAnyOf(d -> assertThat(d).isDirectory(), s -> assertThat(s).isEqualTo(root.resolve("bin/sh"))))
         .doesNotContain("usr/lib/kmodkit", "usr/share/doc/kmodkit")
         .isSubsetOf("usr", "usr/bin", "usr/lib", "usr/share", "usr/share/man", "usr/share/man/man1", "usr/share/doc",
-            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp");
+            "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp", "bin", "bin/sh",
+            "etc", "etc/kernel", "etc/kernel/postinst.d", "etc/kernel/postrm.d", "usr/lib/kernel", "usr/lib/kernel/install.d");
+  }
+
+  /** A /bin/sh in ROOT (busybox, static) for the package's maintainer scripts, which dpkg and rpm run chrooted there. */
+  private static void shell(Path root) throws Exception {
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/sh"));
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.kmodkit.core.BadInputException;
@@ -183,6 +184,11 @@ public final class DebWriter implements PackageWriter {
         md5.append(m[0]).append("  ").append(m[1]).append('\n');
       }
       file(tar, "./md5sums", 0644, md5.toString(), spec.buildTime());
+      // every file under /etc is a conffile, as dh_installdeb marks them (Policy 10.7.2): dpkg keeps an edited one
+      String conffiles = data.md5sums.stream().map(m -> "/" + m[1]).filter(p -> p.startsWith("/etc/")).map(p -> p + "\n").collect(Collectors.joining());
+      if (!conffiles.isEmpty()) {
+        file(tar, "./conffiles", 0644, conffiles, spec.buildTime());
+      }
       String[][] scripts = {{"preinst", spec.scripts().pre()}, {"postinst", spec.scripts().post()},
           {"prerm", spec.scripts().preun()}, {"postrm", spec.scripts().postun()}};
       for (String[] s : scripts) {

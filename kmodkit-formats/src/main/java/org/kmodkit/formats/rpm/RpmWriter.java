@@ -31,7 +31,9 @@ import org.kmodkit.formats.Relation;
  * build time as mtime, so equal inputs give equal bytes (a signature adds its own creation time).
  */
 public final class RpmWriter implements PackageWriter {
+  private static final int RPMFILE_CONFIG = 1;
   private static final int RPMFILE_DOC = 1 << 1;
+  private static final int RPMFILE_NOREPLACE = 1 << 4;
   private static final List<String> DOC_DIRS = List.of("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/");
   private static final byte[] LEAD_MAGIC = {(byte) 0xed, (byte) 0xab, (byte) 0xee, (byte) 0xdb};
 
@@ -150,6 +152,11 @@ public final class RpmWriter implements PackageWriter {
         verify[i] = -1;
         // as rpmbuild marks them (%_docdir, %_mandir, %_infodir): rpm --excludedocs leaves them out
         fileFlags[i] = DOC_DIRS.stream().anyMatch(f.path()::startsWith) ? RPMFILE_DOC : 0;
+        // and /etc files as %config(noreplace): an edited one is kept, the package's beside it as .rpmnew;
+        // not an executable one (a hook, as dkms's /etc/kernel/postinst.d/dkms): rpm would keep a stale script
+        if (f.path().startsWith("/etc/") && !f.isDirectory() && (f.mode() & 0111) == 0) {
+          fileFlags[i] |= RPMFILE_CONFIG | RPMFILE_NOREPLACE;
+        }
         devices[i] = 1;
         inodes[i] = i + 1;
         digests.add(f.isDirectory() ? "" : HexFormat.of().formatHex(sha256(f.bytes())));

@@ -166,6 +166,15 @@ class DebWriterTest {
   }
 
   @Test
+  void everyFileUnderEtcIsAConffileAsDpkgDebReadsItAndNothingElseIs() throws Exception {
+    Path deb = new DebWriter().write(ShipFixtures.spec(tmp, "hello-kmod", "1.2"), tmp, null);
+    // dpkg keeps a conffile the admin changed, and lintian refuses a file in /etc that is not one (Policy 10.7.2)
+    ShipFixtures.Run r = ShipFixtures.run(tmp, null, "dpkg-deb", "--info", deb.toString(), "conffiles");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("/etc/modprobe.d/hello.conf\n");
+  }
+
+  @Test
   void theLongDescriptionIsFoldedAsDebianPolicySays() {
     String folded = DebWriter.extendedDescription("word ".repeat(40) + "\n\n  verbatim   line\n.");
     assertThat(folded.split("\n")).allSatisfy(l -> assertThat(l).startsWith(" ").hasSizeLessThanOrEqualTo(79));

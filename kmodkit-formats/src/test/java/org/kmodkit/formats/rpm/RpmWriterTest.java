@@ -110,6 +110,21 @@ class RpmWriterTest {
   }
 
   @Test
+  void everyFileUnderEtcIsAConfigFileRpmKeepsWhenChangedAndNothingElseIs() throws Exception {
+    PackageSpec hello = ShipFixtures.spec(Files.createDirectories(tmp.resolve("etc-src")), "hello-kmod", "1.2");
+    List<PayloadFile> files = new java.util.ArrayList<>(hello.files());
+    files.add(new PayloadFile("/etc/kernel/postinst.d/hello", 0755, files.get(0).source()));
+    PackageSpec spec = new PackageSpec(hello.name(), hello.version(), hello.release(), hello.arch(), hello.summary(), hello.description(), hello.license(),
+        hello.vendor(), hello.url(), hello.buildTime(), files, hello.requires(), hello.provides(), hello.conflicts(), hello.scripts());
+    Path rpm = new RpmWriter().write(spec, tmp, null);
+    // %config(noreplace), as rpmbuild marks /etc files: an edited one is kept (.rpmnew beside it); an
+    // executable is no config file (rpmlint: executable-marked-as-config-file)
+    ShipFixtures.Run r = ShipFixtures.run(tmp, null, "rpm", "-qp", "--nosignature", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\\n]", rpm.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out().lines()).containsExactlyInAnyOrder("/etc/modprobe.d/hello.conf cn", "/etc/kernel/postinst.d/hello ", "/lib/modules/6.1.0-56-cloud-amd64/updates/dkms/hello.ko ");
+  }
+
+  @Test
   void theSameInputsGiveTheSameBytes() throws Exception {
     PackageSpec spec = spec(tmp.resolve("src"), "acme", 1_700_000_000L);
     Path a = new RpmWriter().write(spec, Files.createDirectory(tmp.resolve("a")), null);
