@@ -1,7 +1,6 @@
 package org.kmodkit.cli;
 
-import org.kmodkit.core.BadInputException;
-import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 
 /**
  * kmodkit's exit codes, documented in docs/commands.md ("Exit codes") and man kmodkit. Bad input outranks a negative verdict: a run
@@ -30,17 +29,19 @@ public enum ExitCode {
   }
 
   /**
-   * The code for a throwable that ended a command: the domain family's two branches, and anything
+   * The code for a throwable that ended a command: each kind of the domain family, and anything
    * else is a kmodkit bug — never 0 or 1, which would read as a verdict.
    */
   public static ExitCode of(Throwable e) {
-    if (e instanceof BadInputException) {
-      return BAD_INPUT;
-    }
-    if (e instanceof EnvironmentException) {
-      return ENVIRONMENT;
-    }
-    return INTERNAL;
+    return e instanceof KmodkitException k ? of(k.kind()) : INTERNAL;
+  }
+
+  /** The code of a kind of domain error; no default, so a new kind does not compile unhandled. */
+  public static ExitCode of(KmodkitException.Kind kind) {
+    return switch (kind) {
+      case BAD_INPUT -> BAD_INPUT;
+      case ENVIRONMENT -> ENVIRONMENT;
+    };
   }
 
   /** The worse of two outcomes. */

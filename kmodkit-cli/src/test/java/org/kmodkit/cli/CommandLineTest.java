@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.CorruptFileException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.verify.SystemProcessRunner;
@@ -129,5 +131,15 @@ class CommandLineTest {
     assertThat(ExitCode.of(new OutOfMemoryError())).isEqualTo(ExitCode.INTERNAL);
     assertThat(ExitCode.of(new NullPointerException())).isEqualTo(ExitCode.INTERNAL);
     assertThat(ExitCode.INTERNAL.code()).isEqualTo(4);
+  }
+
+  @Test
+  void theDomainFamilyIsSealedSoExitCodeOfCoversEveryKindAndOnlyNonDomainThrowablesAreInternal() {
+    assertThat(KmodkitException.class.isSealed()).isTrue();
+    assertThat(KmodkitException.class.getPermittedSubclasses()).containsExactlyInAnyOrder(BadInputException.class, EnvironmentException.class);
+    for (KmodkitException.Kind kind : KmodkitException.Kind.values()) {
+      assertThat(ExitCode.of(kind)).as("%s", kind).isNotIn(ExitCode.OK, ExitCode.INCOMPATIBLE, ExitCode.INTERNAL);
+    }
+    assertThat(ExitCode.of(new CorruptFileException("x.ko", 0x10, "bad"))).isEqualTo(ExitCode.BAD_INPUT);
   }
 }
