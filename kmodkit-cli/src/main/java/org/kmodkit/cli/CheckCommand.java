@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.check.Checker;
@@ -51,7 +52,7 @@ final class CheckCommand implements Callable<Integer> {
   boolean quiet;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     KernelAbi abi = Inputs.kernel(kernel, root);
     List<ModuleSet> sets = Inputs.moduleSets(inputs);
     Checker checker = new Checker(abi);

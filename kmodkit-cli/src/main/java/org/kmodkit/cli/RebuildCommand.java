@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.cache.Cache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,7 +67,7 @@ final class RebuildCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException, InterruptedException {
     int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
     if (n < 1) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "-j must be at least 1");

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Inventory;
@@ -36,7 +37,7 @@ final class StatusCommand implements Callable<Integer> {
   Path html;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
     if (!Files.isDirectory(sysroot.modulesDir())) {
       throw new EnvironmentException((root == null ? "this host" : root.toString()) + " has no " + sysroot.modulesDir() + " (a container?): nothing to show; pass --root DIR of a system image, or run 'kmodkit demo' to see the matrix on real Debian kernels");

@@ -145,18 +145,6 @@ public final class RepoDirectory {
     return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).getFileName().toString() : null;
   }
 
-  /** Writes TARGET under a temporary name and renames it over: readable by everyone (it is served). */
-  public static void writeAtomically(Path target, byte[] data) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      Files.write(tmp, data);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
   /**
    * The keys {@code --verify} accepts package signatures from: those in OPTIONS' trusted files
    * (every key of every ring, subkeys included), else the signing key's own.

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.repo.RepoOptions;
@@ -39,7 +41,11 @@ public final class YumRepository implements RepositoryWriter {
   private static final String PREFIX = "repodata-";
 
   @Override
-  public RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException {
+  public RepoSummary create(Path dir, RepoOptions options) throws BadInputException, EnvironmentException {
+    return OutputFiles.under(dir, () -> update(dir, options));
+  }
+
+  private RepoSummary update(Path dir, RepoOptions options) throws IOException, BadInputException, EnvironmentException {
     if (!Files.exists(dir)) {
       throw new BadInputException(dir.toString(), "no such directory; put the .rpm files in a directory and pass it");
     }
@@ -109,7 +115,7 @@ public final class YumRepository implements RepositoryWriter {
     StringBuilder repo = new StringBuilder("[" + options.name() + "]\nname=" + options.name() + " (kmodkit)\nbaseurl=" + base + "\nenabled=1\n");
     if (options.signer() != null) {
       Path key = dir.resolve("RPM-GPG-KEY-" + options.name());
-      RepoDirectory.writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      OutputFiles.writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII), "rw-r--r--");
       client.add(key);
       repo.append("gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=").append(base).append("/RPM-GPG-KEY-").append(options.name()).append('\n');
     } else {
@@ -117,7 +123,7 @@ public final class YumRepository implements RepositoryWriter {
       repo.append("gpgcheck=0\nrepo_gpgcheck=0\n");
     }
     Path repoFile = dir.resolve(options.name() + ".repo");
-    RepoDirectory.writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
+    OutputFiles.writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     client.add(repoFile);
     return new RepoSummary(dir, packages.size(), metadata, client);
   }
