@@ -92,10 +92,14 @@ public final class AptRepository implements RepositoryWriter {
     List<PGPPublicKey> trusted = options.verify() ? RepoDirectory.trustedKeys(options, dir) : List.of();
     List<Deb> debs = new ArrayList<>();
     for (Path file : RepoDirectory.packages(dir, ".deb")) {
-      if (options.verify()) {
-        DebSignature.verify(file, trusted);
+      try { // a package is input: what cannot be read of it is bad input, not the repository's write failing
+        if (options.verify()) {
+          DebSignature.verify(file, trusted);
+        }
+        debs.add(read(dir, file));
+      } catch (IOException e) {
+        throw InputFiles.cannotRead(file.toString(), e);
       }
-      debs.add(read(dir, file));
     }
     if (debs.isEmpty()) {
       throw new BadInputException(dir.toString(), "holds no .deb package (hidden directories are skipped); write some with `kmodkit package --format deb` first");

@@ -135,7 +135,7 @@ public final class YumRepository implements RepositoryWriter {
    */
   record PackageMeta(long buildTime, long mtime, String primary, String filelists, String other) {}
 
-  private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws IOException, BadInputException {
+  private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws BadInputException {
     // hashing and parsing dominate and the packages are independent; failures are reported in
     // path order so the same bad input always gives the same message
     List<Object> results = rpms.parallelStream().map(p -> {
@@ -153,15 +153,15 @@ public final class YumRepository implements RepositoryWriter {
         }
         String href = dir.relativize(p).toString().replace('\\', '/');
         return (Object) YumXml.fragments(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
-      } catch (IOException | BadInputException e) {
+      } catch (IOException e) { // a package is input: bad input, not the repository's write failing
+        return InputFiles.cannotRead(p.toString(), e);
+      } catch (BadInputException e) {
         return e;
       }
     }).toList();
     List<PackageMeta> out = new ArrayList<>(results.size());
     for (Object r : results) {
       if (r instanceof BadInputException e) {
-        throw e;
-      } else if (r instanceof IOException e) {
         throw e;
       }
       out.add((PackageMeta) r);
