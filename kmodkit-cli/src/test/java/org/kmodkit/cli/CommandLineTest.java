@@ -39,7 +39,7 @@ class CommandLineTest {
   }
 
   @Test
-  void helpAndHOfEveryCommandExitZeroAndPrintThatCommandsUsageWithTheInternalErrorCode() {
+  void helpAndHOfEveryCommandExitZeroAndPrintThatCommandsUsageWithEveryExitCode() {
     List<List<String>> all = new ArrayList<>();
     walk(Main.commandLine(Host.system(), Main.COMMANDS), List.of(), all);
     assertThat(all).contains(List.of("package"), List.of("repo", "serve"), List.of("help"));
@@ -51,7 +51,10 @@ class CommandLineTest {
         String name = String.join(" ", command);
         assertThat(r.code()).as("%s: %s", args, r.err()).isZero();
         assertThat(r.err()).as("%s", args).isEmpty();
-        assertThat(r.out()).as("%s", args).containsPattern("(?m)^Usage: kmodkit" + (name.isEmpty() ? "" : " " + name) + " ").contains("Exit 4: ");
+        assertThat(r.out()).as("%s", args).containsPattern("(?m)^Usage: kmodkit" + (name.isEmpty() ? "" : " " + name) + " ").contains("Exit codes:");
+        for (ExitCode c : ExitCode.values()) {
+          assertThat(r.out()).as("%s", args).containsPattern("(?m)^ +" + c.code() + " +" + java.util.regex.Pattern.quote(c.summary().substring(0, 20)));
+        }
       }
     }
   }
