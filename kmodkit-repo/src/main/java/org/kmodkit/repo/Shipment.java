@@ -4,12 +4,8 @@ import org.kmodkit.formats.PackageSpec;
 import org.kmodkit.formats.PackageWriter;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
