@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.cache.Cache;
@@ -80,13 +83,13 @@ final class AddKernelSupportCommand implements Callable<Integer> {
   @Mixin Options.Json json;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException, InterruptedException {
     var err = spec.commandLine().getErr();
     int n = jobs.slots();
     List<KernelSpec> kernels = kernel.all();
     Path tmp = tmpdir.toAbsolutePath().normalize();
     Rebuild.requireWritableDir(tmp, "--tmpdir");
-    Path scratch = Files.createTempDirectory(tmp, ".kmodkit-bundle-");
+    Path scratch = OutputFiles.createTempDirectory(tmp, ".kmodkit-bundle-");
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Bundle b = Bundle.open(bundle, scratch);
       Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, n, scratch, scratch, cache, signing, false, false, download);
@@ -98,9 +101,9 @@ final class AddKernelSupportCommand implements Callable<Integer> {
         if (!yes) {
           throw new BadInputException(ext.toString(), "exists already; pass -y to replace it, or another --tmpdir");
         }
-        BuildRunner.deleteTree(ext);
+        deleteTree(ext);
       }
-      Files.createDirectories(ext);
+      OutputFiles.createDirectories(ext);
       Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, n, ext, ext.resolve(".work"), cache, signing, false, false, download);
       Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
       ExitCode code = outcome.code();
@@ -152,11 +155,19 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       }
       return code.code();
     } finally {
-      BuildRunner.deleteTree(scratch);
+      deleteTree(scratch);
     }
   }
 
-  private Shipment.Result ship(Bundle b, Path ext, String distro, java.io.PrintWriter err) throws Exception {
+  private static void deleteTree(Path dir) throws EnvironmentException {
+    try {
+      BuildRunner.deleteTree(dir);
+    } catch (java.io.IOException e) {
+      throw OutputFiles.cannotWrite(dir, e);
+    }
+  }
+
+  private Shipment.Result ship(Bundle b, Path ext, String distro, java.io.PrintWriter err) throws KmodkitException {
     Shipment.Format f = format != null ? format : (distro.startsWith("debian") || distro.startsWith("ubuntu") ? Shipment.Format.DEB : Shipment.Format.RPM);
     OpenPgpSigner signer = PackageCommand.signer(pgpKey.key);
     if (signer == null) {

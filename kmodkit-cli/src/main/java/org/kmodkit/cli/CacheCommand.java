@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.cache.Cache.Bound;
@@ -74,7 +75,7 @@ final class CacheCommand implements Runnable {
     @Mixin Options.Json json;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws KmodkitException {
       Cache cache = new Cache(where.dir());
       List<Entry> entries = cache.list();
       PrintWriter out = spec.commandLine().getOut();
@@ -91,6 +92,8 @@ final class CacheCommand implements Runnable {
           g.writeEndArray();
           g.writeNumberField("total_bytes", total);
           g.writeEndObject();
+        } catch (java.io.IOException e) { // a PrintWriter never throws: a kmodkit bug, as in JsonOutput
+          throw new java.io.UncheckedIOException(e);
         }
         out.println();
         return ExitCode.OK.code();
@@ -129,7 +132,7 @@ final class CacheCommand implements Runnable {
     boolean dryRun;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws KmodkitException {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       boolean automatic = olderThan == null && maxSize == null;

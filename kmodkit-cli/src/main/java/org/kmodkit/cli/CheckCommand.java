@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.check.Checker;
@@ -42,7 +43,7 @@ final class CheckCommand implements Callable<Integer> {
   @Mixin Options.Verbosity verbosity;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     KernelAbi abi = kernel.one().abi();
     List<ModuleSet> sets = Inputs.moduleSets(inputs);
     Checker checker = new Checker(abi);

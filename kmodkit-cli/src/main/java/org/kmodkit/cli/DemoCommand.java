@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
@@ -67,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     try (Cache kmodkitCache = new Cache(Rebuild.cacheDir())) {
       Path dir = cache;
       if (dir == null) { // kmodkit's own cache: the demo root is an entry of it, in use while the demo runs
@@ -78,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int run(Path root) throws Exception {
+  private int run(Path root) throws KmodkitException {
     var err = spec.commandLine().getErr();
     err.println("kmodkit demo: root " + root + " (Debian kernels " + String.join(", ", ABIS.stream().map(DemoCommand::release).toList()) + "; "
         + release(VENDOR_ABI) + "'s mlx stack installed as the vendor set extra/mlnx); linking where it fits");

@@ -113,16 +113,15 @@ public final class Main implements Runnable {
       cl.addSubcommand("help", new CommandLine.HelpCommand());
     }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    footer(cl);
+    exitCodes(cl);
     return cl;
   }
 
-  private static void footer(CommandLine cl) {
-    cl.getCommandSpec().usageMessage().footer(INTERNAL_ERROR_HELP);
-    cl.getSubcommands().values().forEach(Main::footer);
+  /** Every command's help ends with the exit codes, from {@link ExitCode}: declared once, shown everywhere. */
+  private static void exitCodes(CommandLine cl) {
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("Exit codes:%n").exitCodeList(ExitCode.helpList());
+    cl.getSubcommands().values().forEach(Main::exitCodes);
   }
-
-  static final String INTERNAL_ERROR_HELP = "Exit 4: an internal error (a kmodkit bug; the message names the file holding the stack trace).";
 
   /**
    * One line for a kmodkit bug, the stack trace in a file (and on stderr with -v): what to report,

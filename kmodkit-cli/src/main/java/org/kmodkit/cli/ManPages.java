@@ -113,9 +113,7 @@ final class ManPages {
         }
       }
     }
-    if (spec.parent() == null) {
-      exitStatus(r);
-    }
+    exitStatus(r, spec);
     List<String> seeAlso = seeAlso(spec);
     if (!seeAlso.isEmpty()) {
       r.control(".SH SEE ALSO");
@@ -145,18 +143,20 @@ final class ManPages {
 
   private static final Comparator<OptionSpec> BY_NAME = Comparator.comparing((OptionSpec o) -> o.longestName().replaceFirst("^-+", "").toLowerCase(Locale.ROOT)).thenComparing(OptionSpec::longestName);
 
-  private static void exitStatus(Roff r) {
+  /** kmodkit(1): each code's full meaning; a command's page: the list its --help shows. Both from {@link ExitCode}. */
+  private static void exitStatus(Roff r, CommandSpec spec) {
     r.control(".SH EXIT STATUS");
-    for (ExitCode code : ExitCode.values()) {
-      r.tag(Roff.bold(Integer.toString(code.code())));
-      r.text(switch (code) {
-        case OK -> "Every module judged would load; every file was read; every check asked for passed.";
-        case INCOMPATIBLE -> "At least one module would not load, or a check failed.";
-        case BAD_INPUT -> "Usage error or bad input: a corrupt or unreadable file, a malformed line, a wrong option. It outranks 1: a run that could not read all its inputs cannot vouch for the set.";
-        case ENVIRONMENT -> "The environment lacks something (a tool, a directory, permission, a free port); the inputs may be fine.";
-        case INTERNAL -> "An internal error, a kmodkit bug. One line on standard error names the file holding the stack trace (-v prints it too); please report it with the command line.";
-      });
+    if (spec.parent() == null) {
+      for (ExitCode code : ExitCode.values()) {
+        r.tag(Roff.bold(Integer.toString(code.code())));
+        r.text(code.meaning().replace("`", "") + ".");
+      }
+      return;
     }
+    spec.usageMessage().exitCodeList().forEach((code, summary) -> {
+      r.tag(Roff.bold(code));
+      r.text(summary + ".");
+    });
   }
 
   /** The NAME line's summary: the command's header (what the parent's command list shows), else its first sentence. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.repo.PackagePlanner;
 import org.kmodkit.formats.PackageSpec;
@@ -67,7 +68,7 @@ final class PackageCommand implements Callable<Integer> {
   boolean dryRun;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     PackagePlanner plan = PackagePlanner.scan(new PackagePlanner.Request(name, version, release, kmp, buildKernel, vendor, buildTime()), modules);
     OpenPgpSigner signer = signer(pgpKey.key);
     var o = spec.commandLine().getOut();
@@ -100,7 +101,7 @@ final class PackageCommand implements Callable<Integer> {
     return ExitCode.OK.code();
   }
 
-  private void write(PackageWriter w, List<PackageSpec> specs, OpenPgpSigner signer) throws Exception {
+  private void write(PackageWriter w, List<PackageSpec> specs, OpenPgpSigner signer) throws KmodkitException {
     for (PackageSpec s : specs) {
       spec.commandLine().getOut().println(w.write(s, out, signer));
     }
@@ -115,7 +116,7 @@ final class PackageCommand implements Callable<Integer> {
   }
 
   /** Loads an OpenPGP secret key (null when not given); the passphrase comes from KMODKIT_SIGN_PASSPHRASE. */
-  static OpenPgpSigner signer(Path key) throws Exception {
+  static OpenPgpSigner signer(Path key) throws KmodkitException {
     if (key == null) {
       return null;
     }

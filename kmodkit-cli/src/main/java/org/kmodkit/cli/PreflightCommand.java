@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
@@ -38,7 +39,7 @@ final class PreflightCommand implements Callable<Integer> {
   @Mixin Options.Json json;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     KernelAbi abi = KernelPackages.load(packages);
     if (abi.release() == null) {
       throw new BadInputException(packages.get(0).toString(), "does not say which kernel release it installs");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.cache.Cache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,7 +55,7 @@ final class RebuildCommand implements Callable<Integer> {
   @Mixin Options.Json json;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException, InterruptedException {
     int n = jobs.slots();
     Path o = out.toAbsolutePath().normalize();
     if (!dryRun) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.repo.RepoOptions;
 import org.kmodkit.repo.RepoSummary;
@@ -73,7 +74,7 @@ final class RepoCommand implements Runnable {
     List<Path> trusted = new ArrayList<>();
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws KmodkitException {
       OpenPgpSigner signer = PackageCommand.signer(pgpKey.key);
       var err = spec.commandLine().getErr();
       if (signer == null) {
@@ -125,7 +126,7 @@ final class RepoCommand implements Runnable {
     boolean quiet;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws KmodkitException, InterruptedException {
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new BadInputException(tlsCert == null ? "--tls-key" : "--tls-cert", "HTTPS needs both --tls-cert and --tls-key");
       }

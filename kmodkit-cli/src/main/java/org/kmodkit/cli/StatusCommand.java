@@ -8,13 +8,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Inventory;
 import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
-import org.kmodkit.repo.RepoDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
   String runningKernel;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     Instant start = Instant.now();
     Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
     if (!Files.isDirectory(sysroot.modulesDir())) {
@@ -83,11 +84,7 @@ final class StatusCommand implements Callable<Integer> {
 
   /** FILE replaced whole, never written through a link (a link at FILE is replaced, not followed), readable by node_exporter's user. */
   static void writeFile(Path file, String text) throws EnvironmentException {
-    try {
-      RepoDirectory.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new EnvironmentException("cannot write " + file + " (" + e.getMessage() + "); pass a FILE in a directory you can write", e);
-    }
+    OutputFiles.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
   }
 
   /** Some kernel lacks a working build of some set, or links on disk disagree with the verdicts. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.build.BuildRunner;
@@ -96,7 +97,7 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     PrintWriter err = spec.commandLine().getErr();
     if (modules.isEmpty() && load.isEmpty()) {
       throw new BadInputException("verify", "nothing to load: give --modules DIR|PACKAGE… (the modules to verify) or --load NAME,… (modules of the kernel's own tree)");

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.WeakUpdates;
@@ -81,7 +82,7 @@ final class WeakModulesCommand implements Callable<Integer> {
   @Mixin Options.Json json;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws KmodkitException {
     Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
     if (action.takeOver || action.giveBack) {
       WeakModulesTakeOver t = new WeakModulesTakeOver(sysroot);
@@ -132,17 +133,21 @@ final class WeakModulesCommand implements Callable<Integer> {
     return v;
   }
 
-  private static List<String> stdin() throws java.io.IOException {
+  private static List<String> stdin() throws BadInputException {
     List<String> out = new ArrayList<>();
     if (System.console() != null) {
       return out;
     }
     BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
-    while ((line = r.readLine()) != null) {
-      if (!line.isBlank()) {
-        out.add(line.trim());
+    try {
+      while ((line = r.readLine()) != null) {
+        if (!line.isBlank()) {
+          out.add(line.trim());
+        }
       }
+    } catch (java.io.IOException e) {
+      throw org.kmodkit.core.io.InputFiles.cannotRead("standard input", e);
     }
     return out;
   }

@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
@@ -36,7 +36,28 @@ final class WeakModulesTakeOver {
   }
 
   /** Puts kmodkit's weak-modules in place; returns what was done, one line. */
-  String takeOver() throws IOException, BadInputException, EnvironmentException {
+  String takeOver() throws BadInputException, EnvironmentException {
+    try {
+      return doTakeOver();
+    } catch (IOException e) {
+      throw cannot("take over", e);
+    }
+  }
+
+  /** Puts the original back; returns what was done, one line. */
+  String giveBack() throws BadInputException, EnvironmentException {
+    try {
+      return doGiveBack();
+    } catch (IOException e) {
+      throw cannot("give back", e);
+    }
+  }
+
+  private EnvironmentException cannot(String what, IOException e) {
+    return new EnvironmentException(root.path(TARGET) + ": cannot " + what + " weak-modules (" + e.getMessage() + "); check that the root's /usr/sbin and /var/lib are writable, then run it again", e);
+  }
+
+  private String doTakeOver() throws IOException, BadInputException, EnvironmentException {
     Path target = root.path(TARGET);
     Path aside = root.path(ASIDE);
     Path state = root.path(STATE);
@@ -53,7 +74,7 @@ final class WeakModulesTakeOver {
     }
     Files.createDirectories(state.getParent());
     String record = dpkg ? "method=dpkg-divert\ndiverted=" + ASIDE + "\n" : "method=moved\n" + (present ? "moved=" + ASIDE + "\n" : "moved=none\n");
-    writeAtomically(state, record, "rw-r--r--");
+    OutputFiles.writeAtomically(state, record.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     if (dpkg) {
       divert("--add");
     } else if (present) {
@@ -61,12 +82,11 @@ final class WeakModulesTakeOver {
       Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
     Files.createDirectories(target.getParent());
-    writeAtomically(target, REPLACEMENT, "rwxr-xr-x");
+    OutputFiles.writeAtomically(target, REPLACEMENT.getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
     return TARGET + " now runs kmodkit weak-modules; " + describe(record) + "; undo: kmodkit weak-modules --give-back";
   }
 
-  /** Puts the original back; returns what was done, one line. */
-  String giveBack() throws IOException, BadInputException, EnvironmentException {
+  private String doGiveBack() throws IOException, BadInputException, EnvironmentException {
     Path target = root.path(TARGET);
     Path state = root.path(STATE);
     if (!Files.exists(state)) {
@@ -142,12 +162,5 @@ final class WeakModulesTakeOver {
       Thread.currentThread().interrupt();
       throw new EnvironmentException("interrupted while running dpkg-divert", e);
     }
-  }
-
-  private static void writeAtomically(Path file, String text, String perms) throws IOException {
-    Path tmp = file.resolveSibling("." + file.getFileName() + ".kmodkit-new");
-    Files.writeString(tmp, text);
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(perms));
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.CorruptFileException;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.verify.SystemProcessRunner;
@@ -37,7 +39,7 @@ class CommandLineTest {
   }
 
   @Test
-  void helpAndHOfEveryCommandExitZeroAndPrintThatCommandsUsageWithTheInternalErrorCode() {
+  void helpAndHOfEveryCommandExitZeroAndPrintThatCommandsUsageWithEveryExitCode() {
     List<List<String>> all = new ArrayList<>();
     walk(Main.commandLine(Host.system(), Main.COMMANDS), List.of(), all);
     assertThat(all).contains(List.of("package"), List.of("repo", "serve"), List.of("help"));
@@ -49,7 +51,10 @@ class CommandLineTest {
         String name = String.join(" ", command);
         assertThat(r.code()).as("%s: %s", args, r.err()).isZero();
         assertThat(r.err()).as("%s", args).isEmpty();
-        assertThat(r.out()).as("%s", args).containsPattern("(?m)^Usage: kmodkit" + (name.isEmpty() ? "" : " " + name) + " ").contains("Exit 4: ");
+        assertThat(r.out()).as("%s", args).containsPattern("(?m)^Usage: kmodkit" + (name.isEmpty() ? "" : " " + name) + " ").contains("Exit codes:");
+        for (ExitCode c : ExitCode.values()) {
+          assertThat(r.out()).as("%s", args).containsPattern("(?m)^ +" + c.code() + " +" + java.util.regex.Pattern.quote(c.summary().substring(0, 20)));
+        }
       }
     }
   }
@@ -129,5 +134,15 @@ class CommandLineTest {
     assertThat(ExitCode.of(new OutOfMemoryError())).isEqualTo(ExitCode.INTERNAL);
     assertThat(ExitCode.of(new NullPointerException())).isEqualTo(ExitCode.INTERNAL);
     assertThat(ExitCode.INTERNAL.code()).isEqualTo(4);
+  }
+
+  @Test
+  void theDomainFamilyIsSealedSoExitCodeOfCoversEveryKindAndOnlyNonDomainThrowablesAreInternal() {
+    assertThat(KmodkitException.class.isSealed()).isTrue();
+    assertThat(KmodkitException.class.getPermittedSubclasses()).containsExactlyInAnyOrder(BadInputException.class, EnvironmentException.class);
+    for (KmodkitException.Kind kind : KmodkitException.Kind.values()) {
+      assertThat(ExitCode.of(kind)).as("%s", kind).isNotIn(ExitCode.OK, ExitCode.INCOMPATIBLE, ExitCode.INTERNAL);
+    }
+    assertThat(ExitCode.of(new CorruptFileException("x.ko", 0x10, "bad"))).isEqualTo(ExitCode.BAD_INPUT);
   }
 }

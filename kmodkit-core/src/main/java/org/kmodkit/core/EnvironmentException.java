@@ -1,7 +1,7 @@
 package org.kmodkit.core;
 
 /** The machine lacks something kmodkit needs (a tool, a directory, permissions); the input is fine. */
-public class EnvironmentException extends KmodkitException {
+public non-sealed class EnvironmentException extends KmodkitException {
   private static final long serialVersionUID = 1L;
 
   public EnvironmentException(String message) {
@@ -10,5 +10,10 @@ public class EnvironmentException extends KmodkitException {
 
   public EnvironmentException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public final Kind kind() {
+    return Kind.ENVIRONMENT;
   }
 }

@@ -13,6 +13,9 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 
 /**
  * A directory as a .tgz whose single top directory is the directory's name, symlinks kept as
@@ -22,8 +25,15 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 public final class Tarball {
   private Tarball() {}
 
-  /** Writes DIR into TGZ, leaving out entries (relative paths) in SKIP. */
-  public static void write(Path dir, Path tgz, Set<String> skip) throws IOException {
+  /** Writes DIR into TGZ, leaving out entries (relative paths) in SKIP; what the machine refuses names the file. */
+  public static void write(Path dir, Path tgz, Set<String> skip) throws BadInputException, EnvironmentException {
+    OutputFiles.under(tgz.toAbsolutePath().getParent(), () -> {
+      tar(dir, tgz, skip);
+      return tgz;
+    });
+  }
+
+  private static void tar(Path dir, Path tgz, Set<String> skip) throws IOException {
     Path tmp = tgz.resolveSibling("." + tgz.getFileName() + ".tmp");
     String top = dir.getFileName().toString();
     List<Path> entries;

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.core.abi.KernelSymbol;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
@@ -68,7 +69,7 @@ public final class PackagePlanner {
   }
 
   /** Reads the tree DIR: every module under {@code DIR/<release>/}; other entries (logs, reports) are ignored. */
-  public static PackagePlanner scan(Request request, Path dir) throws BadInputException, IOException {
+  public static PackagePlanner scan(Request request, Path dir) throws BadInputException {
     String[] vr = versionRelease(request.version(), request.release());
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), "not a directory; give the --out directory of `kmodkit rebuild` (<dir>/<release>/extra/<driver>/*.ko)");
@@ -77,6 +78,8 @@ public final class PackagePlanner {
     List<Path> releases;
     try (Stream<Path> s = Files.list(dir)) {
       releases = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+    } catch (IOException e) {
+      throw InputFiles.cannotRead(dir.toString(), e);
     }
     Set<String> archs = new LinkedHashSet<>();
     for (Path r : releases) {

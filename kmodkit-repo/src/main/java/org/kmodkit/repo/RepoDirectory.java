@@ -14,7 +14,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -143,21 +142,6 @@ public final class RepoDirectory {
   public static String current(Path dir, String name) throws IOException {
     Path link = dir.resolve(name);
     return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).getFileName().toString() : null;
-  }
-
-  /** Writes TARGET under a temporary name and renames it over: readable by everyone (it is served). */
-  public static void writeAtomically(Path file, byte[] data) throws IOException {
-    // a bare name's parent is null, and createTempFile(null, …) would put the temporary file in /tmp,
-    // another filesystem, where the rename cannot be atomic
-    Path target = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      Files.write(tmp, data);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 
   /**

@@ -1,8 +1,8 @@
 package org.kmodkit.repo;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
 
 /**
  * Writes the metadata of a repository directory for every package file it holds (YUM or APT).
@@ -10,5 +10,6 @@ import org.kmodkit.core.BadInputException;
  * leaves the old metadata served; running it twice on the same packages changes nothing clients see.
  */
 public interface RepositoryWriter {
-  RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException;
+  /** A package that cannot be read or trusted is bad input; metadata the machine will not let be written, the environment. */
+  RepoSummary create(Path dir, RepoOptions options) throws BadInputException, EnvironmentException;
 }

@@ -4,16 +4,14 @@ import org.kmodkit.formats.PackageSpec;
 import org.kmodkit.formats.PackageWriter;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.repo.apt.AptRepository;
 import org.kmodkit.formats.deb.DebWriter;
 import org.kmodkit.formats.rpm.RpmWriter;
@@ -48,7 +46,7 @@ public final class Shipment {
 
   /** Writes the packages under OUT; with REPO, also the repositories (file:// URLs) and the node install script. */
   public static Result write(PackagePlanner plan, Format format, Path out, OpenPgpSigner signer, boolean repo, String repoName, String name)
-      throws IOException, BadInputException {
+      throws BadInputException, EnvironmentException {
     List<Path> packages = new ArrayList<>();
     List<RepoSummary> repos = new ArrayList<>();
     if (format.rpm()) {
@@ -59,19 +57,15 @@ public final class Shipment {
     }
     Path script = null;
     if (repo) {
-      script = out.resolve(INSTALL_SCRIPT);
-      Path tmp = out.resolve("." + INSTALL_SCRIPT + ".tmp");
-      Files.writeString(tmp, installScript(repoName, name, format), StandardCharsets.UTF_8);
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-      Files.move(tmp, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      script = OutputFiles.writeAtomically(out.resolve(INSTALL_SCRIPT), installScript(repoName, name, format).getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
     }
     return new Result(packages, repos, script);
   }
 
   /** One format: its packages into DIR, then (REPOSITORY not null) DIR made a repository, verifying what it signed. */
   private static void ship(Path dir, PackageWriter writer, List<PackageSpec> specs, RepositoryWriter repository, OpenPgpSigner signer, String repoName,
-      List<Path> packages, List<RepoSummary> repos) throws IOException, BadInputException {
-    Files.createDirectories(dir);
+      List<Path> packages, List<RepoSummary> repos) throws BadInputException, EnvironmentException {
+    OutputFiles.createDirectories(dir);
     for (PackageSpec s : specs) {
       packages.add(writer.write(s, dir, signer));
     }

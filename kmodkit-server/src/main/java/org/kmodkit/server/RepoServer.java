@@ -30,6 +30,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.InputFiles;
 
 /**
  * Serves a repository directory read-only over HTTP or HTTPS (Jetty): GET and HEAD (others 405),
@@ -54,7 +55,7 @@ public final class RepoServer implements AutoCloseable {
   }
 
   /** Starts a server on BINDHOST:PORT (0 = any free port), logging nothing. */
-  public static RepoServer start(Path dir, String bindHost, int port, TlsConfig tls) throws BadInputException, EnvironmentException, IOException {
+  public static RepoServer start(Path dir, String bindHost, int port, TlsConfig tls) throws BadInputException, EnvironmentException {
     return start(dir, bindHost, port, tls, line -> { });
   }
 
@@ -63,14 +64,19 @@ public final class RepoServer implements AutoCloseable {
    * {@code <client> <METHOD> <path> <status> <bytes>}.
    */
   public static RepoServer start(Path dir, String bindHost, int port, TlsConfig tls, Consumer<String> log)
-      throws BadInputException, EnvironmentException, IOException {
+      throws BadInputException, EnvironmentException {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), "is not a directory; serve the repository directory `kmodkit repo create` wrote");
     }
     if (port < 0 || port > 65535) {
       throw new BadInputException("--port", port + " is not a TCP port (0-65535; 0 picks a free one)");
     }
-    Path root = dir.toRealPath();
+    Path root;
+    try {
+      root = dir.toRealPath();
+    } catch (IOException e) {
+      throw InputFiles.cannotRead(dir.toString(), e);
+    }
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("kmodkit-serve");
     threads.setDaemon(true);
@@ -147,11 +153,11 @@ public final class RepoServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() {
     try {
       server.stop();
-    } catch (Exception e) {
-      throw new IOException("stopping the repository server: " + e.getMessage(), e);
+    } catch (Exception e) { // Jetty's stop declares Exception; nothing of the user's can make it fail
+      throw new IllegalStateException("stopping the repository server: " + e.getMessage(), e);
     }
   }
 

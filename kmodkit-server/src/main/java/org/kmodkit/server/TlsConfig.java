@@ -35,7 +35,7 @@ public record TlsConfig(Path certificatePem, Path privateKeyPem) {
   }
 
   /** The certificate chain and key as a PKCS#12 key store under alias "server", password {@link #STORE_PASSWORD}. */
-  public KeyStore keyStore() throws IOException, BadInputException {
+  public KeyStore keyStore() throws BadInputException {
     List<X509Certificate> chain = new ArrayList<>();
     for (Object o : pemObjects(certificatePem)) {
       if (o instanceof X509CertificateHolder h) {
@@ -75,10 +75,12 @@ public record TlsConfig(Path certificatePem, Path privateKeyPem) {
       return store;
     } catch (GeneralSecurityException e) {
       throw new BadInputException(privateKeyPem.toString(), "does not go with the certificate " + certificatePem + " (" + e.getMessage() + "); give the key of that certificate", e);
+    } catch (IOException e) { // load(null) of an empty in-memory store reads nothing
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
-  private static List<Object> pemObjects(Path file) throws IOException, BadInputException {
+  private static List<Object> pemObjects(Path file) throws BadInputException {
     List<Object> out = new ArrayList<>();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(r)) {
       for (Object o; (o = pem.readObject()) != null; ) {

@@ -242,12 +242,7 @@ public final class BundleSearch {
   }
 
   private Part rpm(Path f, String where, int archives) throws BadInputException {
-    RpmHeaders h;
-    try {
-      h = RpmHeaders.readHeaders(f);
-    } catch (IOException e) {
-      throw new BadInputException(f.toString(), "cannot read (" + e.getMessage() + ")");
-    }
+    RpmHeaders h = RpmHeaders.readHeaders(f);
     if (!h.sourceRpm().isEmpty()) {
       return Part.skip(where, "binary RPM (built from " + h.sourceRpm() + "): its source RPM is what is rebuilt");
     }

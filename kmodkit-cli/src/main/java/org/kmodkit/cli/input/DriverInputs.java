@@ -64,12 +64,7 @@ public final class DriverInputs {
    * Whatever is refused leaves nothing behind.
    */
   static DriverSource srpm(Path p, String arg, Path dest) throws BadInputException, EnvironmentException {
-    RpmHeaders h;
-    try {
-      h = RpmHeaders.readHeaders(p);
-    } catch (IOException e) {
-      throw new BadInputException(arg, "cannot read (" + e.getMessage() + "); check its permissions");
-    }
+    RpmHeaders h = RpmHeaders.readHeaders(p);
     if (!h.sourceRpm().isEmpty()) {
       throw new BadInputException(arg, "is a binary RPM (built from " + h.sourceRpm() + "); pass that source RPM, a *-dkms .deb, a tarball or the driver's source directory");
     }

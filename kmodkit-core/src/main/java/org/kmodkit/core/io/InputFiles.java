@@ -28,7 +28,7 @@ public final class InputFiles {
     } catch (AccessDeniedException e) {
       throw new BadInputException(source, "permission denied; run as a user who can read it");
     } catch (IOException e) {
-      throw new BadInputException(source, "cannot read (" + Compression.oneLine(e) + "); check the path and permissions");
+      throw cannotRead(source, e);
     }
     if (a.isDirectory()) {
       throw new BadInputException(source, "is a directory, not a file");
@@ -44,7 +44,7 @@ public final class InputFiles {
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new BadInputException(source, "cannot read (" + Compression.oneLine(e) + "); check the path and permissions");
+      throw cannotRead(source, e);
     }
   }
 
@@ -54,7 +54,7 @@ public final class InputFiles {
     try {
       return Files.newInputStream(file);
     } catch (IOException e) {
-      throw new BadInputException(source, "cannot read (" + Compression.oneLine(e) + "); check the path and permissions");
+      throw cannotRead(source, e);
     }
   }
 
@@ -63,7 +63,12 @@ public final class InputFiles {
     try (InputStream in = open(file, source)) {
       return in.readNBytes(n);
     } catch (IOException e) {
-      throw new BadInputException(source, "cannot read (" + Compression.oneLine(e) + "); check the path and permissions");
+      throw cannotRead(source, e);
     }
+  }
+
+  /** {@code e}, met while reading the input {@code source}, as one line naming it. */
+  public static BadInputException cannotRead(String source, IOException e) {
+    return new BadInputException(source, "cannot read (" + Compression.oneLine(e) + "); check the path and permissions", e);
   }
 }

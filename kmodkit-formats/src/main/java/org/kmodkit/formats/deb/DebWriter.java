@@ -3,11 +3,10 @@ package org.kmodkit.formats.deb;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -22,6 +21,8 @@ import java.util.stream.Collectors;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.formats.PackageSpec;
 import org.kmodkit.formats.PackageWriter;
@@ -85,7 +86,7 @@ public final class DebWriter implements PackageWriter {
   }
 
   @Override
-  public Path write(PackageSpec spec, Path outDir, OpenPgpSigner signer) throws IOException, BadInputException {
+  public Path write(PackageSpec spec, Path outDir, OpenPgpSigner signer) throws BadInputException, EnvironmentException {
     if (!DEB_NAME.matcher(spec.name()).matches()) {
       throw new BadInputException(spec.name(), "is not a valid Debian package name (lower case letters, digits and + . -, two characters at least); rename the package");
     }
@@ -98,42 +99,37 @@ public final class DebWriter implements PackageWriter {
     if (!Files.isDirectory(outDir)) {
       throw new BadInputException(outDir.toString(), "is not a directory; create it or choose another output directory");
     }
-    byte[] debianBinary = "2.0\n".getBytes(StandardCharsets.US_ASCII);
-    Data data = data(spec);
-    byte[] control = xz(controlTar(spec, data, section));
-    byte[] payload = xz(data.tar);
-
     Path target = outDir.resolve(fileName(spec));
-    Path tmp = Files.createTempFile(outDir, "." + spec.name() + "-", ".deb.tmp");
+    return OutputFiles.writeAtomically(target, ar(spec, signer, data(spec)), "rw-r--r--");
+  }
+
+  /** The .deb's bytes, built in memory: an IOException here is a kmodkit bug, not the machine's. */
+  private byte[] ar(PackageSpec spec, OpenPgpSigner signer, Data data) {
     try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        out.write(DebArchive.MAGIC);
-        member(out, "debian-binary", debianBinary, spec.buildTime());
-        member(out, "control.tar.xz", control, spec.buildTime());
-        member(out, "data.tar.xz", payload, spec.buildTime());
-        if (signer != null) {
-          ByteArrayOutputStream signed = new ByteArrayOutputStream(debianBinary.length + control.length + payload.length);
-          signed.write(debianBinary);
-          signed.write(control);
-          signed.write(payload);
-          member(out, "_gpgorigin", signer.detached(signed.toByteArray()), spec.buildTime());
-        }
+      byte[] debianBinary = "2.0\n".getBytes(StandardCharsets.US_ASCII);
+      byte[] control = xz(controlTar(spec, data, section));
+      byte[] payload = xz(data.tar);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(DebArchive.MAGIC.length + 3 * 60 + control.length + payload.length + 1024);
+      out.write(DebArchive.MAGIC);
+      member(out, "debian-binary", debianBinary, spec.buildTime());
+      member(out, "control.tar.xz", control, spec.buildTime());
+      member(out, "data.tar.xz", payload, spec.buildTime());
+      if (signer != null) {
+        ByteArrayOutputStream signed = new ByteArrayOutputStream(debianBinary.length + control.length + payload.length);
+        signed.write(debianBinary);
+        signed.write(control);
+        signed.write(payload);
+        member(out, "_gpgorigin", signer.detached(signed.toByteArray()), spec.buildTime());
       }
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      return target;
-    } finally {
-      Files.deleteIfExists(tmp);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
   private record Data(byte[] tar, List<String[]> md5sums, long installedKiB) {}
 
-  private static Data data(PackageSpec spec) throws IOException, BadInputException {
+  private static Data data(PackageSpec spec) throws BadInputException {
     List<PayloadFile> files = new ArrayList<>(spec.files().stream().filter(f -> !f.isDirectory()).toList());
     files.sort(Comparator.comparing(PayloadFile::path));
     // dpkg removes the directories it made once they are empty: every parent is listed, owned or not
@@ -161,6 +157,8 @@ public final class DebWriter implements PackageWriter {
           throw new BadInputException(f.source().toString(), "no such file (to be installed as " + f.path() + "); build it first");
         } catch (java.nio.file.AccessDeniedException e) {
           throw new BadInputException(f.source().toString(), "cannot be read (permission denied); fix its permissions");
+        } catch (IOException e) {
+          throw new BadInputException(f.source().toString(), "cannot be read (" + e.getMessage() + "); fix the path to be installed as " + f.path());
         }
         TarArchiveEntry e = entry("." + f.path(), TarArchiveEntry.LF_NORMAL, f.mode(), spec.buildTime());
         e.setSize(content.length);
@@ -170,6 +168,8 @@ public final class DebWriter implements PackageWriter {
         md5sums.add(new String[] {hex("MD5", content), f.path().substring(1)});
         kib += (content.length + 1023) / 1024;
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a tar in memory: a kmodkit bug, not the machine's
     }
     return new Data(bytes.toByteArray(), md5sums, kib);
   }

@@ -85,7 +85,7 @@ public final class RpmHeaders {
     this.header = header;
   }
 
-  public static RpmHeaders read(Path file) throws IOException, BadInputException {
+  public static RpmHeaders read(Path file) throws BadInputException {
     return parse(file.toString(), InputFiles.readAll(file, file.toString()));
   }
 
@@ -94,7 +94,7 @@ public final class RpmHeaders {
    * MiB), every length checked against the file's size as {@link #parse} checks it; the payload
    * starts at {@link #headerEnd()}. {@link #fileBytes()} holds only the headers.
    */
-  public static RpmHeaders readHeaders(Path file) throws IOException, BadInputException {
+  public static RpmHeaders readHeaders(Path file) throws BadInputException {
     String source = file.toString();
     InputFiles.requireRegular(file, source);
     try (FileChannel ch = FileChannel.open(file)) {
@@ -106,6 +106,8 @@ public final class RpmHeaders {
         prefix = prefix(ch, Math.min(want, size));
       }
       return parse(source, prefix, size);
+    } catch (IOException e) {
+      throw InputFiles.cannotRead(source, e);
     }
   }
 

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -17,6 +16,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.InputFiles;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.formats.PackageSpec;
 import org.kmodkit.formats.PackageWriter;
@@ -43,7 +45,7 @@ public final class RpmWriter implements PackageWriter {
   }
 
   @Override
-  public Path write(PackageSpec spec, Path outDir, OpenPgpSigner signer) throws IOException, BadInputException {
+  public Path write(PackageSpec spec, Path outDir, OpenPgpSigner signer) throws BadInputException, EnvironmentException {
     if (!Files.isDirectory(outDir)) {
       throw new BadInputException(outDir.toString(), "is not a directory; create it or pass another output directory");
     }
@@ -56,7 +58,7 @@ public final class RpmWriter implements PackageWriter {
       if (!Files.isRegularFile(f.source())) {
         throw new BadInputException(f.source().toString(), "is not a regular file (wanted for " + f.path() + " in " + spec.name() + "); rebuild the module or fix the path");
       }
-      files.add(new Staged(f.path(), 0100000 | f.mode(), Files.readAllBytes(f.source())));
+      files.add(new Staged(f.path(), 0100000 | f.mode(), InputFiles.readAll(f.source(), f.source().toString())));
     }
     // rpm looks files up by path: keep them sorted, as rpmbuild does
     files.sort(Comparator.comparing(Staged::path));
@@ -78,17 +80,8 @@ public final class RpmWriter implements PackageWriter {
     out.writeBytes(header);
     out.writeBytes(payload);
 
-    Path target = outDir.resolve(fileName(spec));
-    Path tmp = Files.createTempFile(outDir, "." + spec.name() + "-", ".rpm.tmp");
-    try {
-      // createTempFile makes it 0600; a package is meant to be served and copied around
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      Files.write(tmp, out.toByteArray());
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    return target;
+    // readable by everyone: a package is meant to be served and copied around
+    return OutputFiles.writeAtomically(outDir.resolve(fileName(spec)), out.toByteArray(), "rw-r--r--");
   }
 
   /** MODE with the file type bits: a regular file, or a directory the package owns (no bytes). */
@@ -279,7 +272,8 @@ public final class RpmWriter implements PackageWriter {
     }
   }
 
-  private static byte[] gzip(byte[] data) throws IOException {
+  /** In memory: an IOException here is a kmodkit bug, not the machine's. */
+  private static byte[] gzip(byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
     // GZIPOutputStream writes mtime 0 and no name: the same input gives the same bytes
     try (GZIPOutputStream gz = new GZIPOutputStream(out, 65536) {
@@ -288,6 +282,8 @@ public final class RpmWriter implements PackageWriter {
       }
     }) {
       gz.write(data);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     return out.toByteArray();
   }

@@ -59,7 +59,7 @@ public final class OpenPgpSigner {
   }
 
   /** Loads the first signing-capable secret key of FILE; PASSPHRASE may be empty for an unprotected key. */
-  public static OpenPgpSigner load(Path file, char[] passphrase) throws BadInputException, IOException {
+  public static OpenPgpSigner load(Path file, char[] passphrase) throws BadInputException {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file.toString(), "no such OpenPGP secret key file; export one with `gpg --export-secret-keys --armor KEYID > FILE`");
     }
@@ -138,8 +138,8 @@ public final class OpenPgpSigner {
     return flags;
   }
 
-  /** A fresh unprotected RSA key pair with one user id; for tests and first-time setup. */
-  public static OpenPgpSigner generate(String userId, int rsaBits) throws IOException {
+  /** A fresh unprotected RSA key pair with one user id; for tests and first-time setup. Made in memory: a failure is a kmodkit bug. */
+  public static OpenPgpSigner generate(String userId, int rsaBits) {
     try {
       RSAKeyPairGenerator gen = new RSAKeyPairGenerator();
       gen.init(new RSAKeyGenerationParameters(java.math.BigInteger.valueOf(0x10001), new SecureRandom(), rsaBits, 80));
@@ -156,8 +156,8 @@ public final class OpenPgpSigner {
       ByteArrayOutputStream pub = new ByteArrayOutputStream();
       ring.toCertificate().encode(pub);
       return new OpenPgpSigner(key, key.extractPrivateKey(null), pub.toByteArray());
-    } catch (PGPException e) {
-      throw new IOException("OpenPGP key generation failed: " + e.getMessage(), e);
+    } catch (PGPException | IOException e) {
+      throw new IllegalStateException("OpenPGP key generation failed: " + e.getMessage(), e);
     }
   }
 

@@ -24,6 +24,9 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.InputFiles;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.repo.RepoOptions;
@@ -73,7 +76,11 @@ public final class AptRepository implements RepositoryWriter {
   private record Deb(Path file, String relative, DebControl control, long size, String md5, String sha256) {}
 
   @Override
-  public RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException {
+  public RepoSummary create(Path dir, RepoOptions options) throws BadInputException, EnvironmentException {
+    return OutputFiles.under(dir, () -> update(dir, options));
+  }
+
+  private RepoSummary update(Path dir, RepoOptions options) throws IOException, BadInputException, EnvironmentException {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), Files.exists(dir) ? "is not a directory; pass the directory that holds the .deb files"
           : "no such directory; pass the directory that holds the .deb files");
@@ -85,10 +92,14 @@ public final class AptRepository implements RepositoryWriter {
     List<PGPPublicKey> trusted = options.verify() ? RepoDirectory.trustedKeys(options, dir) : List.of();
     List<Deb> debs = new ArrayList<>();
     for (Path file : RepoDirectory.packages(dir, ".deb")) {
-      if (options.verify()) {
-        DebSignature.verify(file, trusted);
+      try { // a package is input: what cannot be read of it is bad input, not the repository's write failing
+        if (options.verify()) {
+          DebSignature.verify(file, trusted);
+        }
+        debs.add(read(dir, file));
+      } catch (IOException e) {
+        throw InputFiles.cannotRead(file.toString(), e);
       }
-      debs.add(read(dir, file));
     }
     if (debs.isEmpty()) {
       throw new BadInputException(dir.toString(), "holds no .deb package (hidden directories are skipped); write some with `kmodkit package --format deb` first");
@@ -127,7 +138,7 @@ public final class AptRepository implements RepositoryWriter {
   }
 
   private RepoSummary write(Path dir, Path dists, Path state, RepoOptions options, List<Deb> debs, Map<String, byte[]> indexes, String release)
-      throws IOException {
+      throws IOException, EnvironmentException {
     String unique = PREFIX + DATE_ID.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
     Path fresh = state.resolve(unique);
     Path suite = fresh.resolve(SUITE);
@@ -161,10 +172,10 @@ public final class AptRepository implements RepositoryWriter {
     String sourceOptions;
     if (options.signer() != null) {
       Path key = dir.resolve(options.name() + ".gpg");
-      RepoDirectory.writeAtomically(key, options.signer().publicKeyBinary());
+      OutputFiles.writeAtomically(key, options.signer().publicKeyBinary(), "rw-r--r--");
       client.add(key);
       Path asc = dir.resolve(options.name() + ".asc");
-      RepoDirectory.writeAtomically(asc, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      OutputFiles.writeAtomically(asc, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII), "rw-r--r--");
       client.add(asc);
       sourceOptions = "[signed-by=/etc/apt/keyrings/" + options.name() + ".gpg]";
     } else {
@@ -172,7 +183,7 @@ public final class AptRepository implements RepositoryWriter {
       sourceOptions = "[trusted=yes]";
     }
     Path list = dir.resolve(options.name() + ".list");
-    RepoDirectory.writeAtomically(list, ("deb " + sourceOptions + " " + options.baseUrl() + " " + SUITE + " " + COMPONENT + "\n").getBytes(StandardCharsets.UTF_8));
+    OutputFiles.writeAtomically(list, ("deb " + sourceOptions + " " + options.baseUrl() + " " + SUITE + " " + COMPONENT + "\n").getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     client.add(0, list);
 
     // the previous indexes live on in the new tree's by-hash/: no older tree is kept
@@ -251,7 +262,7 @@ public final class AptRepository implements RepositoryWriter {
     MessageDigest md5 = md("MD5");
     MessageDigest sha = md("SHA-256");
     long size = 0;
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = InputFiles.open(file, file.toString())) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {
         md5.update(buf, 0, n);

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.io.InputFiles;
 import org.kmodkit.repo.RepoOptions;
@@ -39,7 +41,11 @@ public final class YumRepository implements RepositoryWriter {
   private static final String PREFIX = "repodata-";
 
   @Override
-  public RepoSummary create(Path dir, RepoOptions options) throws IOException, BadInputException {
+  public RepoSummary create(Path dir, RepoOptions options) throws BadInputException, EnvironmentException {
+    return OutputFiles.under(dir, () -> update(dir, options));
+  }
+
+  private RepoSummary update(Path dir, RepoOptions options) throws IOException, BadInputException, EnvironmentException {
     if (!Files.exists(dir)) {
       throw new BadInputException(dir.toString(), "no such directory; put the .rpm files in a directory and pass it");
     }
@@ -109,7 +115,7 @@ public final class YumRepository implements RepositoryWriter {
     StringBuilder repo = new StringBuilder("[" + options.name() + "]\nname=" + options.name() + " (kmodkit)\nbaseurl=" + base + "\nenabled=1\n");
     if (options.signer() != null) {
       Path key = dir.resolve("RPM-GPG-KEY-" + options.name());
-      RepoDirectory.writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII));
+      OutputFiles.writeAtomically(key, options.signer().publicKeyArmored().getBytes(StandardCharsets.US_ASCII), "rw-r--r--");
       client.add(key);
       repo.append("gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=").append(base).append("/RPM-GPG-KEY-").append(options.name()).append('\n');
     } else {
@@ -117,7 +123,7 @@ public final class YumRepository implements RepositoryWriter {
       repo.append("gpgcheck=0\nrepo_gpgcheck=0\n");
     }
     Path repoFile = dir.resolve(options.name() + ".repo");
-    RepoDirectory.writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8));
+    OutputFiles.writeAtomically(repoFile, repo.toString().getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     client.add(repoFile);
     return new RepoSummary(dir, packages.size(), metadata, client);
   }
@@ -129,7 +135,7 @@ public final class YumRepository implements RepositoryWriter {
    */
   record PackageMeta(long buildTime, long mtime, String primary, String filelists, String other) {}
 
-  private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws IOException, BadInputException {
+  private static List<PackageMeta> read(Path dir, List<Path> rpms, RpmSignatures verifier) throws BadInputException {
     // hashing and parsing dominate and the packages are independent; failures are reported in
     // path order so the same bad input always gives the same message
     List<Object> results = rpms.parallelStream().map(p -> {
@@ -147,15 +153,15 @@ public final class YumRepository implements RepositoryWriter {
         }
         String href = dir.relativize(p).toString().replace('\\', '/');
         return (Object) YumXml.fragments(h, HexFormat.of().formatHex(md().digest(bytes)), href, Files.getLastModifiedTime(p).toMillis() / 1000);
-      } catch (IOException | BadInputException e) {
+      } catch (IOException e) { // a package is input: bad input, not the repository's write failing
+        return InputFiles.cannotRead(p.toString(), e);
+      } catch (BadInputException e) {
         return e;
       }
     }).toList();
     List<PackageMeta> out = new ArrayList<>(results.size());
     for (Object r : results) {
       if (r instanceof BadInputException e) {
-        throw e;
-      } else if (r instanceof IOException e) {
         throw e;
       }
       out.add((PackageMeta) r);
