@@ -31,6 +31,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "Module paths for --add-modules/--remove-modules come from the arguments or, when none, from stdin."
     })
 final class WeakModulesCommand implements Callable<Integer> {
+  private final Host host;
+
+  WeakModulesCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   static final class Action {
@@ -76,7 +82,7 @@ final class WeakModulesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
+    Sysroot sysroot = host.root(root);
     WeakUpdates.Request request;
     if (action.addKernel != null) {
       request = WeakUpdates.Request.addKernel(action.addKernel.isEmpty() ? runningKernel() : action.addKernel);
@@ -94,7 +100,7 @@ final class WeakModulesCommand implements Callable<Integer> {
       // removed ones lose their links, other builds of the same set take their place
       request = WeakUpdates.Request.all();
     }
-    WeakUpdates.Result r = new WeakUpdates(sysroot, new HostSystemTools()).run(request, dryRun, !noInitramfs);
+    WeakUpdates.Result r = new WeakUpdates(sysroot, new HostSystemTools(host.runner())).run(request, dryRun, !noInitramfs);
     var out = spec.commandLine().getOut();
     if (json) {
       JsonOutput.weak(out, r);
@@ -121,12 +127,9 @@ final class WeakModulesCommand implements Callable<Integer> {
     return v;
   }
 
-  private static List<String> stdin() throws java.io.IOException {
+  private List<String> stdin() throws java.io.IOException {
     List<String> out = new ArrayList<>();
-    if (System.console() != null) {
-      return out;
-    }
-    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader r = new BufferedReader(new InputStreamReader(host.stdin(), StandardCharsets.UTF_8));
     String line;
     while ((line = r.readLine()) != null) {
       if (!line.isBlank()) {

@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
-import org.kmodkit.core.tree.Sysroot;
-import org.kmodkit.core.verify.SystemProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -91,7 +89,7 @@ class CommandLineTest {
     StringWriter err = new StringWriter();
     List<String> args = new ArrayList<>(List.of("boom"));
     args.addAll(List.of(more));
-    Host host = new Host(new Sysroot(tmp), "/usr/bin", tmp, new SystemProcessRunner());
+    Host host = FakeHost.of(tmp, tmp, FakeHost.NO_PROGRAMS);
     int code = Main.run(host, commands, new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
     return new CliTest.Run(code, out.toString(), err.toString());
   }
