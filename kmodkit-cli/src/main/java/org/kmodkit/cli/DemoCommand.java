@@ -128,8 +128,8 @@ final class DemoCommand implements Callable<Integer> {
       Path tmp = dir.resolve("root.tmp");
       deleteTree(tmp);
       Extractor.unpackPackages(pkgs, tmp, path -> true);
-      Path kernel = tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/kernel");
-      Path vendor = Files.createDirectories(tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/extra/mlnx"));
+      Path kernel = new Sysroot(tmp).modulesDir(release(VENDOR_ABI)).resolve("kernel");
+      Path vendor = Files.createDirectories(new Sysroot(tmp).modulesDir(release(VENDOR_ABI)).resolve("extra/mlnx"));
       try (Stream<Path> s = Files.walk(kernel)) {
         for (Path p : (Iterable<Path>) s::iterator) {
           String n = p.getFileName().toString();

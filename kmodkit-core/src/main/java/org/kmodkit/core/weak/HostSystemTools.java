@@ -74,7 +74,7 @@ public final class HostSystemTools implements SystemTools {
 
   @Override
   public List<String> initramfsModules(Sysroot root, String release) throws EnvironmentException {
-    for (String p : List.of("/boot/initramfs-" + release + ".img", "/boot/initrd.img-" + release, "/boot/initrd-" + release)) {
+    for (String p : List.of(Sysroot.bootPath("initramfs-" + release + ".img"), Sysroot.bootPath("initrd.img-" + release), Sysroot.bootPath("initrd-" + release))) {
       Path f = root.path(p);
       if (Files.isRegularFile(f)) {
         try {
