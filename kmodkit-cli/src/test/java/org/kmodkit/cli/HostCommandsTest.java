@@ -23,6 +23,7 @@ import org.kmodkit.testkit.FakeRoot;
  * system's programs (depmod, rpm) answered by a fake runner, never the JVM's own stdin or the
  * build machine's tools.
  */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read of the JVM's own stdin would wait for ever
 class HostCommandsTest {
   static final String K1 = "5.14.0-1.el9.x86_64";
   static final String K2 = "5.14.0-2.el9.x86_64";
@@ -55,7 +56,6 @@ class HostCommandsTest {
   }
 
   @Test
-  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read of the JVM's own stdin would wait for ever
   void weakModulesReadsTheModulePathsAScriptletPipesInFromTheHostsStdin() throws Exception {
     FakeRoot root = FakeRoot.at(dir).kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
     root.module(K1, "extra/hello/hello.ko", mod("hello"));
