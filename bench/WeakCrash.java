@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.core.host.SystemProcessRunner;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.WeakUpdates;
 import org.kmodkit.testkit.FakeRoot;
@@ -62,7 +63,7 @@ public final class WeakCrash {
     }
     Path p = root.resolve("lib/modules/" + K1 + "/extra/p");
     Path x = root.resolve("lib/modules/" + K1 + "/extra/x");
-    WeakUpdates weak = new WeakUpdates(new Sysroot(root), new HostSystemTools());
+    WeakUpdates weak = new WeakUpdates(new Sysroot(root), new HostSystemTools(new SystemProcessRunner()));
 
     // the three desired states, from the planner itself
     Map<String, Map<String, String>> desired = new TreeMap<>();

@@ -5,16 +5,17 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.cache.Cache;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.weak.HostSystemTools;
 import org.kmodkit.core.weak.Plan;
@@ -45,6 +46,12 @@ final class DemoCommand implements Callable<Integer> {
   static final List<Integer> ABIS = List.of(53, 54, 55, 56);
   static final int VENDOR_ABI = 55;
   static final Set<String> MLX = Set.of("ib_core", "ib_uverbs", "mlxfw", "mlx5_core", "mlx5_ib", "rdma_cm", "rdma_ucm");
+
+  private final Host host;
+
+  DemoCommand(Host host) {
+    this.host = host;
+  }
 
   @Spec CommandSpec spec;
 
@@ -84,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
     err.println("kmodkit demo: root " + root + " (Debian kernels " + String.join(", ", ABIS.stream().map(DemoCommand::release).toList()) + "; "
         + release(VENDOR_ABI) + "'s mlx stack installed as the vendor set extra/mlnx); linking where it fits");
     Sysroot sysroot = new Sysroot(root);
-    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools());
+    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools(host.runner()));
     WeakUpdates.Result r = weak.run(WeakUpdates.Request.all(), false, false);
     Plan plan = weak.plan(weak.inventory(), WeakUpdates.Request.all());
     Status status = Status.of(weak.inventory(), plan);
@@ -122,8 +129,8 @@ final class DemoCommand implements Callable<Integer> {
       Path tmp = dir.resolve("root.tmp");
       deleteTree(tmp);
       Extractor.unpackPackages(pkgs, tmp, path -> true);
-      Path kernel = tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/kernel");
-      Path vendor = Files.createDirectories(tmp.resolve("lib/modules/" + release(VENDOR_ABI) + "/extra/mlnx"));
+      Path kernel = new Sysroot(tmp).modulesDir(release(VENDOR_ABI)).resolve("kernel");
+      Path vendor = Files.createDirectories(new Sysroot(tmp).modulesDir(release(VENDOR_ABI)).resolve("extra/mlnx"));
       try (Stream<Path> s = Files.walk(kernel)) {
         for (Path p : (Iterable<Path>) s::iterator) {
           String n = p.getFileName().toString();
@@ -157,10 +164,10 @@ final class DemoCommand implements Callable<Integer> {
       throw new BadInputException(debs.toString(), "holds no " + prefix + "*.deb; download it with: apt-get download " + packageName(abi));
     }
     try {
-      Process p = new ProcessBuilder("apt-get", "download", packageName(abi)).directory(dir.toFile()).redirectErrorStream(true).start();
-      String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(900, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new EnvironmentException("apt-get download " + packageName(abi) + " failed (" + said.lines().reduce((a, b) -> b).orElse("") + "); run apt-get update, or pass --debs DIR holding the package");
+      List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ProcessRunner.Result r = host.runner().run(ProcessRunner.Command.of("apt-get", "download", packageName(abi)).withDir(dir).withTimeout(Duration.ofSeconds(900)).withLines(said::add));
+      if (r.exitCode() != 0) {
+        throw new EnvironmentException("apt-get download " + packageName(abi) + " failed (" + said.stream().map(String::strip).filter(l -> !l.isEmpty()).reduce((a, b) -> b).orElse("") + "); run apt-get update, or pass --debs DIR holding the package");
       }
     } catch (IOException e) {
       throw new EnvironmentException("cannot run apt-get (" + e.getMessage() + "); on a host without it pass --debs DIR holding " + prefix + "*.deb", e);

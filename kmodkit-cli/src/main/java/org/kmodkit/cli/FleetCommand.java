@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,7 +57,7 @@ final class FleetCommand implements Runnable {
     Path html;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws KmodkitException {
       PrintWriter err = spec.commandLine().getErr();
       FleetReport r = FleetReport.read(dirs, s -> err.println("kmodkit: " + Printable.escape(s.file().toString()) + ": skipped: " + Printable.escape(s.problem())));
       PrintWriter out = spec.commandLine().getOut();

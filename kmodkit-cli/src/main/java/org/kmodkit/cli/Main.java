@@ -42,10 +42,10 @@ public final class Main implements Runnable {
     m.put("inspect", h -> new InspectCommand());
     m.put("check", h -> new CheckCommand());
     m.put("verify", VerifyCommand::new);
-    m.put("status", h -> new StatusCommand());
-    m.put("weak-modules", h -> new WeakModulesCommand());
-    m.put("preflight", h -> new PreflightCommand());
-    m.put("demo", h -> new DemoCommand());
+    m.put("status", StatusCommand::new);
+    m.put("weak-modules", WeakModulesCommand::new);
+    m.put("preflight", PreflightCommand::new);
+    m.put("demo", DemoCommand::new);
     m.put("rebuild", h -> new RebuildCommand());
     m.put("add-kernel-support", h -> new AddKernelSupportCommand());
     m.put("package", h -> new PackageCommand());

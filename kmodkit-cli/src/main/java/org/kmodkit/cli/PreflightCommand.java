@@ -28,6 +28,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "into it, which would break and why, and what to rebuild. The kernel packages are read, not installed."
     })
 final class PreflightCommand implements Callable<Integer> {
+  private final Host host;
+
+  PreflightCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   @Option(names = "--kernel-package", required = true, paramLabel = "FILE", description = "The new kernel's packages (.deb or .rpm; repeat for image + headers).")
@@ -44,8 +50,8 @@ final class PreflightCommand implements Callable<Integer> {
     if (abi.release() == null) {
       throw new BadInputException(packages.get(0).toString(), "does not say which kernel release it installs");
     }
-    Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
-    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools());
+    Sysroot sysroot = host.root(root);
+    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools(host.runner()));
     Inventory inv = weak.inventory();
     String release = abi.release();
     Planner planner = new Planner(k -> k.equals(release) ? abi : weak.abi(k));

@@ -16,10 +16,11 @@ import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.build.DriverSource;
 import org.kmodkit.core.build.FifoJobServer;
 import org.kmodkit.core.build.KernelTarget;
-import org.kmodkit.core.build.LocalProcessRunner;
 import org.kmodkit.core.build.ModuleSigner;
 import org.kmodkit.core.build.Toolchain;
 import org.kmodkit.core.cache.Cache;
+import org.kmodkit.core.host.ProcessRunner;
+import org.kmodkit.core.host.SystemProcessRunner;
 import org.kmodkit.cli.input.DriverInputs;
 import org.kmodkit.formats.Extractor;
 import org.kmodkit.cli.input.KernelInputs;
@@ -45,6 +46,9 @@ final class Rebuild {
     }
   }
 
+  /** Rebuilds run on this machine; tests of the builds themselves fake the runner in core (BuildRunnerTest). */
+  private static final ProcessRunner RUNNER = new SystemProcessRunner();
+
   private Rebuild() {}
 
   static Outcome run(Request r, PrintWriter err) throws KmodkitException, InterruptedException {
@@ -53,7 +57,7 @@ final class Rebuild {
 
   /** The kernels to build for; when packages were unpacked for them, the cache is kept within its bound. */
   static List<KernelTarget> kernels(Request r, PrintWriter err) throws KmodkitException {
-    KernelInputs.Download download = r.download() ? KernelInputs.aptGet(new LocalProcessRunner()) : null;
+    KernelInputs.Download download = r.download() ? KernelInputs.aptGet(RUNNER) : null;
     KernelInputs inputs = new KernelInputs(r.cache(), download, line -> {
       err.println(line);
       err.flush();
@@ -99,9 +103,9 @@ final class Rebuild {
         + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + r.jobs() + " job slots" + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
         + "; logs in " + r.out().resolve("logs"));
     BuildReport report;
-    try (FifoJobServer jobServer = FifoJobServer.create(r.work());
+    try (FifoJobServer jobServer = FifoJobServer.create(r.work(), RUNNER);
         ProgressDisplay progress = new ProgressDisplay(err)) {
-      report = new BuildRunner(new LocalProcessRunner(), jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard(),
+      report = new BuildRunner(RUNNER, jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard(),
           (packages, dest) -> Extractor.unpackPackages(packages, dest, path -> path.endsWith(".ko"))).run(plan);
     }
     if (report.ok() && !r.keepWork()) {

@@ -30,6 +30,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "native, linked (from which kernel), compatible but not linked, incompatible (first reason), dependency missing."
     })
 final class StatusCommand implements Callable<Integer> {
+  private final Host host;
+
+  StatusCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   @Option(names = "--root", paramLabel = "DIR", description = "The system root; default /.")
@@ -51,12 +57,12 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws KmodkitException {
-    Instant start = Instant.now();
-    Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
+    Instant start = host.clock().instant();
+    Sysroot sysroot = host.root(root);
     if (!Files.isDirectory(sysroot.modulesDir())) {
       throw new EnvironmentException((root == null ? "this host" : root.toString()) + " has no " + sysroot.modulesDir() + " (a container?): nothing to show; pass --root DIR of a system image, or run 'kmodkit demo' to see the matrix on real Debian kernels");
     }
-    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools());
+    WeakUpdates weak = new WeakUpdates(sysroot, new HostSystemTools(host.runner()));
     Inventory inv = weak.inventory();
     Plan plan = weak.plan(inv, WeakUpdates.Request.all());
     Status status = Status.of(inv, plan);

@@ -17,6 +17,7 @@ import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.check.Checker;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleTree;
+import org.kmodkit.core.tree.Sysroot;
 import org.kmodkit.core.verify.BootPlan;
 import org.kmodkit.core.verify.HostTools;
 import org.kmodkit.core.verify.LoadPlanner;
@@ -160,7 +161,7 @@ final class VerifyCommand implements Callable<Integer> {
       if (!report.booted()) {
         err.println("kmodkit: " + label + ": the kernel did not reach kmodkit's init (" + VerifyText.outcome(report) + "); see the last console lines below and " + report.consoleLog() + "; check that it is a bootable x86_64 kernel, or raise --timeout/--memory");
       }
-      String treeLabel = k.root() == null ? null : k.image().startsWith(scratch) ? "/lib/modules/" + k.release() + " in " + label : k.root().modulesDir(k.release()).toString();
+      String treeLabel = k.root() == null ? null : k.image().startsWith(scratch) ? Sysroot.modulesPath(k.release()) + " in " + label : k.root().modulesDir(k.release()).toString();
       if (json.on()) {
         VerifyJson.write(spec.commandLine().getOut(), k, label, treeLabel, report, errors, code);
       } else {

@@ -33,6 +33,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "Module paths for --add-modules/--remove-modules come from the arguments or, when none, from stdin."
     })
 final class WeakModulesCommand implements Callable<Integer> {
+  private final Host host;
+
+  WeakModulesCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   static final class Action {
@@ -83,7 +89,7 @@ final class WeakModulesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws KmodkitException {
-    Sysroot sysroot = root == null ? Sysroot.host() : new Sysroot(root);
+    Sysroot sysroot = host.root(root);
     if (action.takeOver || action.giveBack) {
       WeakModulesTakeOver t = new WeakModulesTakeOver(sysroot);
       spec.commandLine().getOut().println(action.takeOver ? t.takeOver() : t.giveBack());
@@ -106,7 +112,7 @@ final class WeakModulesCommand implements Callable<Integer> {
       // removed ones lose their links, other builds of the same set take their place
       request = WeakUpdates.Request.all();
     }
-    WeakUpdates.Result r = new WeakUpdates(sysroot, new HostSystemTools()).run(request, dryRun, !noInitramfs);
+    WeakUpdates.Result r = new WeakUpdates(sysroot, new HostSystemTools(host.runner())).run(request, dryRun, !noInitramfs);
     var out = spec.commandLine().getOut();
     if (json.on()) {
       JsonOutput.weak(out, r);
@@ -133,12 +139,9 @@ final class WeakModulesCommand implements Callable<Integer> {
     return v;
   }
 
-  private static List<String> stdin() throws BadInputException {
+  private List<String> stdin() throws BadInputException {
     List<String> out = new ArrayList<>();
-    if (System.console() != null) {
-      return out;
-    }
-    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader r = new BufferedReader(new InputStreamReader(host.stdin(), StandardCharsets.UTF_8));
     String line;
     try {
       while ((line = r.readLine()) != null) {

@@ -19,8 +19,6 @@ import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.EnvironmentException;
-import org.kmodkit.core.tree.Sysroot;
-import org.kmodkit.core.verify.SystemProcessRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -96,7 +94,7 @@ class CommandLineTest {
     StringWriter err = new StringWriter();
     List<String> args = new ArrayList<>(List.of("boom"));
     args.addAll(List.of(more));
-    Host host = new Host(new Sysroot(tmp), "/usr/bin", tmp, new SystemProcessRunner());
+    Host host = FakeHost.of(tmp, tmp, FakeHost.NO_PROGRAMS);
     int code = Main.run(host, commands, new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
     return new CliTest.Run(code, out.toString(), err.toString());
   }

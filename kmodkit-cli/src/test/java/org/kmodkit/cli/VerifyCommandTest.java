@@ -19,8 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmodkit.core.tree.Sysroot;
-import org.kmodkit.core.verify.ProcessRunner;
+import org.kmodkit.core.host.ProcessRunner;
 
 /**
  * kmodkit verify on a fake machine: fake qemu and busybox files, a vmlinuz header, and QEMU played
@@ -75,12 +74,12 @@ class VerifyCommandTest {
 
   Run run(String console, String... args) throws IOException {
     List<String> lines = console == null ? List.of() : Files.readAllLines(CONSOLES.resolve(console));
-    ProcessRunner qemu = (command, timeout, sink) -> {
-      started.add(command);
-      lines.forEach(sink);
+    ProcessRunner qemu = c -> {
+      started.add(c.argv());
+      lines.forEach(c.out());
       return new ProcessRunner.Result(0, false, Duration.ofMillis(4200));
     };
-    Host host = new Host(new Sysroot(root), "/usr/bin", Files.createDirectories(dir.resolve("tmp")), qemu);
+    Host host = FakeHost.of(root, Files.createDirectories(dir.resolve("tmp")), qemu);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.run(host, new PrintWriter(out), new PrintWriter(err), args);

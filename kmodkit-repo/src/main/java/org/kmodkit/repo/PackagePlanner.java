@@ -25,6 +25,7 @@ import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.elf.SymbolVersion;
 import org.kmodkit.core.tree.ModuleFiles;
+import org.kmodkit.core.tree.Sysroot;
 
 /**
  * Decides the packages for a tree of rebuilt modules ({@code <dir>/<release>/extra/<driver>/*.ko},
@@ -234,7 +235,7 @@ public final class PackagePlanner {
   }
 
   private static List<PayloadFile> files(List<Module> mods) {
-    return mods.stream().map(m -> new PayloadFile("/lib/modules/" + m.relative(), 0644, m.file())).toList();
+    return mods.stream().map(m -> new PayloadFile(Sysroot.modulesPath(m.relative()), 0644, m.file())).toList();
   }
 
   /** Symbols the set takes from outside itself, at the CRC each module was built against. */
@@ -274,7 +275,7 @@ public final class PackagePlanner {
   private static String moduleList(List<Module> mods) {
     StringBuilder sb = new StringBuilder("modules='");
     for (int i = 0; i < mods.size(); i++) {
-      sb.append(i == 0 ? "" : "\n").append("/lib/modules/").append(mods.get(i).relative());
+      sb.append(i == 0 ? "" : "\n").append(Sysroot.modulesPath(mods.get(i).relative()));
     }
     return sb.append("'\n").toString();
   }

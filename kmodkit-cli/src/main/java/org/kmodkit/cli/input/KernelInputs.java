@@ -21,9 +21,9 @@ import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.build.BuildRunner;
 import org.kmodkit.core.cache.Cache;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.build.KernelTarget;
 import org.kmodkit.core.build.KernelTargets;
-import org.kmodkit.core.build.ProcessRunner;
 import org.kmodkit.core.tree.Sysroot;
 
 /**
@@ -73,7 +73,7 @@ public final class KernelInputs {
       int rc;
       try {
         Files.createDirectories(dir);
-        rc = runner.run(new ProcessRunner.Spec(argv, dir, java.util.Map.of(), log));
+        rc = runner.run(ProcessRunner.Command.of(argv).withDir(dir).withLog(log)).exitCode();
       } catch (IOException e) {
         throw new EnvironmentException(dir + ": cannot run " + command + " here (" + e.getMessage() + "); is apt-get installed? else put the packages beside the headers package");
       } catch (InterruptedException e) {

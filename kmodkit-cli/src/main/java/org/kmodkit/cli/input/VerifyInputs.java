@@ -35,7 +35,7 @@ public final class VerifyInputs {
   /** Unpacks the kernel's image (and modules) from its packages into {@code scratch}. */
   static VmKernel fromPackages(List<Path> packages, Path scratch) throws BadInputException, EnvironmentException {
     Path dir = scratch.resolve("kernel");
-    Extractor.unpackPackages(packages, dir, p -> p.startsWith("/boot/") || p.startsWith("/lib/modules/"));
+    Extractor.unpackPackages(packages, dir, p -> p.startsWith(Sysroot.bootPath("")) || p.startsWith(Sysroot.modulesPath("")));
     Sysroot root = new Sysroot(dir);
     List<String> releases = new ArrayList<>();
     if (Files.isDirectory(root.modulesDir())) {

@@ -175,7 +175,7 @@ class HeadersSiblingsTest {
     KernelInputs.Download failing = KernelInputs.aptGet(spec -> {
       Files.writeString(spec.log(), "E: Unable to locate package " + COMMON + "\n");
       assertThat(spec.argv()).containsExactly("apt-get", "download", COMMON + "=6.1.192-2", "linux-kbuild-6.1");
-      return 100;
+      return new org.kmodkit.core.host.ProcessRunner.Result(100, false, java.time.Duration.ZERO);
     });
     assertThatThrownBy(() -> kernels(failing, headers)).isInstanceOf(EnvironmentException.class)
         .hasMessageStartingWith("apt-get download " + COMMON + "=6.1.192-2 linux-kbuild-6.1 failed (exit 100; E: Unable to locate package " + COMMON + ")");

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.tree.Sysroot;
 
 /**
  * Plans every (driver, kernel) build, as DKMS would run it, without touching anything: pure, so a
@@ -82,7 +83,7 @@ public final class BuildPlanner {
       env.put("kernel_source_dir", kdir);
       env.put("dkms_tree", dkmsTree.toString());
       env.put("source_tree", d.dir().toAbsolutePath().getParent() == null ? "/" : d.dir().toAbsolutePath().getParent().toString());
-      env.put("install_tree", "/lib/modules");
+      env.put("install_tree", Sysroot.modulesPath());
       env.put("arch", k.arch());
       env.put("module", d.name());
       env.put("module_version", d.version());
@@ -104,7 +105,7 @@ public final class BuildPlanner {
         String location = strip(m.builtLocation().constant());
         String dest = m.destLocation().constant();
         String destName = m.destName().constant();
-        String install = "/lib/modules/" + k.release() + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
+        String install = Sysroot.modulesPath(k.release()) + "/" + strip(dest) + (strip(dest).isEmpty() ? "" : "/") + destName + ".ko";
         modules.add(new BuildPlan.ExpectedModule(m.builtName().constant(), location, destName, install));
       }
       return new BuildPlan.Build(d, k, buildDir, steps, modules, log, outDir, Optional.empty());

@@ -32,6 +32,7 @@ import org.kmodkit.core.check.ModuleVerdict;
 import org.kmodkit.core.check.SetVerdict;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.Sysroot;
 
@@ -156,7 +157,7 @@ public final class BuildRunner {
       for (BuildPlan.Step step : b.steps()) {
         appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
         long s0 = System.nanoTime();
-        int code = processes.run(new ProcessRunner.Spec(jobServer.command(step.command()), b.buildDir(), env(), b.log()));
+        int code = processes.run(ProcessRunner.Command.of(jobServer.command(step.command())).withDir(b.buildDir()).withEnv(env()).withLog(b.log())).exitCode();
         inProcesses += System.nanoTime() - s0;
         if (code != 0 && step.statusIgnored()) {
           appendLog(b.log(), "\n# kmodkit: " + step.name() + " exited with status " + code + "; DKMS goes on, and so does kmodkit\n");

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.host.ProcessRunner;
+import org.kmodkit.core.host.SystemProcessRunner;
 
 /**
  * Evaluates a dkms.conf the way DKMS 3.0.10 does ({@code read_conf}: bash sources it with
@@ -89,20 +91,19 @@ public final class DkmsShell {
   }
 
   private static final class Probe {
-    static final Confinement RESULT = probe(bwrap(Path.of("/"), Path.of("/tmp"), List.of("/bin/true")));
+    static final Confinement RESULT = probe(new SystemProcessRunner(), bwrap(Path.of("/"), Path.of("/tmp"), List.of("/bin/true")));
   }
 
   /** Bubblewrap if {@code argv} (bwrap running /bin/true) succeeds, else none and why. */
-  static Confinement probe(List<String> argv) {
+  static Confinement probe(ProcessRunner runner, List<String> argv) {
     try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+      List<String> out = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ProcessRunner.Result r = runner.run(ProcessRunner.Command.of(argv).withTimeout(Duration.ofSeconds(10)).withLines(out::add));
+      if (r.timedOut()) {
         return new Confinement(false, "none: bubblewrap did not start within 10 s");
       }
-      return p.exitValue() == 0 ? new Confinement(true, "bubblewrap")
-          : new Confinement(false, "none: bubblewrap cannot confine here (" + out.lines().findFirst().orElse("exit " + p.exitValue()) + ")");
+      return r.exitCode() == 0 ? new Confinement(true, "bubblewrap")
+          : new Confinement(false, "none: bubblewrap cannot confine here (" + out.stream().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("exit " + r.exitCode()) + ")");
     } catch (IOException e) {
       return new Confinement(false, "none: bubblewrap unavailable (" + e.getMessage() + "); install the bubblewrap package");
     } catch (InterruptedException e) {

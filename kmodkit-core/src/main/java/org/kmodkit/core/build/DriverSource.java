@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.core.tree.Sysroot;
 
 /** A driver's source tree, ready to be copied into a build directory. */
 public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.Dkms, DriverSource.Srpm {
@@ -150,8 +151,8 @@ public sealed interface DriverSource permits DriverSource.Kbuild, DriverSource.D
   private static Map<String, String> hostVars(Path dir, String name, String version) {
     String release = System.getProperty("os.version", "");
     Path abs = dir.toAbsolutePath().normalize();
-    return Map.of("kernelver", release, "arch", "amd64".equals(System.getProperty("os.arch")) ? "x86_64" : System.getProperty("os.arch", ""), "kernel_source_dir", "/lib/modules/" + release + "/build",
-        "dkms_tree", "/var/lib/dkms", "source_tree", abs.getParent() == null ? "/" : abs.getParent().toString(), "install_tree", "/lib/modules",
+    return Map.of("kernelver", release, "arch", "amd64".equals(System.getProperty("os.arch")) ? "x86_64" : System.getProperty("os.arch", ""), "kernel_source_dir", Sysroot.modulesPath(release, "build"),
+        "dkms_tree", "/var/lib/dkms", "source_tree", abs.getParent() == null ? "/" : abs.getParent().toString(), "install_tree", Sysroot.modulesPath(),
         "module", name, "module_version", version);
   }
 

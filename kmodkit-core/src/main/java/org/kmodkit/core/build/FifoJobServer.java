@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.host.ProcessRunner;
 
 /**
  * GNU make's jobserver over a named pipe: every build's shell opens the pipe as fds 3 and 4 and
@@ -22,16 +24,15 @@ public final class FifoJobServer implements JobServer {
     this.pipe = pipe;
   }
 
-  /** Makes the pipe in {@code dir} (with mkfifo). */
-  public static FifoJobServer create(Path dir) throws EnvironmentException {
+  /** Makes the pipe in {@code dir} (with mkfifo, run by {@code runner}). */
+  public static FifoJobServer create(Path dir, ProcessRunner runner) throws EnvironmentException {
     Path fifo = dir.resolve("jobserver.fifo");
     try {
       Files.createDirectories(dir);
       Files.deleteIfExists(fifo);
-      Process p = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0) {
-        throw new EnvironmentException(fifo + ": mkfifo failed (" + out + "); check that " + dir + " is writable");
+      StringJoiner out = new StringJoiner("; ");
+      if (runner.run(ProcessRunner.Command.of("mkfifo", "-m", "600", fifo.toString()).withLines(out::add)).exitCode() != 0) {
+        throw new EnvironmentException(fifo + ": mkfifo failed (" + out.toString().strip() + "); check that " + dir + " is writable");
       }
       // opened read-write, so it neither blocks nor ever sees end-of-file while builds run
       return new FifoJobServer(fifo, new RandomAccessFile(fifo.toFile(), "rw"));

@@ -50,7 +50,7 @@ public final class KernelTargets {
     if (!Files.isDirectory(modules)) {
       throw new BadInputException(modules.toString(), "no such kernel: " + release + " is not installed under " + root.root() + " (ls " + root.modulesDir() + " lists the installed releases)");
     }
-    Optional<Path> build = root.resolve("/lib/modules/" + release + "/build");
+    Optional<Path> build = root.resolve(Sysroot.modulesPath(release, "build"));
     if (build.isEmpty() || !Files.isDirectory(build.get())) {
       throw new EnvironmentException(modules.resolve("build") + ": kernel " + release + " has no headers installed; install them (Debian: apt-get install linux-headers-" + release + "; RHEL: dnf install kernel-devel-" + release + ") or pass the headers packages with --kernel");
     }

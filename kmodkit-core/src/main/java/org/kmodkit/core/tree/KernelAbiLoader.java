@@ -43,7 +43,7 @@ public final class KernelAbiLoader {
       if (Files.isRegularFile(path.resolve("Module.symvers"))) {
         return fromHeaders(path);
       }
-      if (Files.isDirectory(path.resolve("lib/modules"))) {
+      if (Files.isDirectory(new Sysroot(path).modulesDir())) {
         throw new BadInputException(path.toString(), "is a system root; pass it as --root " + path + " with the kernel release");
       }
       throw new BadInputException(path.toString(), "has no Module.symvers; pass a kernel headers directory, a symvers file, kernel packages, or --root DIR with a release");
@@ -204,7 +204,7 @@ public final class KernelAbiLoader {
     } else if (headers.isPresent()) {
       addHeaders(b, headers.get());
     }
-    Optional<Path> config = root.resolve("/boot/config-" + release);
+    Optional<Path> config = root.resolve(Sysroot.bootPath("config-" + release));
     if (config.isPresent()) {
       addConfig(b, config.get().toString(), readFile(config.get()));
     } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
@@ -233,7 +233,7 @@ public final class KernelAbiLoader {
     } else {
       addHeaders(b, headers.get());
     }
-    Optional<Path> config = root.resolve("/boot/config-" + release);
+    Optional<Path> config = root.resolve(Sysroot.bootPath("config-" + release));
     if (config.isPresent()) {
       addConfig(b, config.get().toString(), readFile(config.get()));
     } else if (headers.isPresent() && Files.isRegularFile(headers.get().resolve(".config"))) {
@@ -276,7 +276,7 @@ public final class KernelAbiLoader {
   }
 
   static Optional<Path> findSymvers(Sysroot root, String release) {
-    for (String p : List.of("/boot/symvers-" + release + ".gz", "/boot/symvers-" + release + ".xz", "/lib/modules/" + release + "/symvers.gz", "/lib/modules/" + release + "/symvers.xz")) {
+    for (String p : List.of(Sysroot.bootPath("symvers-" + release + ".gz"), Sysroot.bootPath("symvers-" + release + ".xz"), Sysroot.modulesPath(release, "symvers.gz"), Sysroot.modulesPath(release, "symvers.xz"))) {
       Optional<Path> f = root.resolve(p);
       if (f.isPresent() && Files.isRegularFile(f.get())) {
         return f;
@@ -291,7 +291,7 @@ public final class KernelAbiLoader {
   }
 
   static Optional<Path> findImage(Sysroot root, String release) {
-    for (String p : List.of("/boot/vmlinuz-" + release, "/lib/modules/" + release + "/vmlinuz", "/boot/vmlinux-" + release)) {
+    for (String p : List.of(Sysroot.bootPath("vmlinuz-" + release), Sysroot.modulesPath(release, "vmlinuz"), Sysroot.bootPath("vmlinux-" + release))) {
       Optional<Path> f = root.resolve(p);
       if (f.isPresent() && Files.isRegularFile(f.get())) {
         return f;
@@ -301,7 +301,7 @@ public final class KernelAbiLoader {
   }
 
   static Optional<Path> findHeaders(Sysroot root, String release) {
-    for (String p : List.of("/lib/modules/" + release + "/build", "/usr/src/linux-headers-" + release, "/usr/src/kernels/" + release)) {
+    for (String p : List.of(Sysroot.modulesPath(release, "build"), "/usr/src/linux-headers-" + release, "/usr/src/kernels/" + release)) {
       Optional<Path> d = root.resolve(p);
       if (d.isPresent() && Files.isRegularFile(d.get().resolve("Module.symvers"))) {
         return d;

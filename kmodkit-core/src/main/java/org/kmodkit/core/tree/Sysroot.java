@@ -15,6 +15,9 @@ import java.util.Optional;
  * (absolute targets are taken inside the root, never on the host).
  */
 public record Sysroot(Path root) {
+  private static final String MODULES = "/lib/modules";
+  private static final String BOOT = "/boot";
+
   public Sysroot {
     Objects.requireNonNull(root, "root");
     root = root.toAbsolutePath().normalize();
@@ -32,7 +35,7 @@ public record Sysroot(Path root) {
   }
 
   public Path modulesDir() {
-    return path("/lib/modules");
+    return path(MODULES);
   }
 
   public Path modulesDir(String release) {
@@ -40,7 +43,24 @@ public record Sysroot(Path root) {
   }
 
   public Path boot() {
-    return path("/boot");
+    return path(BOOT);
+  }
+
+  /**
+   * "/lib/modules", or a path under it ({@code modulesPath(release, "build")} is
+   * "/lib/modules/<release>/build"), as the system names it.
+   */
+  public static String modulesPath(String... under) {
+    StringBuilder sb = new StringBuilder(MODULES);
+    for (String part : under) {
+      sb.append('/').append(part);
+    }
+    return sb.toString();
+  }
+
+  /** {@code file} under /boot ("config-<release>", "vmlinuz-<release>"), as the system names it. */
+  public static String bootPath(String file) {
+    return BOOT + "/" + file;
   }
 
   /**

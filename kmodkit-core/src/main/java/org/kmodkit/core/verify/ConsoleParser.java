@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.kmodkit.core.host.ProcessRunner;
 
 /**
  * Reads a guest's serial console (the protocol {@link GuestInit} writes, interleaved with the

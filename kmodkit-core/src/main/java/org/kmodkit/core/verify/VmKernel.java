@@ -46,7 +46,7 @@ public record VmKernel(Path image, String release, Sysroot root) {
 
   /** Kernel {@code release} installed under {@code root}: /boot/vmlinuz-R (Debian) or /lib/modules/R/vmlinuz (RHEL, Fedora). */
   public static VmKernel installed(Sysroot root, String release) throws BadInputException {
-    for (String p : List.of("/boot/vmlinuz-" + release, "/lib/modules/" + release + "/vmlinuz")) {
+    for (String p : List.of(Sysroot.bootPath("vmlinuz-" + release), Sysroot.modulesPath(release, "vmlinuz"))) {
       Optional<Path> f = root.resolve(p);
       if (f.isPresent() && Files.isRegularFile(f.get())) {
         String inside = BootHeader.release(f.get());
@@ -56,7 +56,7 @@ public record VmKernel(Path image, String release, Sysroot root) {
         return new VmKernel(f.get(), release, root);
       }
     }
-    throw new BadInputException(root.path("/boot/vmlinuz-" + release).toString(), "missing: kernel " + release + " has no image under " + root.root() + " (looked for /boot/vmlinuz-" + release + " and /lib/modules/" + release + "/vmlinuz); install its image package or pass the vmlinuz");
+    throw new BadInputException(root.path(Sysroot.bootPath("vmlinuz-" + release)).toString(), "missing: kernel " + release + " has no image under " + root.root() + " (looked for " + Sysroot.bootPath("vmlinuz-" + release) + " and " + Sysroot.modulesPath(release, "vmlinuz") + "); install its image package or pass the vmlinuz");
   }
 
   /** The kernel's module tree, read once; none for a bare vmlinuz. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.host.ProcessRunner;
 
 /**
  * Boots a kernel in a throw-away QEMU VM with an initramfs built for a {@link BootPlan} and returns
@@ -92,7 +93,7 @@ public final class VmVerifier {
     progress.status("booting " + kernel.release() + " under QEMU (" + tools.accel().name().toLowerCase() + ", no network) to load " + plan.steps().size() + " module" + (plan.steps().size() == 1 ? "" : "s") + " in " + plan.units().size() + " set" + (plan.units().size() == 1 ? "" : "s") + "; console: " + log);
     ProcessRunner.Result result;
     try (BufferedWriter console = Files.newBufferedWriter(log, StandardCharsets.ISO_8859_1)) {
-      result = runner.run(command, options.timeout(), line -> {
+      result = runner.run(ProcessRunner.Command.of(command).withTimeout(options.timeout()).withCharset(StandardCharsets.ISO_8859_1).withLines(line -> {
         synchronized (lines) {
           lines.add(line);
           try {
@@ -105,9 +106,12 @@ public final class VmVerifier {
         if (line.contains("@@ BOOTED ")) {
           progress.status("kernel up: " + line.substring(line.indexOf("@@ BOOTED ") + 10) + "; loading, unloading, reloading");
         }
-      });
+      }));
     } catch (IOException | UncheckedIOException e) {
       throw new EnvironmentException("cannot run " + tools.qemu() + " (" + e.getMessage() + "); check that qemu-system-x86 is installed and works: " + tools.qemu() + " --version");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EnvironmentException("interrupted while " + tools.qemu() + " ran; stopped it", e);
     } finally {
       try {
         Files.deleteIfExists(initrd);

@@ -1,21 +1,27 @@
 package org.kmodkit.core.weak;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.tree.Sysroot;
 
 /** The real tools: kmod's depmod, rpm, dracut or update-initramfs. */
 public final class HostSystemTools implements SystemTools {
+  private final ProcessRunner runner;
+
+  public HostSystemTools(ProcessRunner runner) {
+    this.runner = runner;
+  }
+
   private static final List<String> DEPMOD_CONFIG_DIRS = List.of("/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d", "/usr/lib/depmod.d");
 
   @Override
@@ -68,7 +74,7 @@ public final class HostSystemTools implements SystemTools {
 
   @Override
   public List<String> initramfsModules(Sysroot root, String release) throws EnvironmentException {
-    for (String p : List.of("/boot/initramfs-" + release + ".img", "/boot/initrd.img-" + release, "/boot/initrd-" + release)) {
+    for (String p : List.of(Sysroot.bootPath("initramfs-" + release + ".img"), Sysroot.bootPath("initrd.img-" + release), Sysroot.bootPath("initrd-" + release))) {
       Path f = root.path(p);
       if (Files.isRegularFile(f)) {
         try {
@@ -103,21 +109,16 @@ public final class HostSystemTools implements SystemTools {
 
   private record Result(int code, String out, String err) {}
 
-  private static Result run(List<String> cmd, int timeoutSeconds) throws EnvironmentException {
+  private Result run(List<String> cmd, int timeoutSeconds) throws EnvironmentException {
+    StringBuffer out = new StringBuffer();
+    StringBuffer err = new StringBuffer();
     try {
-      Path out = Files.createTempFile("kmodkit", ".out");
-      Path err = Files.createTempFile("kmodkit", ".err");
-      try {
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          throw new EnvironmentException(cmd.get(0) + " did not finish in " + timeoutSeconds + " s");
-        }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
+      ProcessRunner.Result r = runner.run(ProcessRunner.Command.of(cmd).withTimeout(Duration.ofSeconds(timeoutSeconds))
+          .withLines(l -> out.append(l).append('\n'), l -> err.append(l).append('\n')));
+      if (r.timedOut()) {
+        throw new EnvironmentException(cmd.get(0) + " did not finish in " + timeoutSeconds + " s");
       }
+      return new Result(r.exitCode(), out.toString(), err.toString());
     } catch (IOException e) {
       String pkg = cmd.get(0).equals("depmod") ? "kmod" : cmd.get(0).equals("rpm") ? "rpm" : cmd.get(0);
       throw new EnvironmentException("cannot run " + cmd.get(0) + " (" + e.getMessage() + "); install it (Debian/RHEL package: " + pkg + ")", e);

@@ -30,7 +30,7 @@ public record Inventory(Sysroot root, List<String> kernels, List<String> unusabl
   public record Link(String path, String targetRelease, String targetRelPath, String set) {
     /** The target as the system sees it. */
     public String target() {
-      return "/lib/modules/" + targetRelease + "/" + targetRelPath;
+      return Sysroot.modulesPath(targetRelease, targetRelPath);
     }
   }
 

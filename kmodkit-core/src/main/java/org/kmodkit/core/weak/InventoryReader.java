@@ -75,7 +75,7 @@ public final class InventoryReader {
       }
       relByKernel.put(k, rels);
       for (String r : rels) {
-        absolute.add("/lib/modules/" + k + "/" + r);
+        absolute.add(Sysroot.modulesPath(k, r));
       }
     }
     Map<String, String> owners = owners(root, absolute, notes);
@@ -92,7 +92,7 @@ public final class InventoryReader {
           notes.add("cannot read " + r.error().getMessage() + "; left out");
           continue;
         }
-        String set = owners.getOrDefault("/lib/modules/" + k + "/" + rel, setOf(rel));
+        String set = owners.getOrDefault(Sysroot.modulesPath(k, rel), setOf(rel));
         bySet.computeIfAbsent(set, x -> new ArrayList<>()).add(new ModuleBuild.Member(rel, r.module()));
       }
       bySet.forEach((set, members) -> builds.add(new ModuleBuild(set, k, members)));
@@ -153,7 +153,7 @@ public final class InventoryReader {
         try {
           for (String line : Files.readAllLines(dpkg.resolve(f))) {
             String p = line.startsWith("/usr/lib/modules/") ? line.substring(4) : line;
-            if (p.startsWith("/lib/modules/")) {
+            if (p.startsWith(Sysroot.modulesPath(""))) {
               out.put(p, pkg);
             }
           }

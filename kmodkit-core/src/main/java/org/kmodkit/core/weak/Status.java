@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.kmodkit.core.tree.Sysroot;
 
 /**
  * The matrix of every out-of-tree module set × every installed kernel: what is (links on disk,
@@ -120,7 +121,7 @@ public record Status(List<String> kernels, List<String> sets, Map<String, Map<St
       String target = f.target();
       for (ModuleBuild b : inv.buildsOf(set)) {
         for (ModuleBuild.Member m : b.modules()) {
-          String abs = "/lib/modules/" + b.release() + "/" + m.relPath();
+          String abs = Sysroot.modulesPath(b.release(), m.relPath());
           if (target.equals(abs) || target.endsWith(abs) || resolvesTo(inv, k, f, abs)) {
             out.add(b.release());
           }

@@ -23,6 +23,7 @@ import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.abi.KernelConfig;
 import org.kmodkit.core.abi.KernelSymbol;
 import org.kmodkit.core.check.Problem;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.testkit.KoBuilder;
 
 class BuildRunnerTest {
@@ -46,17 +47,17 @@ class BuildRunnerTest {
 
   /** A make that writes what {@code behaviour} says into the build directory and log. */
   static final class FakeMake implements ProcessRunner {
-    final BiFunction<ProcessRunner.Spec, String, Integer> behaviour;
-    final List<ProcessRunner.Spec> calls = Collections.synchronizedList(new ArrayList<>());
+    final BiFunction<ProcessRunner.Command, String, Integer> behaviour;
+    final List<ProcessRunner.Command> calls = Collections.synchronizedList(new ArrayList<>());
 
-    FakeMake(BiFunction<ProcessRunner.Spec, String, Integer> behaviour) {
+    FakeMake(BiFunction<ProcessRunner.Command, String, Integer> behaviour) {
       this.behaviour = behaviour;
     }
 
     @Override
-    public int run(ProcessRunner.Spec spec) {
+    public ProcessRunner.Result run(ProcessRunner.Command spec) {
       calls.add(spec);
-      return behaviour.apply(spec, spec.dir().getParent().getParent().getFileName().toString());
+      return new ProcessRunner.Result(behaviour.apply(spec, spec.dir().getParent().getParent().getFileName().toString()), false, java.time.Duration.ZERO);
     }
   }
 
@@ -69,7 +70,7 @@ class BuildRunnerTest {
     }
   }
 
-  static void log(ProcessRunner.Spec spec, String text) {
+  static void log(ProcessRunner.Command spec, String text) {
     try {
       Files.writeString(spec.log(), text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     } catch (IOException e) {

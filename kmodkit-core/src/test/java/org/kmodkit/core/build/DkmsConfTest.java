@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.core.host.SystemProcessRunner;
 import org.kmodkit.core.BadInputException;
 
 class DkmsConfTest {
@@ -250,10 +251,10 @@ class DkmsConfTest {
 
   @Test
   void withoutBubblewrapOrItsNamespacesTheConfinementIsNoneAndSaysWhy() {
-    assertThat(DkmsShell.probe(List.of("/nonexistent/bwrap")).description()).startsWith("none: bubblewrap unavailable (").endsWith("install the bubblewrap package");
-    assertThat(DkmsShell.probe(List.of("/bin/sh", "-c", "echo 'bwrap: No permissions to creating new namespace'; exit 1")))
+    assertThat(DkmsShell.probe(new SystemProcessRunner(), List.of("/nonexistent/bwrap")).description()).startsWith("none: bubblewrap unavailable (").endsWith("install the bubblewrap package");
+    assertThat(DkmsShell.probe(new SystemProcessRunner(), List.of("/bin/sh", "-c", "echo 'bwrap: No permissions to creating new namespace'; exit 1")))
         .isEqualTo(new DkmsShell.Confinement(false, "none: bubblewrap cannot confine here (bwrap: No permissions to creating new namespace)"));
-    assertThat(DkmsShell.probe(List.of("/bin/true")).bubblewrap()).isTrue();
+    assertThat(DkmsShell.probe(new SystemProcessRunner(), List.of("/bin/true")).bubblewrap()).isTrue();
   }
 
   @Test

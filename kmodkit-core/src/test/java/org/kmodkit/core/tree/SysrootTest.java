@@ -35,4 +35,13 @@ class SysrootTest {
     assertThat(s.locate(root, "a")).isEmpty();
     assertThat(s.resolve("/later")).as("resolve wants it there").isEmpty();
   }
+
+  @Test
+  void theLayoutIsNamedAsTheSystemNamesItAndFoundUnderTheRoot() {
+    Sysroot s = new Sysroot(tmp);
+    assertThat(Sysroot.modulesPath("6.1.0-56-cloud-amd64", "build")).isEqualTo("/lib/modules/6.1.0-56-cloud-amd64/build");
+    assertThat(Sysroot.bootPath("config-6.1.0-56-cloud-amd64")).isEqualTo("/boot/config-6.1.0-56-cloud-amd64");
+    assertThat(s.path(Sysroot.modulesPath("6.1.0-56-cloud-amd64"))).isEqualTo(s.modulesDir("6.1.0-56-cloud-amd64")).isEqualTo(tmp.resolve("lib/modules/6.1.0-56-cloud-amd64"));
+    assertThat(s.path(Sysroot.bootPath("vmlinuz-6.1.0-56-cloud-amd64"))).isEqualTo(s.boot().resolve("vmlinuz-6.1.0-56-cloud-amd64"));
+  }
 }

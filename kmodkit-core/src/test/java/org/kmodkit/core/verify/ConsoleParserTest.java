@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kmodkit.core.abi.KernelAbi;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.tree.ModuleFiles;
 import org.kmodkit.core.tree.ModuleTree;
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.host.ProcessRunner;
 
 class VmVerifierTest {
   @TempDir Path dir;
@@ -31,15 +32,15 @@ class VmVerifierTest {
     }
 
     @Override
-    public Result run(List<String> command, Duration timeout, java.util.function.Consumer<String> lines) throws IOException {
-      this.command = command;
-      this.timeout = timeout;
+    public Result run(Command c) throws IOException {
+      this.command = c.argv();
+      this.timeout = c.timeout();
       try {
         initramfs = InitramfsTest.read(Files.readAllBytes(Path.of(command.get(command.indexOf("-initrd") + 1))));
       } catch (Exception e) {
         throw new IOException(e);
       }
-      console.forEach(lines);
+      console.forEach(c.out());
       return result;
     }
   }
@@ -97,7 +98,7 @@ class VmVerifierTest {
 
   @Test
   void aQemuThatCannotStartIsAnEnvironmentErrorNamingIt() throws Exception {
-    ProcessRunner broken = (c, t, l) -> {
+    ProcessRunner broken = c -> {
       throw new IOException("Cannot run program \"/usr/bin/qemu-system-x86_64\": error=2, No such file or directory");
     };
     assertThatThrownBy(() -> new VmVerifier(broken, tools(), s -> { }).verify(kernel(), ConsoleParserTest.barePlan(), new VmVerifier.Options(512, Duration.ofSeconds(5), dir)))
