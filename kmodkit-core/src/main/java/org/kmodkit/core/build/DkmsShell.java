@@ -125,6 +125,44 @@ public final class DkmsShell {
   }
 
   /**
+   * The argv that runs one build step (PATCH, PRE_BUILD, MAKE, POST_BUILD) of {@code kernel} in
+   * {@code buildDir}: under bubblewrap as {@link #bwrap} confines dkms.conf (read-only root, no
+   * network, no other process), with {@code buildDir}, {@code writable} (the jobserver's pipe)
+   * and a scratch TMPDIR beside it ({@code ../tmp}) the only places it can write, and the
+   * machine DKMS builds on:
+   * {@code /lib/modules/<release>/build} leads to the kernel's headers, as linux-headers-&lt;release&gt;
+   * makes it (dkms.conf lines and Makefiles name it: openrazer, ddcci, dahdi, west-chamber), and
+   * no other kernel is there. Without bubblewrap, {@code command} as it is (unconfined).
+   */
+  public List<String> confineBuild(List<String> command, Path buildDir, List<Path> writable, KernelTarget kernel) throws IOException {
+    if (!confinement.bubblewrap()) {
+      return command;
+    }
+    Path modules = Path.of("/lib").toRealPath().resolve("modules");
+    List<String> argv = new ArrayList<>(List.of("bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"));
+    // the directory holding modules/ becomes a fresh one holding what it held, but modules/ only
+    // for this kernel: the root is read-only, so nothing can be made beside what is there
+    argv.addAll(List.of("--tmpfs", modules.getParent().toString()));
+    try (java.util.stream.Stream<Path> entries = Files.list(modules.getParent())) {
+      for (Path e : entries.sorted().toList()) {
+        if (e.getFileName().toString().equals("modules")) {
+          continue;
+        }
+        argv.addAll(Files.isSymbolicLink(e) ? List.of("--symlink", Files.readSymbolicLink(e).toString(), e.toString()) : List.of("--ro-bind", e.toString(), e.toString()));
+      }
+    }
+    argv.addAll(List.of("--symlink", kernel.buildDir().toAbsolutePath().toString(), modules.resolve(kernel.release()).resolve("build").toString()));
+    Path scratch = Files.createDirectories(buildDir.toAbsolutePath().resolveSibling("tmp"));
+    argv.addAll(List.of("--setenv", "TMPDIR", scratch.toString()));
+    for (Path w : concat(List.of(buildDir.toAbsolutePath(), scratch), writable)) {
+      argv.addAll(List.of("--bind", w.toAbsolutePath().toString(), w.toAbsolutePath().toString()));
+    }
+    argv.addAll(List.of("--chdir", buildDir.toAbsolutePath().toString(), "--"));
+    argv.addAll(command);
+    return argv;
+  }
+
+  /**
    * Sources {@code conf} with {@code vars} (every one of {@link #INPUTS}) set, in {@code dir}, and
    * returns the dkms.conf variables it left set: name, index, value.
    */
@@ -199,6 +237,12 @@ public final class DkmsShell {
   private static void kill(Process p) {
     p.descendants().forEach(ProcessHandle::destroyForcibly);
     p.destroyForcibly();
+  }
+
+  private static List<Path> concat(List<Path> a, List<Path> b) {
+    List<Path> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   /** Splits NUL-separated name, index, value triples, strictly: known names, decimal indices. */
