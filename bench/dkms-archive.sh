@@ -81,7 +81,10 @@ for deb in "${pkgs[@]}"; do
   ran+=("$pkg")
   x=$WORK/x/$pkg; rm -rf "$x"; mkdir -p "$x"; dpkg-deb -x "$deb" "$x"
   conf=$(ls "$x"/usr/src/*/dkms.conf 2>/dev/null | head -1 || true)
-  if [ -z "$conf" ]; then rows+=("| $pkg $ver | no module source (no usr/src/*/dkms.conf) | no module source | n/a |"); continue; fi
+  if [ -z "$conf" ]; then # dkms has nothing to add (dh-dkms: debhelper's add-on); what kmodkit says of it
+    "$kmodkit" rebuild -s "$deb" -k "${headers[0]}" --out "$WORK/out/$pkg" >/dev/null 2>"$WORK/$pkg.kmodkit.err" && k="built?!" || k="refused: $(tail -1 "$WORK/$pkg.kmodkit.err" | sed 's/|/\\|/g; s/^kmodkit: [^:]*: //' | cut -c1-120)"
+    rows+=("| $pkg $ver | no module source (no usr/src/*/dkms.conf) | $k | n/a |"); continue
+  fi
   missing=$(missing_depends "$deb")
   src=$(dirname "$conf"); nv=$(basename "$src")
   # the name and version dkms add takes from dkms.conf (a version may hold '-': linux-apfs-rw-0.3.0-1)
