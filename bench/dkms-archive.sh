@@ -164,7 +164,7 @@ mapfile -t rows < <(printf '%s\n' "${rows[@]}" | sort -t'|' -k2,2)
   printf '%s\n' "${rows[@]}"
   echo
   na=$(printf '%s\n' "${rows[@]}" | grep -c '| n/a |$' || true)
-  echo "Same outcome: $(printf '%s\n' "${rows[@]}" | grep -c '| yes |$' || true) of ${#rows[@]}$([ "$na" = 0 ] || echo " ($na of them hold no module source)")."
+  echo "Same outcome: $(printf '%s\n' "${rows[@]}" | grep -c '| yes |$' || true) of ${#rows[@]}$([ "$na" = 0 ] || echo "; n/a (no module source, nothing to build on either side): $na")."
   [ -z "$notes" ] || printf '\n%s\n' "$notes"
 } > "$TABLE.new"
 mv "$TABLE.new" "$TABLE"
