@@ -63,7 +63,7 @@ for a in "$@"; do
   pkgs+=("$f")
 done
 
-first_error() { grep -m1 -E '(error|Error[^!]):|\*\*\*' "$@" 2>/dev/null | sed 's/|/\\|/g' | cut -c1-160; }
+first_error() { grep -m1 -E '(error|Error[^!]):|\*\*\*' "$@" 2>/dev/null | sed 's/|/\\|/g' | cut -c1-400; }
 modules_in() { find "$@" -name '*.ko*' -printf '%f\n' 2>/dev/null | sed 's/\.ko.*//' | sort -u | paste -sd, -; }
 
 # the Depends apt would install with the package that are not installed here (dkms aside)
@@ -133,10 +133,17 @@ for deb in "${pkgs[@]}"; do
     dkms remove -m "$n" -v "$v" --all >/dev/null 2>&1 || true
     rm -rf "/usr/src/$n-$v"
   fi
+  # error lines name the build directory, which differs (/var/lib/dkms/N/V/build/, kmodkit's work/…/N/V/build/)
+  d_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$d_outcome" | cut -c1-200); k_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$k_outcome" | cut -c1-200)
   # the same outcome: same kind, and for builds the same modules
   same=no
   [ "${d_outcome%%:*}" = "${k_outcome%%:*}" ] && same=yes
   case "$d_outcome" in built*) [ "$d_outcome" = "$k_outcome" ] || same=no ;; esac
+  # for failures, the same first error (DKMS's is quoted from its make.log, path first)
+  case "$d_outcome" in failed:*)
+    d_outcome=$(sed -E 's#^failed: [^ ]*make\.log:#failed: #' <<<"$d_outcome")
+    [ "$same" = no ] || [ "$(cut -c1-100 <<<"$d_outcome")" = "$(cut -c1-100 <<<"$k_outcome")" ] || same="no (first errors differ)" ;;
+  esac
   [ "$REAL_DKMS" = 1 ] || same="?"
   rows+=("| $pkg $ver${missing:+ (Depends not installed: $missing)} | $d_outcome | $k_outcome | $same |")
 done

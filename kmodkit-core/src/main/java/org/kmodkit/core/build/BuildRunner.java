@@ -155,14 +155,14 @@ public final class BuildRunner {
       }
       if (b.driver() instanceof DriverSource.Dkms d) {
         appendLog(b.log(), "# build steps' confinement: " + d.shell().confinement().description()
-            + (d.shell().confinement().bubblewrap() ? " (writable: the build directory and TMPDIR ../tmp; /lib/modules/" + b.kernel().release() + "/build: the kernel's headers; no network)" : " (they run as kmodkit's user, unconfined, as DKMS runs them)") + "\n");
+            + (d.shell().confinement().bubblewrap() ? " (writable: the build directory, also at /usr/src/" + d.name() + "-" + d.version() + " and /var/lib/dkms/" + d.name() + "/" + d.version() + "/build, and TMPDIR ../tmp; /lib/modules/" + b.kernel().release() + "/build: the kernel's headers; no network)" : " (they run as kmodkit's user, unconfined, as DKMS runs them)") + "\n");
       }
       for (BuildPlan.Step step : b.steps()) {
         appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
         long s0 = System.nanoTime();
         List<String> argv = jobServer.command(step.command());
         if (b.driver() instanceof DriverSource.Dkms d) {
-          argv = d.shell().confineBuild(argv, b.buildDir(), jobServer.paths(), b.kernel());
+          argv = d.shell().confineBuild(argv, b, jobServer.paths());
         }
         int code = processes.run(new ProcessRunner.Spec(argv, b.buildDir(), env(), b.log()));
         inProcesses += System.nanoTime() - s0;

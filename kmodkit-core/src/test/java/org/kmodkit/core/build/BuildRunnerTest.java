@@ -149,12 +149,15 @@ class BuildRunnerTest {
   void dkmsBuildStepsSeeTheKernelAtLibModulesBuildAndCanWriteOnlyTheirBuildDirectory() throws Exception {
     // openrazer-driver-dkms: MAKE="KERNELDIR=/lib/modules/${kernelver}/build make driver"; ddcci's and
     // dahdi's Makefiles look there too. DKMS builds where linux-headers-<release> made that link.
+    // west-chamber-dkms's MAKE builds in /usr/src/<name>-<version> and moves the modules to
+    // /var/lib/dkms/<name>/<version>/build: DKMS's paths, here the build directory
     Path headers = Files.createDirectories(tmp.resolve("headers"));
     Files.writeString(headers.resolve("Makefile"), "# the kernel's\n");
     Path src = Files.createDirectories(tmp.resolve("src/looks"));
     write(src.resolve("prebuilt.bin"), goodModule("looks"));
     Files.writeString(src.resolve("dkms.conf"), "PACKAGE_NAME=looks\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=looks\nDEST_MODULE_LOCATION[0]=/extra\n"
-        + "MAKE=\"touch " + src + "/escaped; mktemp && cp /lib/modules/${kernelver}/build/Makefile seen && cp prebuilt.bin looks.ko\"\n");
+        + "MAKE=\"touch " + src + "/escaped; mktemp && cp /lib/modules/${kernelver}/build/Makefile seen && cp prebuilt.bin looks.ko"
+        + " && touch /usr/src/looks-1.0/made-in-usr-src && test -f /var/lib/dkms/looks/1.0/build/made-in-usr-src\"\n");
     DriverSource.Dkms d = (DriverSource.Dkms) DriverSource.of(src, src.toString(), "looks", "1.0");
     org.junit.jupiter.api.Assumptions.assumeTrue(d.shell().confinement().bubblewrap(), d.shell().confinement().description());
     BuildReport report = run(new LocalProcessRunner(), 1, null, d);
