@@ -134,7 +134,8 @@ for deb in "${pkgs[@]}"; do
     rm -rf "/usr/src/$n-$v"
   fi
   # error lines name the build directory, which differs (/var/lib/dkms/N/V/build/, kmodkit's work/…/N/V/build/)
-  d_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$d_outcome" | cut -c1-200); k_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$k_outcome" | cut -c1-200)
+  case "$d_outcome" in failed:*) d_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$d_outcome" | cut -c1-200) ;; esac
+  case "$k_outcome" in failed:*) k_outcome=$(sed "s#[^ :']*/$n/$v/build/##g" <<<"$k_outcome" | cut -c1-200) ;; esac
   # the same outcome: same kind, and for builds the same modules
   same=no
   [ "${d_outcome%%:*}" = "${k_outcome%%:*}" ] && same=yes
