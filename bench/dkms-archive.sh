@@ -140,9 +140,10 @@ for deb in "${pkgs[@]}"; do
   same=no
   [ "${d_outcome%%:*}" = "${k_outcome%%:*}" ] && same=yes
   case "$d_outcome" in built*) [ "$d_outcome" = "$k_outcome" ] || same=no ;; esac
-  # for failures, the same first error (DKMS's is quoted from its make.log, path first)
+  # for failures, the same first error (DKMS's is quoted from its make.log, path first; its
+  # compiler ran in a UTF-8 locale, kmodkit's in C: ‘’ there are '' here)
   case "$d_outcome" in failed:*)
-    d_outcome=$(sed -E 's#^failed: [^ ]*make\.log:#failed: #' <<<"$d_outcome")
+    d_outcome=$(sed -E "s#^failed: [^ ]*make\\.log:#failed: #; s/‘|’/'/g" <<<"$d_outcome")
     [ "$same" = no ] || [ "$(cut -c1-100 <<<"$d_outcome")" = "$(cut -c1-100 <<<"$k_outcome")" ] || same="no (first errors differ)" ;;
   esac
   [ "$REAL_DKMS" = 1 ] || same="?"
