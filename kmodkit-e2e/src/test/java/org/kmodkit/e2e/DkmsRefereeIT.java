@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * corpus 56 headers reach the same outcome: Debian's vpoll as it ships, and a tree whose dkms.conf
  * is the shell DKMS authors write (issue 12: pushd `dirname $BASH_SOURCE`, if [ -f
  * $kernel_source_dir/.config ], if ! grep -q "^CONFIG_X=[ym]$", upper-case helper variables) —
- * built where the kernel has the option, skipped where it lacks it. Needs root and the dkms
+ * built where the kernel has the option, skipped where it lacks it; and a MAKE line that finds the
+ * kernel at /lib/modules/$kernelver/build, as openrazer-driver-dkms's does (dkms builds as on a
+ * machine with the headers installed; kmodkit shows its build that kernel there). Needs root and the dkms
  * package (it adds the tree to /usr/src and /var/lib/dkms, and removes it); skipped otherwise.
  */
 class DkmsRefereeIT {
@@ -59,17 +61,31 @@ class DkmsRefereeIT {
         """.formatted(option);
   }
 
+  /**
+   * A MAKE line as openrazer-driver-dkms writes it (and ddcci's, dahdi's Makefiles look): the
+   * kernel at /lib/modules/$kernelver/build, where linux-headers-&lt;release&gt; puts it.
+   */
+  static final String LIB_MODULES_DKMS_CONF = """
+      PACKAGE_NAME="vpolllm"
+      PACKAGE_VERSION="0.1"
+      BUILT_MODULE_NAME[0]=vpoll
+      DEST_MODULE_LOCATION[0]=/extra
+      MAKE[0]="make -C /lib/modules/${kernelver}/build M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build"
+      """;
+
   @ParameterizedTest
-  @ValueSource(strings = {"debian vpoll", "CONFIG_EVENTFD", "CONFIG_NO_SUCH_OPTION"})
+  @ValueSource(strings = {"debian vpoll", "CONFIG_EVENTFD", "CONFIG_NO_SUCH_OPTION", "lib modules build"})
   void kmodkitAndDkmsReachTheSameOutcome(String variant) throws Exception {
     Path vpoll = Builds.dkmsSource("vpoll-dkms_", "vpoll-0.1");
-    Path src = tmp.resolve(variant.replace(' ', '-')).resolve(variant.startsWith("CONFIG") ? "vpollsh-0.1" : "vpoll-0.1");
+    String name = variant.startsWith("CONFIG") ? "vpollsh" : variant.startsWith("lib") ? "vpolllm" : "vpoll";
+    Path src = tmp.resolve(variant.replace(' ', '-')).resolve(name + "-0.1");
     Proc.check(tmp, 60, "mkdir", "-p", src.getParent().toString());
     Proc.check(tmp, 60, "cp", "-a", vpoll.toString(), src.toString());
     if (variant.startsWith("CONFIG")) {
       Files.writeString(src.resolve("dkms.conf"), shellDkmsConf(variant));
+    } else if (variant.startsWith("lib")) {
+      Files.writeString(src.resolve("dkms.conf"), LIB_MODULES_DKMS_CONF);
     }
-    String name = variant.startsWith("CONFIG") ? "vpollsh" : "vpoll";
     Outcome dkms = dkms(src, name, "0.1");
     Outcome kmodkit = kmodkit(src, tmp.resolve(variant.replace(' ', '-') + "-out"));
     assertThat(kmodkit).as(variant).isEqualTo(dkms);
@@ -95,7 +111,16 @@ class DkmsRefereeIT {
     Proc.check(dir, 60, "cp", "-a", src.toString(), usrSrc.toString());
     try {
       Proc.check(dir, 120, "dkms", "add", "-m", name, "-v", version);
-      Proc.Result r = Proc.run(dir, 900, "dkms", "build", "-m", name, "-v", version, "-k", RELEASE, "--kernelsourcedir", Builds.headers(ABI).toString());
+      // as on a machine with linux-headers-RELEASE installed: /lib/modules/RELEASE/build leads to
+      // the headers, made over an overlay of /lib in a private mount namespace (nothing else sees it)
+      Path lib = tmp.resolve("lib-" + name);
+      Proc.check(dir, 60, "rm", "-rf", lib.toString());
+      Proc.check(dir, 60, "mkdir", "-p", lib.resolve("upper").toString(), lib.resolve("work").toString());
+      Proc.Result r = Proc.run(dir, 900, "unshare", "-m", "--propagation", "private", "sh", "-c",
+          "l=$(readlink -f /lib) && mount -t overlay overlay -o \"lowerdir=$l,upperdir=$1/upper,workdir=$1/work\" \"$l\""
+              + " && mkdir -p \"$l/modules/$2\" && ln -sfn \"$3\" \"$l/modules/$2/build\" && shift 3 && exec \"$@\"",
+          "sh", lib.toString(), RELEASE, Builds.headers(ABI).toString(),
+          "dkms", "build", "-m", name, "-v", version, "-k", RELEASE, "--kernelsourcedir", Builds.headers(ABI).toString());
       if ((r.out() + r.err()).contains("BUILD_EXCLUSIVE directive which does not match")) {
         return new Outcome("skipped", List.of());
       }

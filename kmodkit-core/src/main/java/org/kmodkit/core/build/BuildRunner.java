@@ -154,10 +154,18 @@ public final class BuildRunner {
       for (String left : copyTree(b.driver().dir(), b.buildDir())) {
         appendLog(b.log(), "# kmodkit: left out of the build copy: the link " + left + " leads out of the source tree (never copied, never followed)\n");
       }
+      if (b.driver() instanceof DriverSource.Dkms d) {
+        appendLog(b.log(), "# build steps' confinement: " + d.shell().confinement().description()
+            + (d.shell().confinement().bubblewrap() ? " (writable: the build directory, also at /usr/src/" + d.name() + "-" + d.version() + " and /var/lib/dkms/" + d.name() + "/" + d.version() + "/build, and TMPDIR ../tmp; /lib/modules/" + b.kernel().release() + "/build: the kernel's headers; no network)" : " (they run as kmodkit's user, unconfined, as DKMS runs them)") + "\n");
+      }
       for (BuildPlan.Step step : b.steps()) {
         appendLog(b.log(), "\n# " + step.name() + ": " + step.command() + "\n");
         long s0 = System.nanoTime();
-        int code = processes.run(ProcessRunner.Command.of(jobServer.command(step.command())).withDir(b.buildDir()).withEnv(env()).withLog(b.log())).exitCode();
+        List<String> argv = jobServer.command(step.command());
+        if (b.driver() instanceof DriverSource.Dkms d) {
+          argv = d.shell().confineBuild(argv, b, jobServer.paths());
+        }
+        int code = processes.run(ProcessRunner.Command.of(argv).withDir(b.buildDir()).withEnv(env()).withLog(b.log())).exitCode();
         inProcesses += System.nanoTime() - s0;
         if (code != 0 && step.statusIgnored()) {
           appendLog(b.log(), "\n# kmodkit: " + step.name() + " exited with status " + code + "; DKMS goes on, and so does kmodkit\n");

@@ -126,6 +126,62 @@ public final class DkmsShell {
   }
 
   /**
+   * The argv that runs one build step (PATCH, PRE_BUILD, MAKE, POST_BUILD) of {@code b}: under
+   * bubblewrap as {@link #bwrap} confines dkms.conf (read-only root, no network, no other
+   * process), with the build directory, {@code writable} (the jobserver's pipe) and a scratch
+   * TMPDIR beside it ({@code ../tmp}) the only places it can write, and DKMS's paths as on the
+   * machine DKMS builds on: {@code /lib/modules/<release>/build} leads to the kernel's headers, as
+   * linux-headers-&lt;release&gt; makes it (openrazer's MAKE, ddcci's and dahdi's Makefiles look
+   * there), and {@code /usr/src/<name>-<version>} and {@code /var/lib/dkms/<name>/<version>/build}
+   * are the build directory (west-chamber's MAKE builds in the one and moves modules to the other).
+   * Without bubblewrap, {@code command} as it is (unconfined).
+   */
+  public List<String> confineBuild(List<String> command, BuildPlan.Build b, List<Path> writable) throws IOException {
+    if (!confinement.bubblewrap()) {
+      return command;
+    }
+    String build = b.buildDir().toAbsolutePath().toString();
+    Path kernelBuild = Path.of("/lib").toRealPath().resolve("modules").resolve(b.kernel().release()).resolve("build");
+    Path source = Path.of("/usr/src", b.driver().name() + "-" + b.driver().version());
+    Path dkmsBuild = Path.of("/var/lib/dkms", b.driver().name(), b.driver().version(), "build");
+    List<String> argv = new ArrayList<>(List.of("bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"));
+    for (Path p : List.of(kernelBuild, source, dkmsBuild)) {
+      makeRoom(argv, p);
+    }
+    argv.addAll(List.of("--symlink", b.kernel().buildDir().toAbsolutePath().toString(), kernelBuild.toString(),
+        "--bind", build, source.toString(), "--bind", build, dkmsBuild.toString()));
+    Path scratch = Files.createDirectories(b.buildDir().toAbsolutePath().resolveSibling("tmp"));
+    argv.addAll(List.of("--setenv", "TMPDIR", scratch.toString()));
+    for (Path w : concat(List.of(b.buildDir().toAbsolutePath(), scratch), writable)) {
+      argv.addAll(List.of("--bind", w.toAbsolutePath().toString(), w.toAbsolutePath().toString()));
+    }
+    argv.addAll(List.of("--chdir", build, "--"));
+    argv.addAll(command);
+    return argv;
+  }
+
+  /**
+   * Lets bubblewrap make {@code target} on the read-only root: the nearest directory above it
+   * that exists becomes a fresh one holding what it held (bound back read-only), less the entry
+   * on the way to {@code target}.
+   */
+  private static void makeRoom(List<String> argv, Path target) throws IOException {
+    Path dir = target.getParent();
+    while (!Files.isDirectory(dir) && dir.getParent() != null) {
+      dir = dir.getParent();
+    }
+    String skip = dir.relativize(target).getName(0).toString();
+    argv.addAll(List.of("--tmpfs", dir.toString()));
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      for (Path e : entries.sorted().toList()) {
+        if (!e.getFileName().toString().equals(skip)) {
+          argv.addAll(Files.isSymbolicLink(e) ? List.of("--symlink", Files.readSymbolicLink(e).toString(), e.toString()) : List.of("--ro-bind", e.toString(), e.toString()));
+        }
+      }
+    }
+  }
+
+  /**
    * Sources {@code conf} with {@code vars} (every one of {@link #INPUTS}) set, in {@code dir}, and
    * returns the dkms.conf variables it left set: name, index, value.
    */
@@ -200,6 +256,12 @@ public final class DkmsShell {
   private static void kill(Process p) {
     p.descendants().forEach(ProcessHandle::destroyForcibly);
     p.destroyForcibly();
+  }
+
+  private static List<Path> concat(List<Path> a, List<Path> b) {
+    List<Path> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   /** Splits NUL-separated name, index, value triples, strictly: known names, decimal indices. */

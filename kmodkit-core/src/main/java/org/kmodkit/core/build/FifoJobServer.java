@@ -63,6 +63,11 @@ public final class FifoJobServer implements JobServer {
   }
 
   @Override
+  public List<Path> paths() {
+    return List.of(fifo);
+  }
+
+  @Override
   public Map<String, String> env() {
     return Map.of("MAKEFLAGS", " -j --jobserver-auth=3,4");
   }

@@ -18,6 +18,11 @@ public interface JobServer extends AutoCloseable {
   /** Environment for the command (MAKEFLAGS). */
   Map<String, String> env();
 
+  /** The files the command opens (the pipe): a confined build must be able to write them. */
+  default List<java.nio.file.Path> paths() {
+    return List.of();
+  }
+
   @Override
   void close();
 

@@ -134,7 +134,8 @@ class BuildRunnerTest {
     Files.writeString(src.resolve("dkms.conf"), "PACKAGE_NAME=scripted\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=scripted\nDEST_MODULE_LOCATION[0]=/extra\n"
         + "PRE_BUILD=configure\nPOST_BUILD=post\n");
     FakeMake make = new FakeMake((spec, name) -> {
-      if (spec.argv().get(2).contains("configure") || spec.argv().get(2).contains("post")) {
+      String command = spec.argv().get(spec.argv().size() - 1);
+      if (command.contains("configure") || command.contains("post")) {
         return 1;
       }
       write(spec.dir().resolve(name + ".ko"), goodModule(name));
@@ -144,6 +145,28 @@ class BuildRunnerTest {
     assertThat(make.calls).hasSize(3);
     assertThat(report.built()).isEqualTo(1);
     assertThat(Files.readString(tmp.resolve("out/logs/" + RELEASE + "/scripted.log"))).contains("# kmodkit: PRE_BUILD exited with status 1; DKMS goes on, and so does kmodkit");
+  }
+
+  @Test
+  void dkmsBuildStepsSeeTheKernelAtLibModulesBuildAndCanWriteOnlyTheirBuildDirectory() throws Exception {
+    // openrazer-driver-dkms: MAKE="KERNELDIR=/lib/modules/${kernelver}/build make driver"; ddcci's and
+    // dahdi's Makefiles look there too. DKMS builds where linux-headers-<release> made that link.
+    // west-chamber-dkms's MAKE builds in /usr/src/<name>-<version> and moves the modules to
+    // /var/lib/dkms/<name>/<version>/build: DKMS's paths, here the build directory
+    Path headers = Files.createDirectories(tmp.resolve("headers"));
+    Files.writeString(headers.resolve("Makefile"), "# the kernel's\n");
+    Path src = Files.createDirectories(tmp.resolve("src/looks"));
+    write(src.resolve("prebuilt.bin"), goodModule("looks"));
+    Files.writeString(src.resolve("dkms.conf"), "PACKAGE_NAME=looks\nPACKAGE_VERSION=1.0\nBUILT_MODULE_NAME[0]=looks\nDEST_MODULE_LOCATION[0]=/extra\n"
+        + "MAKE=\"touch " + src + "/escaped; mktemp && cp /lib/modules/${kernelver}/build/Makefile seen && cp prebuilt.bin looks.ko"
+        + " && touch /usr/src/looks-1.0/made-in-usr-src && test -f /var/lib/dkms/looks/1.0/build/made-in-usr-src\"\n");
+    DriverSource.Dkms d = (DriverSource.Dkms) DriverSource.of(src, src.toString(), "looks", "1.0");
+    org.junit.jupiter.api.Assumptions.assumeTrue(d.shell().confinement().bubblewrap(), d.shell().confinement().description());
+    BuildReport report = run(new org.kmodkit.core.host.SystemProcessRunner(), 1, null, d);
+    String log = Files.readString(tmp.resolve("out/logs/" + RELEASE + "/looks.log"));
+    assertThat(report.built()).as(log).isEqualTo(1);
+    assertThat(log).contains("# build steps' confinement: bubblewrap").contains("touch: cannot touch '" + src + "/escaped': Read-only file system");
+    assertThat(src.resolve("escaped")).as("the source tree is read-only to the build").doesNotExist();
   }
 
   @Test
@@ -200,7 +223,7 @@ class BuildRunnerTest {
     assertThat(make.calls).singleElement().satisfies(s -> {
       assertThat(s.dir()).isEqualTo(tmp.resolve("work/" + RELEASE + "/copy/1.0/build"));
       assertThat(s.env()).as("compiler messages in plain ASCII, greppable").containsEntry("LC_ALL", "C");
-      assertThat(s.argv()).containsExactly("/bin/bash", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
+      assertThat(s.argv()).endsWith("/bin/bash", "-c", "make KERNELRELEASE='" + RELEASE + "' -C '" + tmp.resolve("headers") + "' M='" + tmp.resolve("work/" + RELEASE + "/copy/1.0/build") + "'");
     });
     assertThat(d.dir().resolve("copy.ko")).as("the source tree is never written").doesNotExist();
   }
