@@ -46,7 +46,9 @@ done
 IN
 chmod +x "$root/tmp/bench.sh"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$here/scripts/in-root" "$root" /usr/bin/env PATH=/usr/bin:/bin HOME=/home /bin/bash /tmp/bench.sh 1 >/dev/null # warm the page cache
+load=$(cut -d' ' -f1 /proc/loadavg)
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$here/scripts/in-root" "$root" /usr/bin/env PATH=/usr/bin:/bin HOME=/home /bin/bash /tmp/bench.sh "$runs" > "$work/times"
+load="$load before, $(cut -d' ' -f1 /proc/loadavg) after"
 [ -z "$(ls -A "$root/home")" ] || { echo "startup-installed: a run wrote to HOME: $(ls -A "$root/home")" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -61,7 +63,8 @@ size=$(stat -c %s "$root/usr/lib/kmodkit/kmodkit.jsa")
   echo "# Start-up of the installed package"
   echo
   echo "\`bench/startup-installed.sh $runs${2:+ DEB}\` on $(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)),"
-  echo "shared with other work. Package: $(basename "$deb"); its class-data archive"
+  echo "shared with other work (1-minute load average $load: wall times are the noisier"
+  echo "measure, CPU times the one to compare). Package: $(basename "$deb"); its class-data archive"
   echo "/usr/lib/kmodkit/kmodkit.jsa is $((size / 1024 / 1024)) MiB, made by scripts/dist over a \`check\` of the fixture."
   echo "The .deb is unpacked into a Debian root of its architecture and run there as /usr/bin/kmodkit"
   echo "(scripts/arch-root, scripts/in-root). Medians of $runs interleaved rounds, as bash's \`time\` measures"
