@@ -40,7 +40,7 @@ class DistIT {
   @BeforeAll
   static void dist() throws Exception {
     Path out = tmp.resolve("dist");
-    Proc.Result r = Proc.check(HOME, 1200, HOME.resolve("scripts/dist").toString(), "--out", out.toString());
+    Proc.Result r = Proc.check(HOME, 3600, HOME.resolve("scripts/dist").toString(), "--out", out.toString());
     try (Stream<Path> files = Files.list(out)) {
       for (Path p : files.toList()) {
         String name = p.getFileName().toString();
