@@ -30,8 +30,9 @@ import org.kmodkit.formats.Scriptlets;
  * The script stages the installed tree (the jlink runtime, the jars, the launcher, man pages and
  * completion, the copyright file); this class turns every regular file of it into a payload file
  * with its mode, owns the directories only kmodkit uses, and adds what each format wants besides
- * (Debian: changelog.Debian.gz; the staged lintian overrides go to the .deb only). Arguments: STAGE OUT VERSION RELEASE ARCH [SIGN-KEY]; without a
- * key a one-time key signs both and its public half is written beside them.
+ * (Debian: changelog.Debian.gz; the staged lintian overrides go to the .deb only). Arguments:
+ * OUT VERSION RELEASE SIGN-KEY ARCH=STAGE..., one staged tree per architecture; with SIGN-KEY empty a
+ * one-time key signs them all and its public half is written beside them.
  */
 final class Dist {
   static final String MAINTAINER = "kmodkit <dev@kmodkit.invalid>";
@@ -51,46 +52,64 @@ final class Dist {
   private static final String DEB_ONLY = "/usr/share/lintian/";
 
   /**
-   * What the runtime's native code needs (ldd on runtime/bin/java and lib/*.so: libc, libm,
-   * libdl, libpthread, librt from the C library, and libz), named as each format does: Debian's
-   * packages, rpm's soname capabilities (as rpmbuild would find them), and the launcher's bash.
+   * What the runtime's native code needs (the NEEDED entries of runtime/bin/* and lib/**.so: libc
+   * and libm from the C library, libjvm's C++ runtime libstdc++ and libgcc_s, and libz), named as
+   * each format does: Debian's packages, rpm's soname capabilities (as rpmbuild would find them),
+   * and the launcher's bash. The same on x86_64 and aarch64 (DistIT reads the NEEDED entries).
    */
-  private static final List<String> DEB_REQUIRES = List.of("libc6", "zlib1g");
-  private static final List<String> RPM_REQUIRES = List.of("/bin/bash", "libc.so.6()(64bit)", "libz.so.1()(64bit)");
+  private static final List<String> DEB_REQUIRES = List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g");
+  private static final List<String> RPM_REQUIRES = List.of("/bin/bash", "libc.so.6()(64bit)", "libm.so.6()(64bit)", "libgcc_s.so.1()(64bit)",
+      "libstdc++.so.6()(64bit)", "libz.so.1()(64bit)");
 
   private Dist() {}
 
   /** What was written, and how it was signed. */
   record Written(Path deb, Path rpm, String signedBy) {}
 
+  /** The key that signs every package of one scripts/dist run, and how to say so. */
+  record Signing(OpenPgpSigner signer, String signedBy) {}
+
   public static void main(String[] args) throws Exception {
-    if (args.length != 5 && args.length != 6) {
-      throw new IllegalArgumentException("usage: Dist STAGE OUT VERSION RELEASE ARCH [SIGN-KEY]");
+    if (args.length < 5 || !Stream.of(args).skip(4).allMatch(a -> a.matches("[a-z0-9_]+=.+"))) {
+      throw new IllegalArgumentException("usage: Dist OUT VERSION RELEASE SIGN-KEY|'' ARCH=STAGE...");
     }
     try {
-      Written w = write(Path.of(args[0]), Path.of(args[1]), args[2], args[3], args[4], args.length == 6 ? Path.of(args[5]) : null, buildTime());
-      System.out.println(w.deb());
-      System.out.println(w.rpm());
-      System.out.println(w.signedBy());
+      Path out = Path.of(args[0]);
+      for (String archStage : List.of(args).subList(4, args.length)) {
+        payload(Path.of(archStage.substring(archStage.indexOf('=') + 1))); // every tree is sound before anything is written
+      }
+      Signing signing = signing(out, args[1], args[2], args[3].isEmpty() ? null : Path.of(args[3]));
+      long buildTime = buildTime();
+      for (String archStage : List.of(args).subList(4, args.length)) {
+        int eq = archStage.indexOf('=');
+        Written w = write(Path.of(archStage.substring(eq + 1)), out, args[1], args[2], archStage.substring(0, eq), signing, buildTime);
+        System.out.println(w.deb());
+        System.out.println(w.rpm());
+      }
+      System.out.println(signing.signedBy());
     } catch (BadInputException e) {
       System.err.println("dist: " + e.getMessage());
       System.exit(ExitCode.BAD_INPUT.code());
     }
   }
 
-  static Written write(Path stage, Path out, String version, String release, String arch, Path signKey, long buildTime) throws Exception {
-    List<PayloadFile> files = payload(stage);
+  /** SIGN-KEY's signer, or (null) a one-time key whose public half is written to OUT. */
+  static Signing signing(Path out, String version, String release, Path signKey) throws Exception {
     Files.createDirectories(out);
     OpenPgpSigner signer = PackageCommand.signer(signKey);
-    String signedBy;
-    if (signer == null) {
-      signer = OpenPgpSigner.generate("kmodkit " + version + "-" + release + " (one-time key made by scripts/dist)", 3072);
-      Path pub = out.resolve("kmodkit-" + version + "-" + release + ".asc");
-      Files.writeString(pub, signer.publicKeyArmored());
-      signedBy = "signed with a one-time key " + signer.fingerprint() + "; its public half is " + pub;
-    } else {
-      signedBy = "signed with " + signKey + " (" + signer.fingerprint() + ")";
+    if (signer != null) {
+      return new Signing(signer, "signed with " + signKey + " (" + signer.fingerprint() + ")");
     }
+    signer = OpenPgpSigner.generate("kmodkit " + version + "-" + release + " (one-time key made by scripts/dist)", 3072);
+    Path pub = out.resolve("kmodkit-" + version + "-" + release + ".asc");
+    Files.writeString(pub, signer.publicKeyArmored());
+    return new Signing(signer, "signed with a one-time key " + signer.fingerprint() + "; its public half is " + pub);
+  }
+
+  static Written write(Path stage, Path out, String version, String release, String arch, Signing signing, long buildTime) throws Exception {
+    List<PayloadFile> files = payload(stage);
+    Files.createDirectories(out);
+    OpenPgpSigner signer = signing.signer();
 
     Path debDocs = Files.createTempDirectory(out, ".dist-");
     try {
@@ -101,7 +120,7 @@ final class Dist {
       debFiles.add(new PayloadFile("/usr/share/doc/kmodkit/changelog.Debian.gz", 0644, changelog));
       Path deb = new DebWriter("admin").write(spec(version, release, arch, buildTime, debFiles, DEB_REQUIRES), out, signer);
       Path rpm = new RpmWriter().write(spec(version, release, arch, buildTime, rpmFiles, RPM_REQUIRES), out, signer);
-      return new Written(deb, rpm, signedBy);
+      return new Written(deb, rpm, signing.signedBy());
     } finally {
       try (Stream<Path> left = Files.list(debDocs)) {
         for (Path p : left.toList()) {

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
+import org.kmodkit.formats.sign.OpenPgpSigner;
 import org.kmodkit.formats.deb.DebArchive;
 import org.kmodkit.formats.deb.DebControl;
 import org.kmodkit.formats.rpm.RpmHeaders;
@@ -40,7 +41,7 @@ class DistTest {
   @Test
   void bothPackagesHoldTheStagedFilesWithTheirModesAndOwnOnlyKmodkitsDirectories() throws Exception {
     Path out = tmp.resolve("dist");
-    Dist.Written w = Dist.write(stage(), out, "0.1.0", "1", "x86_64", null, 1_700_000_000L);
+    Dist.Written w = Dist.write(stage(), out, "0.1.0", "1", "x86_64", Dist.signing(out, "0.1.0", "1", null), 1_700_000_000L);
     assertThat(w.deb().getFileName()).hasToString("kmodkit_0.1.0-1_amd64.deb");
     assertThat(w.rpm().getFileName()).hasToString("kmodkit-0.1.0-1.x86_64.rpm");
     // no key given: a one-time key signed both, and its public half lies beside them
@@ -55,7 +56,7 @@ class DistTest {
     assertThat(c.get("Section")).isEqualTo("admin");
     assertThat(c.get("Priority")).isEqualTo("optional");
     assertThat(c.get("Maintainer")).isEqualTo(Dist.MAINTAINER);
-    assertThat(c.get("Depends")).isEqualTo("libc6, zlib1g");
+    assertThat(c.get("Depends")).isEqualTo("libc6, libgcc-s1, libstdc++6, zlib1g");
     List<DebArchive.Entry> deb = DebArchive.contents(w.deb());
     assertThat(deb).filteredOn(e -> !e.directory()).extracting(e -> e.path() + " " + Integer.toOctalString(e.mode())).containsExactly(
         "/usr/bin/kmodkit 755", "/usr/lib/kmodkit/kmodkit.jar 644", "/usr/lib/kmodkit/runtime/bin/java 755",
@@ -72,13 +73,13 @@ class DistTest {
         new FileEntry("/usr/share/doc/kmodkit", 040755, true, false),
         new FileEntry("/usr/share/doc/kmodkit/copyright", 0100644, false, false),
         new FileEntry("/usr/share/man/man1/kmodkit.1.gz", 0100644, false, false));
-    assertThat(h.requires()).extracting(d -> d.toString()).contains("/bin/bash", "libc.so.6()(64bit)", "libz.so.1()(64bit)").doesNotContain("libc6");
+    assertThat(h.requires()).extracting(d -> d.toString()).contains("/bin/bash", "libc.so.6()(64bit)", "libstdc++.so.6()(64bit)", "libgcc_s.so.1()(64bit)", "libz.so.1()(64bit)").doesNotContain("libc6");
     assertThat(h.headerSignature()).isPresent();
   }
 
   @Test
   void removingEitherPackageGivesWeakModulesBackWhenKmodkitTookItOver() throws Exception {
-    Dist.Written w = Dist.write(stage(), tmp.resolve("dist"), "0.1.0", "1", "x86_64", null, 1_700_000_000L);
+    Dist.Written w = Dist.write(stage(), tmp.resolve("dist"), "0.1.0", "1", "x86_64", Dist.signing(tmp.resolve("dist"), "0.1.0", "1", null), 1_700_000_000L);
     ProcessBuilder deb = new ProcessBuilder("dpkg-deb", "--info", w.deb().toString(), "prerm").redirectErrorStream(true);
     Process d = deb.start();
     String prerm = new String(d.getInputStream().readAllBytes());
@@ -104,7 +105,8 @@ class DistTest {
     Path s = stage();
     Files.createSymbolicLink(s.resolve("usr/lib/kmodkit/runtime/legal"), Path.of("/usr/share/doc"));
     Path out = tmp.resolve("dist");
-    assertThatThrownBy(() -> Dist.write(s, out, "0.1.0", "1", "x86_64", null, 1L))
+    Dist.Signing signing = new Dist.Signing(OpenPgpSigner.generate("test", 2048), "signed for the test");
+    assertThatThrownBy(() -> Dist.write(s, out, "0.1.0", "1", "x86_64", signing, 1L))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining(s.resolve("usr/lib/kmodkit/runtime/legal").toString())
         .hasMessageContaining("cp -L");

@@ -5,17 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * kmodkit's own packages as scripts/dist makes them, judged by the real tools: lintian and rpmlint
  * find no error; dpkg and rpm install each into a throwaway root, where the installed
  * /usr/bin/kmodkit runs on its own jlink runtime (the only java on PATH fails loudly) and checks a
  * committed fixture exactly as kmodkit does in-process; removal leaves nothing of kmodkit behind.
+ * The x86_64 and aarch64 packages, each unpacked into a small Debian root of its architecture (only
+ * what the package depends on, bash and busybox), start from the class-data archive they ship and
+ * write nothing; the aarch64 one runs for real under qemu-user (scripts/in-root).
  */
 class DistIT {
   static final Path HOME = Path.of("..").toAbsolutePath().normalize();
@@ -25,6 +33,8 @@ class DistIT {
   @TempDir static Path tmp;
   static Path deb;
   static Path rpm;
+  static Path armDeb;
+  static Path armRpm;
   static Path publicKey;
 
   @BeforeAll
@@ -32,25 +42,132 @@ class DistIT {
     KmodkitDist.Built b = KmodkitDist.get();
     deb = b.deb();
     rpm = b.rpm();
+    armDeb = b.armDeb();
+    armRpm = b.armRpm();
     publicKey = b.publicKey();
     assertThat(deb.getFileName().toString()).matches("kmodkit_0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+_amd64\\.deb");
     assertThat(rpm.getFileName().toString()).matches("kmodkit-0\\.1\\.0-0\\.\\d{8}git[0-9a-f]+\\.x86_64\\.rpm");
     assertThat(b.run().out()).contains("signed with a one-time key", publicKey.toString());
   }
 
-  @Test
-  void lintianFindsNoErrorInTheDeb() {
-    Proc.Result r = Proc.run(tmp, 600, "lintian", "--no-cfg", deb.toString());
+  static Stream<String> arches() {
+    return Stream.of("amd64", "arm64");
+  }
+
+  private static Path deb(String arch) {
+    return arch.equals("amd64") ? deb : armDeb;
+  }
+
+  private static Path rpm(String arch) {
+    return arch.equals("amd64") ? rpm : armRpm;
+  }
+
+  @ParameterizedTest
+  @MethodSource("arches")
+  void lintianFindsNoErrorInTheDeb(String arch) {
+    Proc.Result r = Proc.run(tmp, 600, "lintian", "--no-cfg", deb(arch).toString());
     assertThat(r.out().lines().filter(l -> l.startsWith("E:"))).as(r.out() + r.err()).isEmpty();
     // the overrides the package ships all still match something (a stale one would hide nothing)
     assertThat(r.out()).doesNotContain("mismatched-override", "unused-override");
     assertThat(r.code()).as(r.out() + r.err()).isZero();
   }
 
-  @Test
-  void rpmlintFindsNoErrorInTheRpm() {
-    Proc.Result r = Proc.run(tmp, 600, "rpmlint", "-r", HOME.resolve("scripts/dist.rpmlintrc").toString(), rpm.toString());
+  @ParameterizedTest
+  @MethodSource("arches")
+  void rpmlintFindsNoErrorInTheRpm(String arch) {
+    Proc.Result r = Proc.run(tmp, 600, "rpmlint", "-r", HOME.resolve("scripts/dist.rpmlintrc").toString(), rpm(arch).toString());
     assertThat(r.out()).as(r.out() + r.err()).contains(" 0 errors,").doesNotContain(": E: ");
+  }
+
+  @Test
+  void theArm64PackagesAreArm64TheirJvmIsAnAArch64ElfAndZstdJniCarriesItsAArch64Library() throws Exception {
+    assertThat(Proc.check(tmp, 60, "dpkg-deb", "-f", armDeb.toString(), "Architecture").out()).isEqualTo("arm64\n");
+    assertThat(Proc.check(tmp, 60, "rpm", "-qp", "--nosignature", "--qf", "%{ARCH}", armRpm.toString()).out()).isEqualTo("aarch64");
+    Path x = unpack(armDeb, "arm64-x");
+    assertThat(Proc.check(tmp, 60, "readelf", "-h", x.resolve("usr/lib/kmodkit/runtime/lib/server/libjvm.so").toString()).out())
+        .containsPattern("Machine:\\s+AArch64");
+    try (Stream<Path> jars = Files.list(x.resolve("usr/lib/kmodkit/lib"))) {
+      Path zstd = jars.filter(j -> j.getFileName().toString().startsWith("zstd-jni-")).findFirst().orElseThrow();
+      try (ZipFile zip = new ZipFile(zstd.toFile())) {
+        assertThat(zip.stream().map(ZipEntry::getName)).anyMatch(n -> n.matches("linux/aarch64/libzstd-jni-.*\\.so"));
+      }
+    }
+  }
+
+  /**
+   * Every library the runtime's native code names (NEEDED) is either the runtime's own or comes with a
+   * package the .deb depends on and a soname capability the .rpm requires: a node that installs the
+   * dependencies can start it.
+   */
+  @ParameterizedTest
+  @MethodSource("arches")
+  void everyLibraryTheRuntimeLinksIsOneThePackagesRequire(String arch) throws Exception {
+    Path x = unpack(deb(arch), arch + "-needed");
+    Path runtime = x.resolve("usr/lib/kmodkit/runtime");
+    List<String> own = new ArrayList<>();
+    List<String> needed = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(runtime)) {
+      for (Path f : walk.filter(Files::isRegularFile).toList()) {
+        own.add(f.getFileName().toString());
+        Proc.Result d = Proc.run(tmp, 60, "readelf", "-d", f.toString());
+        d.out().lines().filter(l -> l.contains("(NEEDED)")).map(l -> l.replaceAll(".*\\[(.*)\\].*", "$1")).forEach(needed::add);
+      }
+    }
+    List<String> system = needed.stream().filter(n -> !own.contains(n)).distinct().sorted().toList();
+    assertThat(system).contains("libc.so.6", "libstdc++.so.6");
+    String depends = Proc.check(tmp, 60, "dpkg-deb", "-f", deb(arch).toString(), "Depends").out();
+    String requires = Proc.check(tmp, 60, "rpm", "-qp", "--nosignature", "--requires", rpm(arch).toString()).out();
+    for (String soname : system.stream().filter(n -> !n.startsWith("ld-linux")).toList()) { // the loader is libc6's, implied by libc.so.6
+      // the Debian packages that hold the library on this machine: their names are the same on every architecture
+      List<String> owners = Proc.check(tmp, 60, "dpkg", "-S", "*/" + soname).out().lines()
+          .flatMap(l -> Stream.of(l.substring(0, l.indexOf(": ")).split(", "))).map(o -> o.replaceAll(":.*", "")).toList();
+      assertThat(owners).as(soname + " comes with one of " + owners + "; Depends: " + depends).anyMatch(o -> depends.matches("(?s)(.*, )?" + o.replace("+", "\\+") + "(,.*|\\s*)"));
+      assertThat(requires).as(soname).contains(soname + "()(64bit)");
+    }
+  }
+
+  /**
+   * Unpacked into a Debian root of its own architecture, the installed launcher maps the archive the
+   * package ships (-Xshare:on fails if the JVM refuses it), judges the fixture as kmodkit does
+   * in-process, and writes nothing: no cache in HOME, nothing new under /usr/lib/kmodkit. The arm64
+   * root runs under qemu-user.
+   */
+  @ParameterizedTest
+  @MethodSource("arches")
+  void inARootOfItsArchitectureItStartsFromTheShippedArchiveAndWritesNothing(String arch) throws Exception {
+    Path root = tmp.resolve("root-" + arch);
+    Proc.check(HOME, 1200, HOME.resolve("scripts/arch-root").toString(), arch, root.toString());
+    Proc.check(tmp, 300, "dpkg-deb", "-x", deb(arch).toString(), root.toString());
+    Path fixture = Files.createDirectories(root.resolve("tmp/fixture"));
+    Proc.check(tmp, 60, "cp", "-a", REAL.resolve("symvers/symvers-6.1.0-56-cloud-amd64").toString(), REAL.resolve("6.1.0-53").toString(), fixture.toString());
+    Files.createDirectories(root.resolve("home"));
+    List<String> before = left(root.resolve("usr/lib/kmodkit"), "-");
+    String[] run = {"env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", HOME.resolve("scripts/in-root").toString(), root.toString(),
+        "/usr/bin/env", "PATH=/usr/bin:/bin", "HOME=/home", "KMODKIT_JAVA_OPTS=-Xshare:on"};
+
+    Proc.Result version = Proc.run(HOME, 600, concat(run, "/usr/bin/kmodkit", "--version"));
+    assertThat(version.code()).as(version.out() + version.err()).isZero();
+    assertThat(version.out()).matches("kmodkit [0-9]+\\.[0-9]+\\.[0-9]+\\S*\\n");
+    Proc.Result check = Proc.run(HOME, 600, concat(run, "/usr/bin/kmodkit", "check", "--kernel", "/tmp/fixture/symvers-6.1.0-56-cloud-amd64", "/tmp/fixture/6.1.0-53"));
+    Kmodkit.Run inProcess = Kmodkit.run(CHECK);
+    assertThat(check.code()).as(check.err()).isEqualTo(inProcess.code()).isEqualTo(1);
+    assertThat(check.out()).isEqualTo(inProcess.out().replace(REAL.resolve("6.1.0-53").toString(), "/tmp/fixture/6.1.0-53")
+        .replace(REAL.resolve("symvers").toString(), "/tmp/fixture"));
+
+    assertThat(root.resolve("home")).isEmptyDirectory();
+    assertThat(left(root.resolve("usr/lib/kmodkit"), "-")).isEqualTo(before);
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  private static Path unpack(Path deb, String name) throws Exception {
+    Path x = tmp.resolve(name);
+    Proc.check(tmp, 300, "dpkg-deb", "-x", deb.toString(), x.toString());
+    return x;
   }
 
   @Test
@@ -141,10 +258,8 @@ class DistIT {
     Kmodkit.Run inProcess = Kmodkit.run(CHECK);
     assertThat(check.code()).as(check.err()).isEqualTo(inProcess.code()).isEqualTo(1);
     assertThat(check.out()).isEqualTo(inProcess.out()).contains("FAIL hello: module_layout differs");
-    // the launcher made its class-data archive on top of the runtime's own (jlink --generate-cds-archive)
-    try (Stream<Path> cache = Files.list(home.resolve(".cache/kmodkit"))) {
-      assertThat(cache.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("cds-") && n.endsWith(".jsa"));
-    }
+    // installed, the launcher takes the archive the package ships and writes none of its own
+    assertThat(home).isEmptyDirectory();
   }
 
   /** Every path left under ROOT, relative, sorted, except DATABASE (the package manager's own), its contents and its parents. */
