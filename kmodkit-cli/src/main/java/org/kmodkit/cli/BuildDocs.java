@@ -20,7 +20,7 @@ final class BuildDocs {
     if (args.length != 2) {
       throw new IllegalArgumentException("usage: BuildDocs TARGET-DIR VERSION");
     }
-    write(Main.commandLine(Host.system(), Main.COMMANDS), Path.of(args[0]), args[1], ManPages.date(System.getenv("SOURCE_DATE_EPOCH")));
+    write(Main.commandLine(Host.system(), Main.commands()), Path.of(args[0]), args[1], ManPages.date(System.getenv("SOURCE_DATE_EPOCH")));
   }
 
   static void write(CommandLine root, Path target, String version, String date) throws IOException {

@@ -19,7 +19,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'kmodkit check --help', 'kmodkit verify --help' or 'kmodkit inspect --help'");
+    Usage.missingCommand(spec);
   }
 
   public static void main(String[] args) {
@@ -33,11 +33,10 @@ public final class Main implements Runnable {
 
   /**
    * The commands, in help order, each made for the machine it runs on. Built lazily: picocli
-   * reflects over a command when it is added.
+   * reflects over a command when it is added. A method, not a constant: Main's initialisation
+   * stays free of it (and of its 13 lambdas) for `--version`.
    */
-  static final java.util.Map<String, java.util.function.Function<Host, Object>> COMMANDS = commands();
-
-  private static java.util.Map<String, java.util.function.Function<Host, Object>> commands() {
+  static java.util.Map<String, java.util.function.Function<Host, Object>> commands() {
     java.util.Map<String, java.util.function.Function<Host, Object>> m = new java.util.LinkedHashMap<>();
     m.put("inspect", h -> new InspectCommand());
     m.put("check", h -> new CheckCommand());
@@ -57,12 +56,19 @@ public final class Main implements Runnable {
 
   /** Runs kmodkit with {@code args}, writing data to {@code out} and diagnostics to {@code err}. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // the one run that needs no model at all: answered before picocli loads (its ~170 classes and
+      // its reflection are most of this run's start-up), in the words picocli would print
+      out.println(version());
+      out.flush();
+      return ExitCode.OK.code();
+    }
     return run(Host.system(), out, err, args);
   }
 
   /** As {@link #run(PrintWriter, PrintWriter, String...)} on {@code host} (tests give a fake machine). */
   static int run(Host host, PrintWriter out, PrintWriter err, String... args) {
-    return run(host, COMMANDS, out, err, args);
+    return run(host, commands(), out, err, args);
   }
 
   /**
@@ -134,7 +140,7 @@ public final class Main implements Runnable {
     String where;
     try {
       java.nio.file.Path file = java.nio.file.Files.createTempFile(host.tmp(), "kmodkit-internal-error-", ".txt");
-      java.nio.file.Files.writeString(file, new Version().getVersion()[0] + "\nargs: " + String.join(" ", args) + "\n" + trace);
+      java.nio.file.Files.writeString(file, version() + "\nargs: " + String.join(" ", args) + "\n" + trace);
       where = "stack trace in " + file;
     } catch (Exception | Error e) {
       where = "no stack trace saved (" + e + ")";
@@ -151,11 +157,25 @@ public final class Main implements Runnable {
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return "kmodkit " + (v == null ? "dev" : v);
+  }
+
+  // Picocli's types stay out of Main's own code (the verifier loads what a method throws or passes
+  // as a supertype when Main loads): `--version` runs without picocli.
+
+  /** {@link #version()} for picocli. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"kmodkit " + (v == null ? "dev" : v)};
+      return new String[] {version()};
+    }
+  }
+
+  private static final class Usage {
+    static void missingCommand(CommandLine.Model.CommandSpec spec) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'kmodkit check --help', 'kmodkit verify --help' or 'kmodkit inspect --help'");
     }
   }
 }

@@ -20,7 +20,7 @@ class BashCompletionTest {
   Path script;
 
   private static CommandLine model() {
-    return Main.commandLine(Host.system(), Main.COMMANDS);
+    return Main.commandLine(Host.system(), Main.commands());
   }
 
   @BeforeEach

@@ -39,7 +39,7 @@ class CommandLineTest {
   @Test
   void helpAndHOfEveryCommandExitZeroAndPrintThatCommandsUsageWithEveryExitCode() {
     List<List<String>> all = new ArrayList<>();
-    walk(Main.commandLine(Host.system(), Main.COMMANDS), List.of(), all);
+    walk(Main.commandLine(Host.system(), Main.commands()), List.of(), all);
     assertThat(all).contains(List.of("package"), List.of("repo", "serve"), List.of("help"));
     for (List<String> command : all) {
       for (String help : List.of("--help", "-h")) {

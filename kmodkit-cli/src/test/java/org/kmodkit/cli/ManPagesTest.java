@@ -24,7 +24,7 @@ class ManPagesTest {
   @TempDir Path tmp;
 
   private static CommandLine model() {
-    return Main.commandLine(Host.system(), Main.COMMANDS);
+    return Main.commandLine(Host.system(), Main.commands());
   }
 
   /** Every command of the model that should have a page: all but picocli's own help command. */

@@ -130,7 +130,7 @@ class SharedOptionsCliTest {
       assertThat(help).as(command).doesNotContain("--sign-key").doesNotContain("--sign-cert");
     }
     assertThat(CliTest.run("rebuild", "--help").out()).contains("--module-key=KEY", "--module-cert=CERT");
-    var model = Main.commandLine(Host.system(), Main.COMMANDS).getSubcommands();
+    var model = Main.commandLine(Host.system(), Main.commands()).getSubcommands();
     assertThat(description(model.get("rebuild"), "--kernel")).isEqualTo("A kernel to build for (repeat; packages of several kernels may be mixed).");
     assertThat(description(model.get("check"), "--kernel")).isEqualTo("The target kernel (repeat for several packages of one kernel).");
     assertThat(description(model.get("check"), "--json")).isEqualTo("Print JSON (schema kmodkit.check/1, see docs/json.md).");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,73 @@ class LauncherIT {
       assertThat(new ObjectMapper().readTree(out).get("schema").asText()).as("stdout of %s: %s", jar, out).isEqualTo("kmodkit.check/1");
       assertThat(leftovers(cache)).isEmpty();
     }
+  }
+
+  /** One run of check --json through the launcher: its stdout is the JSON and nothing else. */
+  private void checkJson(ProcessBuilder pb) throws Exception {
+    Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(1);
+    assertThat(new ObjectMapper().readTree(out).get("schema").asText()).as("stdout: %s", out).isEqualTo("kmodkit.check/1");
+  }
+
+  private String[] checkArgs() {
+    return new String[] {"check", "--json", "--kernel", REAL.resolve("symvers/symvers-6.1.0-56-cloud-amd64").toString(), REAL.resolve("6.1.0-53").toString()};
+  }
+
+  private static List<String> names(Path cache) throws IOException {
+    try (Stream<Path> s = Files.list(cache)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void eachCommandMapsAnArchiveMadeForItsOwnClassesNotForTheFirstRunsCommand() throws Exception {
+    Path jar = install(tmp.resolve("a"));
+    Path cache = tmp.resolve("cache");
+    assertThat(launcher(jar, cache, "--version").start().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    checkJson(launcher(jar, cache, checkArgs()));
+    checkJson(launcher(jar, cache, checkArgs()));
+    assertThat(names(cache)).hasSize(2).anyMatch(n -> n.matches("cds-[0-9]+-kmodkit\\.jsa")).anyMatch(n -> n.matches("cds-[0-9]+-check\\.jsa"));
+  }
+
+  /** A JDK 24 or newer on this machine (the AOT cache of JEP 483), if there is one. */
+  private static Path jdkWithAotCache() throws IOException {
+    try (Stream<Path> s = Files.list(Path.of("/usr/lib/jvm"))) {
+      for (Path jdk : s.sorted().toList()) {
+        Path release = jdk.resolve("release");
+        if (Files.isRegularFile(release) && Files.isExecutable(jdk.resolve("bin/java"))) {
+          var m = java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+          if (m.find() && Integer.parseInt(m.group(1)) >= 24) {
+            return jdk;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void onAJdkOf24OrNewerTheLauncherMakesAnAotCacheAndTheNextRunMapsItStdoutStayingTheData() throws Exception {
+    Path jdk = jdkWithAotCache();
+    Assumptions.assumeTrue(jdk != null, "no JDK 24+ under /usr/lib/jvm");
+    Path jar = install(tmp.resolve("a"));
+    Path cache = tmp.resolve("cache");
+    ProcessBuilder first = launcher(jar, cache, checkArgs());
+    first.environment().put("JAVA_HOME", jdk.toString());
+    checkJson(first);
+    // made in the background from the first run's recording
+    for (int i = 0; i < 240 && !names(cache).toString().matches("\\[aot-[0-9]+-check\\.aot\\]"); i++) {
+      Thread.sleep(500);
+    }
+    assertThat(names(cache)).singleElement().matches(n -> n.matches("aot-[0-9]+-check\\.aot"));
+    ProcessBuilder second = launcher(jar, cache, checkArgs());
+    second.environment().put("JAVA_HOME", jdk.toString());
+    second.environment().put("KMODKIT_JAVA_OPTS", "-Xlog:class+load=info:file=" + tmp.resolve("classes.txt"));
+    checkJson(second);
+    assertThat(Files.readString(tmp.resolve("classes.txt"))).contains("org.kmodkit.cli.CheckCommand source: shared objects file");
+    assertThat(names(cache)).singleElement().matches(n -> n.matches("aot-[0-9]+-check\\.aot"));
   }
 
   @Test

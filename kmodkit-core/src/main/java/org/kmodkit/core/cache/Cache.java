@@ -31,7 +31,7 @@ import org.kmodkit.core.build.BuildRunner;
 /**
  * kmodkit's cache directory as entries: each headers set unpacked under {@code kernels/}, each
  * prepared headers copy under {@code headers/}, the {@code demo} root, the launcher's class-data
- * archives ({@code cds*.jsa}); anything else at the top (test corpora) is listed, never pruned.
+ * archives ({@code cds*.jsa}, and {@code aot*.aot} on JDK 24+); anything else at the top (test corpora) is listed, never pruned.
  *
  * <p>An entry is in use while some process holds a shared lock on {@code <entry>.lock} beside it
  * ({@link #use}); pruning takes the lock exclusively or leaves the entry. Using an entry touches
@@ -116,7 +116,7 @@ public final class Cache implements AutoCloseable {
           }
         } else if (name.equals("demo")) {
           out.add(entry(Kind.DEMO, p));
-        } else if (name.startsWith("cds") && name.endsWith(".jsa") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        } else if ((name.startsWith("cds") && name.endsWith(".jsa") || name.startsWith("aot") && name.endsWith(".aot")) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
           out.add(entry(Kind.CLASS_DATA, p));
         } else {
           out.add(entry(Kind.OTHER, p));

@@ -54,6 +54,8 @@ class CacheTest {
     entry(c.resolve("demo"), 500, 40);
     Files.write(c.resolve("cds-123.jsa"), new byte[70]);
     Files.setLastModifiedTime(c.resolve("cds-123.jsa"), FileTime.from(NOW.minus(Duration.ofDays(2))));
+    Files.write(c.resolve("aot-123-check.aot"), new byte[90]);
+    Files.setLastModifiedTime(c.resolve("aot-123-check.aot"), FileTime.from(NOW.minus(Duration.ofDays(2))));
     entry(c.resolve("corpus"), 5, 100);
     Files.createFile(c.resolve("kernels/aaaa.lock"));
 
@@ -61,7 +63,7 @@ class CacheTest {
 
     assertThat(l).extracting(e -> e.kind() + " " + c.relativize(e.path()) + " " + e.bytes() + " " + e.lastUsed())
         .containsExactly("OTHER corpus 5 2026-08-28T12:00:00Z", "DEMO demo 500 2026-10-27T12:00:00Z", "KERNEL_HEADERS kernels/aaaa 1000 2026-12-03T12:00:00Z",
-            "CLASS_DATA cds-123.jsa 70 2026-12-04T12:00:00Z", "KERNEL_HEADERS headers/6.1.0-56-x 10 2026-12-05T12:00:00Z");
+            "CLASS_DATA aot-123-check.aot 90 2026-12-04T12:00:00Z", "CLASS_DATA cds-123.jsa 70 2026-12-04T12:00:00Z", "KERNEL_HEADERS headers/6.1.0-56-x 10 2026-12-05T12:00:00Z");
   }
 
   @Test

@@ -1,0 +1,62 @@
+package org.kmodkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Start-up: a run loads only what its command uses (bench/startup-checkout.sh measures the cost). */
+class StartupTest {
+  @TempDir Path tmp;
+
+  /** The classes a fresh JVM loads running kmodkit with {@code args}, from -Xlog:class+load. */
+  private List<String> classesLoaded(String... args) throws Exception {
+    Path log = tmp.resolve("classes.txt");
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xshare:off", "-Xlog:class+load=info:file=" + log, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()).start();
+    p.waitFor();
+    return Files.readAllLines(log, StandardCharsets.UTF_8);
+  }
+
+  private static List<String> of(List<String> classes, String... packages) {
+    return classes.stream().filter(line -> List.of(packages).stream().anyMatch(pkg -> line.contains(" " + pkg))).toList();
+  }
+
+  @Test
+  void versionAloneLoadsNeitherPicocliNorAnyLibrary() throws Exception {
+    List<String> classes = classesLoaded("--version");
+    assertThat(Files.readString(tmp.resolve("out.txt"))).startsWith("kmodkit ");
+    assertThat(of(classes, "picocli.", "com.fasterxml.", "org.bouncycastle.", "org.eclipse.jetty.", "org.apache.commons.")).isEmpty();
+  }
+
+  @Test
+  void checkOfAModuleLoadsNeitherJettyNorBouncyCastleNorJackson() throws Exception {
+    List<String> classes = classesLoaded("check", "--kernel", CliTest.K56, CliTest.REAL.resolve("6.1.0-53/hello.ko").toString());
+    assertThat(Files.readString(tmp.resolve("out.txt"))).contains("1 module in 1 set: 0 load, 1 would not");
+    assertThat(of(classes, "org.kmodkit.cli.CheckCommand")).isNotEmpty();
+    assertThat(of(classes, "com.fasterxml.", "org.bouncycastle.", "org.eclipse.jetty.", "org.kmodkit.server.", "org.kmodkit.repo.")).isEmpty();
+  }
+
+  @Test
+  void versionAloneSaysWhatPicocliWouldSay() {
+    StringWriter picocli = new StringWriter();
+    new CommandLine(new Main()).printVersionHelp(new PrintWriter(picocli, true));
+    for (String v : List.of("--version", "-V")) {
+      CliTest.Run r = CliTest.run(v);
+      assertThat(r.code()).isZero();
+      assertThat(r.out()).isEqualTo(picocli.toString());
+      assertThat(r.err()).isEmpty();
+    }
+  }
+}
