@@ -37,7 +37,7 @@ import org.kmodkit.formats.Scriptlets;
 final class Dist {
   static final String MAINTAINER = "kmodkit <dev@kmodkit.invalid>";
   /** Directories no other package shares: removing kmodkit removes them. */
-  private static final List<String> OWNED = List.of("/usr/lib/kmodkit", "/usr/share/doc/kmodkit");
+  private static final List<String> OWNED = List.of("/usr/lib/kmodkit", "/usr/share/doc/kmodkit", "/usr/share/kmodkit");
   private static final String SUMMARY = "judges, links, rebuilds and packages out-of-tree Linux kernel modules";
   // lines of at most 79 characters: rpm shows the description as written
   private static final String DESCRIPTION = """

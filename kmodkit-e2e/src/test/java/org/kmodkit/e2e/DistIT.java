@@ -189,6 +189,11 @@ class DistIT {
     assertThat(root.resolve("etc/kernel/postinst.d/driver-kmodkit")).isExecutable();
     assertThat(root.resolve("usr/lib/kernel/install.d/45-kmodkit.install")).isExecutable();
     assertThat(Files.readString(admin.resolve("status"))).contains("Conffiles:\n /etc/kernel/postinst.d/driver-kmodkit ", "\n /etc/kernel/postrm.d/driver-kmodkit ");
+    // fleet metrics (docs/fleet.md): the units, not enabled, and the alerting rules
+    assertThat(root.resolve("usr/lib/systemd/system/kmodkit-metrics.timer")).isRegularFile();
+    assertThat(root.resolve("usr/lib/systemd/system/kmodkit-metrics.path")).isRegularFile();
+    assertThat(root.resolve("usr/share/kmodkit/prometheus/kmodkit.rules.yml")).isRegularFile();
+    assertThat(root.resolve("etc/systemd")).doesNotExist();
 
     runsOnItsOwnRuntime(root);
 
@@ -221,10 +226,11 @@ class DistIT {
     // bash-completion and systemd on a real node) stay
     String database = Proc.check(tmp, 60, "rpm", "--eval", "%{_dbpath}").out().strip().substring(1); // Debian's rpm: /root/.rpmdb
     assertThat(left(root, database)).allSatisfy(p -> assertThat(root.resolve(p)).satisfiesAnyOf(d -> assertThat(d).isDirectory(), s -> assertThat(s).isEqualTo(root.resolve("bin/sh"))))
-        .doesNotContain("usr/lib/kmodkit", "usr/share/doc/kmodkit")
+        .doesNotContain("usr/lib/kmodkit", "usr/share/doc/kmodkit", "usr/share/kmodkit")
         .isSubsetOf("usr", "usr/bin", "usr/lib", "usr/share", "usr/share/man", "usr/share/man/man1", "usr/share/doc",
             "usr/share/bash-completion", "usr/share/bash-completion/completions", "var", "var/tmp", "tmp", "bin", "bin/sh",
-            "etc", "etc/kernel", "etc/kernel/postinst.d", "etc/kernel/postrm.d", "usr/lib/kernel", "usr/lib/kernel/install.d");
+            "etc", "etc/kernel", "etc/kernel/postinst.d", "etc/kernel/postrm.d", "usr/lib/kernel", "usr/lib/kernel/install.d",
+            "usr/lib/systemd", "usr/lib/systemd/system");
   }
 
   /** A /bin/sh in ROOT (busybox, static) for the package's maintainer scripts, which dpkg and rpm run chrooted there. */
