@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
@@ -13,6 +15,7 @@ import org.kmodkit.core.check.SetVerdict;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.tree.ModuleSet;
 import org.kmodkit.cli.input.Inputs;
+import org.kmodkit.cli.input.KernelSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -43,9 +46,15 @@ final class CheckCommand implements Callable<Integer> {
   @Mixin Options.Verbosity verbosity;
 
   @Override
-  public Integer call() throws KmodkitException {
-    KernelAbi abi = kernel.one().abi();
+  public Integer call() throws KmodkitException, InterruptedException {
+    // the kernel's ABI loads on its own thread while the modules are read on the others
+    KernelSpec one = kernel.one();
+    FutureTask<KernelAbi> loading = new FutureTask<>(one::abi);
+    Thread loader = new Thread(loading, "kernel-abi");
+    loader.setDaemon(true);
+    loader.start();
     List<ModuleSet> sets = Inputs.moduleSets(inputs);
+    KernelAbi abi = loaded(loading);
     Checker checker = new Checker(abi);
     List<BadInputException> errors = new ArrayList<>();
     List<SetVerdict> verdicts = new ArrayList<>();
@@ -78,5 +87,23 @@ final class CheckCommand implements Callable<Integer> {
       TextOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, verbosity.verbose(), verbosity.quiet());
     }
     return code.code();
+  }
+
+  /** The loader thread's result, or what it threw, as if loaded on this thread. */
+  private static KernelAbi loaded(FutureTask<KernelAbi> loading) throws KmodkitException, InterruptedException {
+    try {
+      return loading.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof KmodkitException k) { // bad input or the environment: as if loaded here
+        throw k;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 }

@@ -30,6 +30,18 @@ public record Crc(long value) {
     return new Crc(v);
   }
 
+  // Written out: a record's generated equals is bootstrapped through method handles on first use,
+  // a cost every short run paid on its first CRC comparison.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Crc c && c.value == value;
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(value);
+  }
+
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   @Override

@@ -79,11 +79,12 @@ public final class Checker {
         setExports.putIfAbsent(s.name(), new Provider(s, m));
       }
     }
+    // each module is judged on its own against read-only tables: both cores take a share
+    List<Work> judged = modules.stream().map(Work::new).toList();
+    judged.parallelStream().forEach(w -> judge(w, byName, setExports));
     Map<String, Work> work = new LinkedHashMap<>();
-    for (ModuleFile m : modules) {
-      Work w = new Work(m);
-      judge(w, byName, setExports);
-      work.put(m.path(), w);
+    for (Work w : judged) {
+      work.put(w.module.path(), w);
     }
     propagate(work, byName);
     List<ModuleVerdict> verdicts = new ArrayList<>(work.size());

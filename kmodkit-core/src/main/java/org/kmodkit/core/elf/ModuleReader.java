@@ -86,7 +86,7 @@ public final class ModuleReader {
         throw new CorruptFileException(source, size - tail + 8, "signature length " + sigLen + " exceeds the file");
       }
       Bytes blob = in.read(start, sigLen, ByteOrder.BIG_ENDIAN, "signature");
-      signature = Optional.of(idType == 2 ? Pkcs7.parse(blob, idType, start) : new ModuleSignature("", "", "", idType, (int) sigLen, start, ""));
+      signature = Optional.of(idType == 2 ? Pkcs7.parse(blob, idType, start) : new ModuleSignature("", "", "", idType, (int) sigLen, start, new byte[0]));
       elfLength = start;
     }
     Elf elf = Elf.parse(in, elfLength);

@@ -10,9 +10,23 @@ package org.kmodkit.core.elf;
  * @param idType 2 for PKCS#7 (the only kind the kernel accepts since 4.x)
  * @param signatureBytes length of the PKCS#7 blob
  * @param offset where the signature blob starts (= length of the unsigned module)
- * @param signature the raw signature value (hex)
+ * @param value the raw signature value (see {@link #signature()} for its hex)
  */
-public record ModuleSignature(String signer, String keyId, String hashAlgorithm, int idType, int signatureBytes, long offset, String signature) {
+public record ModuleSignature(String signer, String keyId, String hashAlgorithm, int idType, int signatureBytes, long offset, byte[] value) {
   public static final String MAGIC = "~Module signature appended~\n";
   public static final int INFO_SIZE = 12;
+
+  public ModuleSignature {
+    value = value.clone();
+  }
+
+  @Override
+  public byte[] value() {
+    return value.clone();
+  }
+
+  /** The raw signature value in upper-case hex, made when asked: a tree check reads a thousand signatures and shows none. */
+  public String signature() {
+    return java.util.HexFormat.of().withUpperCase().formatHex(value);
+  }
 }

@@ -129,7 +129,7 @@ final class Pkcs7 {
       after = tlv(b, after.end(), signerInfo.end());
     }
     Tlv sigValue = expect(b, after.end(), signerInfo.end(), OCTET_STRING, "signature");
-    return new ModuleSignature(signer, keyId, hash, idType, (int) b.size(), offset, HexFormat.of().withUpperCase().formatHex(b.copy(sigValue.start(), (int) sigValue.length())));
+    return new ModuleSignature(signer, keyId, hash, idType, (int) b.size(), offset, b.copy(sigValue.start(), (int) sigValue.length()));
   }
 
   private static String commonName(Bytes b, Tlv name) throws CorruptFileException {

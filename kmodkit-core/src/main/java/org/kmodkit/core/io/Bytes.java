@@ -131,6 +131,9 @@ public final class Bytes {
    */
   public String cstring(long offset, long limit) throws CorruptFileException {
     int end = indexOfNul(offset, limit);
+    if (buf.hasArray()) {
+      return new String(buf.array(), buf.arrayOffset() + (int) offset, end - (int) offset, StandardCharsets.UTF_8);
+    }
     return new String(bytesBetween((int) offset, end), StandardCharsets.UTF_8);
   }
 
@@ -138,6 +141,17 @@ public final class Bytes {
   public int indexOfNul(long offset, long limit) throws CorruptFileException {
     long lim = Math.min(limit, buf.limit());
     check(offset, 0, "string");
+    if (buf.hasArray()) {
+      // straight over the array: thousands of symbol names per module, scanned before any JIT
+      byte[] a = buf.array();
+      int base = buf.arrayOffset();
+      for (int i = (int) offset; i < lim; i++) {
+        if (a[base + i] == 0) {
+          return i;
+        }
+      }
+      throw corrupt(offset, "string without terminating NUL");
+    }
     for (long i = offset; i < lim; i++) {
       if (buf.get((int) i) == 0) {
         return (int) i;

@@ -189,6 +189,25 @@ class CheckerTest {
   }
 
   @Test
+  void aLongChainJudgedOnSeveralThreadsKeepsInputOrderAndPropagatesToItsEnd() throws Exception {
+    // modules are judged in parallel: verdicts must still come in input order, each with its own problems
+    List<ModuleFile> chain = new ArrayList<>();
+    chain.add(ModuleReader.parse("link0.ko", mod("link0").exports("sym0", 0x10L).uses("netif_rx", 0xbad0L).build()));
+    for (int i = 1; i < 300; i++) {
+      chain.add(ModuleReader.parse("link" + i + ".ko", mod("link" + i).exports("sym" + i, 0x10L + i).uses("sym" + (i - 1), 0x10L + i - 1).uses("_printk", 0x92997ed8L).build()));
+    }
+    SetVerdict s = new Checker(kernel().build()).check("chain", chain);
+    assertThat(s.modules()).extracting(ModuleVerdict::name).containsExactlyElementsOf(chain.stream().map(ModuleFile::name).toList());
+    assertThat(kinds(s.modules().get(0))).containsExactly("crc_mismatch:netif_rx");
+    for (int i = 1; i < 300; i++) {
+      ModuleVerdict v = s.modules().get(i);
+      assertThat(v.loads()).as(v.name()).isFalse();
+      assertThat(kinds(v)).as(v.name()).containsExactly("provider_unloadable:sym" + (i - 1));
+      assertThat(v.symbols()).as(v.name()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void everySymbolTakenFromAnUnloadableProviderIsNamedAsTheKernelNamesEach() throws Exception {
     // the booted kernel logs "Unknown symbol X (err -2)" for each of them (seen for 53's ib_uverbs on 54)
     KoBuilder core = mod("ib_core").exports("ib_register_client", 0x1L).exports("ib_unregister_client", 0x2L).uses("netif_rx", 0xbad0L);
