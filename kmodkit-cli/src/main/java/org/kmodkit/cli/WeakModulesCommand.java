@@ -91,7 +91,7 @@ final class WeakModulesCommand implements Callable<Integer> {
   public Integer call() throws KmodkitException {
     Sysroot sysroot = host.root(root);
     if (action.takeOver || action.giveBack) {
-      WeakModulesTakeOver t = new WeakModulesTakeOver(sysroot);
+      WeakModulesTakeOver t = new WeakModulesTakeOver(sysroot, host.runner());
       spec.commandLine().getOut().println(action.takeOver ? t.takeOver() : t.giveBack());
       return ExitCode.OK.code();
     }

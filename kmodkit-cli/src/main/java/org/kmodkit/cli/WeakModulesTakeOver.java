@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
+import org.kmodkit.core.host.ProcessRunner;
 import org.kmodkit.core.io.OutputFiles;
 import org.kmodkit.core.tree.Sysroot;
 
@@ -30,9 +32,11 @@ final class WeakModulesTakeOver {
   static final String REPLACEMENT = "#!/bin/sh\n" + MARK + " (kmodkit weak-modules --give-back restores the original)\nexec /usr/bin/kmodkit weak-modules \"$@\"\n";
 
   private final Sysroot root;
+  private final ProcessRunner runner;
 
-  WeakModulesTakeOver(Sysroot root) {
+  WeakModulesTakeOver(Sysroot root, ProcessRunner runner) {
     this.root = root;
+    this.runner = runner;
   }
 
   /** Puts kmodkit's weak-modules in place; returns what was done, one line. */
@@ -150,17 +154,19 @@ final class WeakModulesTakeOver {
       cmd.add("--root=" + root.root());
     }
     cmd.addAll(List.of("--local", "--rename", "--divert", ASIDE, action, TARGET));
+    StringBuilder out = new StringBuilder();
+    ProcessRunner.Result r;
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new EnvironmentException(String.join(" ", cmd) + " failed: " + out);
-      }
+      r = runner.run(ProcessRunner.Command.of(cmd).withTimeout(Duration.ofSeconds(60)).withLines(l -> out.append(l).append('\n')));
     } catch (IOException e) {
       throw new EnvironmentException("cannot run dpkg-divert (" + e.getMessage() + "); install dpkg", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EnvironmentException("interrupted while running dpkg-divert", e);
     }
+    if (r.timedOut() || r.exitCode() != 0) {
+      throw new EnvironmentException(String.join(" ", cmd) + " failed: " + out.toString().strip());
+    }
+  }
   }
 }
