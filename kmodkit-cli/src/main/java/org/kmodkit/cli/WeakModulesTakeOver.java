@@ -168,5 +168,4 @@ final class WeakModulesTakeOver {
       throw new EnvironmentException(String.join(" ", cmd) + " failed: " + out.toString().strip());
     }
   }
-  }
 }
