@@ -43,6 +43,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "Exit: 0 every driver rebuilt and checked, 1 a build failed, 2 bad input, 3 environment."
     })
 final class AddKernelSupportCommand implements Callable<Integer> {
+  private final Host host;
+
+  AddKernelSupportCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   @Option(names = {"-m", "--bundle"}, required = true, paramLabel = "DIR|TGZ", description = "The driver bundle.")
@@ -93,7 +99,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Bundle b = Bundle.open(bundle, scratch);
       Rebuild.Request probe = new Rebuild.Request(b.drivers(), kernels, n, scratch, scratch, cache, signing, false, false, download);
-      List<KernelTarget> targets = Rebuild.kernels(probe, err);
+      List<KernelTarget> targets = Rebuild.kernels(probe, host.runner(), err);
       String arch = b.arch().orElse(arch(targets));
       String distro = b.distro().orElse(Bundle.distro(Sysroot.host()));
       Path ext = tmp.resolve(b.extName(distro, arch));
@@ -105,7 +111,7 @@ final class AddKernelSupportCommand implements Callable<Integer> {
       }
       OutputFiles.createDirectories(ext);
       Rebuild.Request request = new Rebuild.Request(b.drivers(), kernels, n, ext, ext.resolve(".work"), cache, signing, false, false, download);
-      Rebuild.Outcome outcome = Rebuild.run(request, targets, err);
+      Rebuild.Outcome outcome = Rebuild.run(request, targets, host.runner(), err);
       ExitCode code = outcome.code();
       List<String> releases = targets.stream().map(KernelTarget::release).toList();
       RebuildCommand.write(ext.resolve(Bundle.MANIFEST), b.manifestFor(releases));

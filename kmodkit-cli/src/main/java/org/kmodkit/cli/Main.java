@@ -45,8 +45,8 @@ public final class Main implements Runnable {
     m.put("weak-modules", WeakModulesCommand::new);
     m.put("preflight", PreflightCommand::new);
     m.put("demo", DemoCommand::new);
-    m.put("rebuild", h -> new RebuildCommand());
-    m.put("add-kernel-support", h -> new AddKernelSupportCommand());
+    m.put("rebuild", RebuildCommand::new);
+    m.put("add-kernel-support", AddKernelSupportCommand::new);
     m.put("package", h -> new PackageCommand());
     m.put("repo", h -> new RepoCommand());
     m.put("cache", h -> new CacheCommand());

@@ -20,7 +20,6 @@ import org.kmodkit.core.build.ModuleSigner;
 import org.kmodkit.core.build.Toolchain;
 import org.kmodkit.core.cache.Cache;
 import org.kmodkit.core.host.ProcessRunner;
-import org.kmodkit.core.host.SystemProcessRunner;
 import org.kmodkit.cli.input.DriverInputs;
 import org.kmodkit.formats.Extractor;
 import org.kmodkit.cli.input.KernelInputs;
@@ -46,18 +45,16 @@ final class Rebuild {
     }
   }
 
-  /** Rebuilds run on this machine; tests of the builds themselves fake the runner in core (BuildRunnerTest). */
-  private static final ProcessRunner RUNNER = new SystemProcessRunner();
-
   private Rebuild() {}
 
-  static Outcome run(Request r, PrintWriter err) throws KmodkitException, InterruptedException {
-    return run(r, kernels(r, err), err);
+  /** Runs programs (make, rpmbuild, apt-get, mkfifo) through RUNNER: the command's Host's, faked in tests. */
+  static Outcome run(Request r, ProcessRunner runner, PrintWriter err) throws KmodkitException, InterruptedException {
+    return run(r, kernels(r, runner, err), runner, err);
   }
 
   /** The kernels to build for; when packages were unpacked for them, the cache is kept within its bound. */
-  static List<KernelTarget> kernels(Request r, PrintWriter err) throws KmodkitException {
-    KernelInputs.Download download = r.download() ? KernelInputs.aptGet(RUNNER) : null;
+  static List<KernelTarget> kernels(Request r, ProcessRunner runner, PrintWriter err) throws KmodkitException {
+    KernelInputs.Download download = r.download() ? KernelInputs.aptGet(runner) : null;
     KernelInputs inputs = new KernelInputs(r.cache(), download, line -> {
       err.println(line);
       err.flush();
@@ -70,7 +67,7 @@ final class Rebuild {
   }
 
   /** A run for kernels already found (add-kernel-support needs their arch before it names its output). */
-  static Outcome run(Request r, List<KernelTarget> kernels, PrintWriter err) throws KmodkitException, InterruptedException {
+  static Outcome run(Request r, List<KernelTarget> kernels, ProcessRunner runner, PrintWriter err) throws KmodkitException, InterruptedException {
     KernelModuleSigner signer = signer(r);
     List<DriverSource> drivers = new ArrayList<>();
     if (r.dryRun()) {
@@ -103,9 +100,9 @@ final class Rebuild {
         + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + r.jobs() + " job slots" + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
         + "; logs in " + r.out().resolve("logs"));
     BuildReport report;
-    try (FifoJobServer jobServer = FifoJobServer.create(r.work(), RUNNER);
+    try (FifoJobServer jobServer = FifoJobServer.create(r.work(), runner);
         ProgressDisplay progress = new ProgressDisplay(err)) {
-      report = new BuildRunner(RUNNER, jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard(),
+      report = new BuildRunner(runner, jobServer, r.jobs(), progress, signer, BuildRunner.AbiSource.standard(),
           (packages, dest) -> Extractor.unpackPackages(packages, dest, path -> path.endsWith(".ko"))).run(plan);
     }
     if (report.ok() && !r.keepWork()) {

@@ -29,6 +29,12 @@ import picocli.CommandLine.Model.CommandSpec;
       "Exit: 0 every build good (or skipped by dkms.conf), 1 a build failed or check rejects what it made, 2 bad input, 3 environment."
     })
 final class RebuildCommand implements Callable<Integer> {
+  private final Host host;
+
+  RebuildCommand(Host host) {
+    this.host = host;
+  }
+
   @Spec CommandSpec spec;
 
   @Option(names = {"-s", "--source"}, required = true, paramLabel = "SRC", description = "A driver source (repeat for several).")
@@ -64,7 +70,7 @@ final class RebuildCommand implements Callable<Integer> {
     Rebuild.Outcome outcome;
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Rebuild.Request request = new Rebuild.Request(sources, kernel.all(), n, o, o.resolve(".work"), cache, signing, dryRun, keepWork, download);
-      outcome = Rebuild.run(request, spec.commandLine().getErr());
+      outcome = Rebuild.run(request, host.runner(), spec.commandLine().getErr());
     }
     if (dryRun) {
       RebuildOutput.plan(spec.commandLine().getOut(), outcome);

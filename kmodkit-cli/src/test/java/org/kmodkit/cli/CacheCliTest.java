@@ -184,7 +184,7 @@ class CacheCliTest {
     StringWriter err = new StringWriter();
     try (Cache cache = new Cache(c)) {
       Rebuild.Request r = new Rebuild.Request(List.of(), KernelSpec.parse(List.of(deb.toString()), null), 1, tmp.resolve("out"), tmp.resolve("work"), cache, new Options.ModuleSigning(), true, false, false);
-      assertThat(Rebuild.kernels(r, new PrintWriter(err, true))).hasSize(1);
+      assertThat(Rebuild.kernels(r, new org.kmodkit.core.host.SystemProcessRunner(), new PrintWriter(err, true))).hasSize(1);
     }
     assertThat(err.toString()).isEqualTo("kmodkit: cache: removed 1 least recently used kernel headers entry (1000 B) to keep within 2.0 GiB and 8 entries (KMODKIT_CACHE_MAX; see kmodkit cache list)\n");
     assertThat(c.resolve("kernels/old1")).doesNotExist();
