@@ -23,8 +23,9 @@ import org.kmodkit.core.tree.ModuleTree;
  * <p>A module's needs are its {@code depends=} (what modpost saw) and the {@link Checker}'s {@code
  * needs()} (the exporters of the symbols it uses, which also covers a module whose {@code depends=}
  * is stale). A name resolves to the set's own module first (a vendor mlx5_core overrides the
- * in-tree one, as in {@code kmodkit check}), then to the kernel's tree; built-in modules need no
- * load; anything else is a missing dependency, and the kernel will say so when it refuses.
+ * in-tree one, as in {@code kmodkit check}), then to the kernel's tree as modprobe resolves it
+ * (its modules.dep: a vendor module linked into weak-updates/ over the in-tree one, and the
+ * dependencies listed there); built-in modules need no load; anything else is a missing dependency, and the kernel will say so when it refuses.
  */
 public final class LoadPlanner {
   private final ModuleTree tree;
@@ -124,7 +125,7 @@ public final class LoadPlanner {
       deps.addAll(mine.module().modinfo().depends());
       deps.addAll(needs.getOrDefault(name, List.of()));
     } else {
-      deps.addAll(theirs.get().module().modinfo().depends());
+      deps.addAll(theirs.get().needs()); // modules.dep's list when depmod wrote one: what modprobe loads first
     }
     for (String d : deps) {
       if (!d.equals(name)) {

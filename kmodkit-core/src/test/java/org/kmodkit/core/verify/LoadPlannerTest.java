@@ -3,18 +3,23 @@ package org.kmodkit.core.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.abi.KernelAbi;
 import org.kmodkit.core.elf.ModuleFile;
 import org.kmodkit.core.elf.ModuleReader;
 import org.kmodkit.core.tree.KernelAbiLoader;
 import org.kmodkit.core.tree.ModuleTree;
+import org.kmodkit.core.tree.Sysroot;
+import org.kmodkit.testkit.FakeRoot;
 import org.kmodkit.testkit.KoBuilder;
 
 class LoadPlannerTest {
@@ -163,5 +168,34 @@ class LoadPlannerTest {
   void aDependencyCycleIsPlannedOnceAndLeftToTheKernel() throws Exception {
     BootPlan p = plan(kernelTree(), List.of(set("s", mod("a").depends("b"), mod("b").depends("a"))));
     assertThat(order(p.units().get(0))).containsExactly("b", "a");
+  }
+
+  /**
+   * A node after kmodkit's weak-modules linked the vendor stack of kernel 55 into 56's weak-updates
+   * and depmod (honouring the depmod.d override) wrote modules.dep naming the linked mlx5_core.
+   */
+  static ModuleTree linkedNode(Path dir) throws Exception {
+    FakeRoot root = FakeRoot.at(dir);
+    String k55 = "6.1.0-55-cloud-amd64";
+    root.module(R, "kernel/drivers/net/ethernet/mellanox/mlxfw/mlxfw.ko", mod("mlxfw").exportsGpl("mlxfw_firmware_flash", 0x30L));
+    root.module(R, "kernel/drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko", mod("mlx5_core").exportsGpl("mlx5_cmd_exec", 0x31L).uses("mlxfw_firmware_flash", 0x30L).depends("mlxfw"));
+    // the vendor's: its depends= is stale (empty); depmod saw the symbol and listed mlxfw all the same
+    root.module(k55, "extra/mlnx/mlx5_core.ko", mod("mlx5_core").exportsGpl("mlx5_cmd_exec", 0x99L).uses("mlxfw_firmware_flash", 0x30L));
+    Path link = root.resolve("/lib/modules/" + R + "/weak-updates/mlnx/mlx5_core.ko");
+    Files.createDirectories(link.getParent());
+    Files.createSymbolicLink(link, Path.of("../../../" + k55 + "/extra/mlnx/mlx5_core.ko"));
+    root.write("/lib/modules/" + R + "/modules.dep", ("weak-updates/mlnx/mlx5_core.ko: kernel/drivers/net/ethernet/mellanox/mlxfw/mlxfw.ko\n"
+        + "kernel/drivers/net/ethernet/mellanox/mlxfw/mlxfw.ko:\n").getBytes(StandardCharsets.UTF_8));
+    return ModuleTree.read(new Sysroot(dir), R);
+  }
+
+  @Test
+  void aLoadNameIsResolvedAsModprobeResolvesItThroughModulesDepToTheLinkedVendorModule(@TempDir Path dir) throws Exception {
+    ModuleTree tree = linkedNode(dir);
+    BootPlan p = new LoadPlanner(tree, KernelAbiLoader.fromTree(new Sysroot(dir), tree)).plan(List.of(), List.of("mlx5_core"));
+    assertThat(order(p.units().get(0))).containsExactly("mlxfw@tree(dep)", "mlx5_core@tree");
+    BootPlan.Step core = p.units().get(0).steps().get(1);
+    assertThat(core.source()).isEqualTo("weak-updates/mlnx/mlx5_core.ko");
+    assertThat(core.file().toRealPath()).isEqualTo(dir.resolve("lib/modules/6.1.0-55-cloud-amd64/extra/mlnx/mlx5_core.ko").toRealPath());
   }
 }
