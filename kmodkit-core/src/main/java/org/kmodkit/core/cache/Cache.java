@@ -88,6 +88,9 @@ public final class Cache implements AutoCloseable {
   static final String STAMP = ".last-used";
   private static final String LOCK = ".lock";
 
+  /** How long a shared lock waits on a lock this very process holds through another channel. */
+  static final long SAME_PROCESS_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
   private final Path root;
   private final Map<Path, FileChannel> held = new LinkedHashMap<>();
 
@@ -247,6 +250,7 @@ public final class Cache implements AutoCloseable {
    * if a prune deleted it meanwhile the two differ, and the new file is locked instead.
    */
   private static FileChannel lock(Path lock, boolean shared) throws IOException {
+    long sameProcessSince = 0;
     while (true) {
       try {
         Files.createFile(lock);
@@ -276,6 +280,14 @@ public final class Cache implements AutoCloseable {
         ch.close(); // locked through another channel of this very process
         if (!shared) {
           return null;
+        }
+        // another Cache of this root open in this process: its lock is never dropped while we wait
+        // here, so wait a while (a prune of this process finishing) and then say so rather than hang
+        long now = System.nanoTime();
+        if (sameProcessSince == 0) {
+          sameProcessSince = now;
+        } else if (now - sameProcessSince > SAME_PROCESS_WAIT_NANOS) {
+          throw new IOException("locked by another open cache of this same kmodkit process (a kmodkit bug: one Cache per root and run)");
         }
         try {
           Thread.sleep(20);

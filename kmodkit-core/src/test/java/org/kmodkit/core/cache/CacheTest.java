@@ -47,6 +47,21 @@ class CacheTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aSecondOpenCacheOfTheSameRootInOneProcessIsRefusedInsteadOfWaitingForever() throws Exception {
+    Path c = tmp.resolve("cache");
+    Path entry = c.resolve("kernels/a");
+    try (Cache first = new Cache(c); Cache second = new Cache(c)) {
+      first.use(entry);
+      long start = System.nanoTime();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> second.use(entry))
+          .isInstanceOf(org.kmodkit.core.EnvironmentException.class)
+          .hasMessageContaining("a.lock: cannot lock a cache entry (locked by another open cache of this same kmodkit process");
+      assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Cache.SAME_PROCESS_WAIT_NANOS);
+    }
+  }
+
+  @Test
   void listNamesEachEntryWithItsKindSizeAndLastUseOldestFirst() throws Exception {
     Path c = tmp.resolve("cache");
     entry(c.resolve("kernels/aaaa"), 1000, 3);
