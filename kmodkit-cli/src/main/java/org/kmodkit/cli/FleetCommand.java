@@ -12,6 +12,7 @@ import org.kmodkit.core.KmodkitException;
 import org.kmodkit.core.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -50,8 +51,7 @@ final class FleetCommand implements Runnable {
     @Parameters(arity = "1..*", paramLabel = "DIR", description = "Directories holding the nodes' JSON reports.")
     List<Path> dirs;
 
-    @Option(names = "--json", description = "Print JSON (schema kmodkit.fleet/1) with every node list in full.")
-    boolean json;
+    @Mixin Options.Json json;
 
     @Option(names = "--html", paramLabel = "FILE", description = "Also write the view as one self-contained HTML page.")
     Path html;
@@ -64,7 +64,7 @@ final class FleetCommand implements Runnable {
       if (html != null) {
         StatusCommand.writeFile(html, html(r));
       }
-      if (json) {
+      if (json.on()) {
         json(out, r);
       } else {
         text(out, r);

@@ -17,6 +17,7 @@ import org.kmodkit.core.weak.Plan;
 import org.kmodkit.core.weak.Status;
 import org.kmodkit.core.weak.WeakUpdates;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,8 +42,7 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--root", paramLabel = "DIR", description = "The system root; default /.")
   Path root;
 
-  @Option(names = "--json", description = "Print JSON (schema kmodkit.status/1).")
-  boolean json;
+  @Mixin Options.Json json;
 
   @Option(names = "--html", paramLabel = "FILE", description = "Write the matrix as one self-contained HTML page.")
   Path html;
@@ -71,10 +71,10 @@ final class StatusCommand implements Callable<Integer> {
     }
     if (prometheus != null) {
       String running = runningKernel != null ? runningKernel : root == null ? System.getProperty("os.version") : null;
-      Instant now = Instant.now();
+      Instant now = host.clock().instant();
       writeFile(prometheus, PrometheusOutput.render(status, inv, running, now, Duration.between(start, now)));
     }
-    if (json) {
+    if (json.on()) {
       JsonOutput.status(spec.commandLine().getOut(), sysroot, status);
     } else {
       TextOutput.status(spec.commandLine().getOut(), sysroot, status);
