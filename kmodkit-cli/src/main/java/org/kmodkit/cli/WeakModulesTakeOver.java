@@ -62,9 +62,9 @@ final class WeakModulesTakeOver {
   }
 
   private String doTakeOver() throws IOException, BadInputException, EnvironmentException {
-    Path target = root.path(TARGET);
-    Path aside = root.path(ASIDE);
-    Path state = root.path(STATE);
+    Path target = at(TARGET);
+    Path aside = at(ASIDE);
+    Path state = at(STATE);
     if (isOurs(target)) {
       if (!Files.exists(state)) {
         throw orphaned();
@@ -74,7 +74,7 @@ final class WeakModulesTakeOver {
     boolean dpkg = dpkg();
     boolean present = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
     if (!dpkg && present && Files.exists(aside, LinkOption.NOFOLLOW_LINKS) && !Files.exists(state)) {
-      throw new BadInputException(root.path(ASIDE).toString(), "exists and kmodkit did not put it there; move it away yourself, then run kmodkit weak-modules --take-over again");
+      throw new BadInputException(aside.toString(), "exists and kmodkit did not put it there; move it away yourself, then run kmodkit weak-modules --take-over again");
     }
     Files.createDirectories(state.getParent());
     String record = dpkg ? "method=dpkg-divert\ndiverted=" + ASIDE + "\n" : "method=moved\n" + (present ? "moved=" + ASIDE + "\n" : "moved=none\n");
@@ -91,8 +91,8 @@ final class WeakModulesTakeOver {
   }
 
   private String doGiveBack() throws IOException, BadInputException, EnvironmentException {
-    Path target = root.path(TARGET);
-    Path state = root.path(STATE);
+    Path target = at(TARGET);
+    Path state = at(STATE);
     if (!Files.exists(state)) {
       if (isOurs(target)) {
         throw orphaned();
@@ -109,7 +109,7 @@ final class WeakModulesTakeOver {
       divert("--remove");
       done = "diversion removed, the original is back";
     } else if (record.contains("moved=" + ASIDE + "\n") && ours) {
-      Files.move(root.path(ASIDE), target, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(at(ASIDE), target, StandardCopyOption.ATOMIC_MOVE);
       done = "the original is back";
     } else if (!ours) {
       done = "it was replaced since (a package update?) and is left as it is";
@@ -123,6 +123,18 @@ final class WeakModulesTakeOver {
       }
     }
     return TARGET + " given back: " + done;
+  }
+
+  /**
+   * {@code absolute} in the root with its directories resolved as the system would (Sysroot.locate),
+   * the file itself not followed: a directory that leads out of the root through a link is refused,
+   * so nothing is ever moved or written outside it.
+   */
+  private Path at(String absolute) throws BadInputException {
+    int slash = absolute.lastIndexOf('/');
+    String dir = absolute.substring(0, slash);
+    return root.locate(root.root(), dir).map(d -> d.resolve(absolute.substring(slash + 1)))
+        .orElseThrow(() -> new BadInputException(root.path(dir).toString(), "leads out of the root through a link; kmodkit writes nothing there: make it a directory of the root"));
   }
 
   /** kmodkit's replacement is there but its record is not: diverting or removing it blindly could lose the original. */

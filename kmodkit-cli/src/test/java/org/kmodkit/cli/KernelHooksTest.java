@@ -124,6 +124,28 @@ class KernelHooksTest {
   }
 
   @Test
+  void takeOverNeverWritesOutOfTheRootThroughALinkedDirectory() throws Exception {
+    FakeRoot root = FakeRoot.at(dir.resolve("rpm"));
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Files.createDirectories(root.resolve("/usr"));
+    Files.createSymbolicLink(root.resolve("/usr/sbin"), Path.of("../../outside")); // leads out of the root
+    Files.createDirectories(root.resolve("/var/lib"));
+    Files.createSymbolicLink(root.resolve("/var/lib/kmodkit"), Path.of("../../../outside"));
+    CliTest.Run take = CliTest.run("weak-modules", "--root", root.path().toString(), "--take-over");
+    assertThat(take.code()).as(take.out() + take.err()).isEqualTo(2);
+    assertThat(take.err()).startsWith("kmodkit: " + root.resolve("/usr/sbin") + ": leads out of the root through a link");
+    // the state directory alone leading out is refused too
+    Files.delete(root.resolve("/usr/sbin"));
+    Files.createDirectories(root.resolve("/usr/sbin"));
+    take = CliTest.run("weak-modules", "--root", root.path().toString(), "--take-over");
+    assertThat(take.code()).as(take.out() + take.err()).isEqualTo(2);
+    assertThat(take.err()).startsWith("kmodkit: " + root.resolve("/var/lib/kmodkit") + ": leads out of the root through a link");
+    try (var left = Files.list(outside)) {
+      assertThat(left).as("nothing written through the links").isEmpty();
+    }
+  }
+
+  @Test
   void takeOverNeverOverwritesAFileKmodkitDidNotPutAside() throws Exception {
     FakeRoot root = FakeRoot.at(dir.resolve("rpm"));
     root.write(WeakModulesTakeOver.TARGET, "kmod's\n".getBytes());
