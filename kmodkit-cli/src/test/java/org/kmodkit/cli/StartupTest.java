@@ -48,6 +48,27 @@ class StartupTest {
     assertThat(of(classes, "com.fasterxml.", "org.bouncycastle.", "org.eclipse.jetty.", "org.kmodkit.server.", "org.kmodkit.repo.")).isEmpty();
   }
 
+  /**
+   * Every library class a command loads can sit in the class-data archive only if its class file is
+   * version 50 or newer; picocli's own jar is version 49 (Java 5), so kmodkit builds picocli from its
+   * sources for 17 (kmodkit-picocli). Checks every picocli class the CLI's class path gives.
+   */
+  @Test
+  void picocliIsBuiltForJava17SoTheClassDataArchiveCanHoldIt() throws Exception {
+    Path where = Path.of(CommandLine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    // the jar (a packaged build) or the classes directory (a reactor build)
+    try (java.nio.file.FileSystem jar = Files.isDirectory(where) ? null : java.nio.file.FileSystems.newFileSystem(where);
+        java.util.stream.Stream<Path> files = Files.walk(jar == null ? where : jar.getPath("/"))) {
+      List<Path> classes = files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("META-INF")).toList();
+      assertThat(classes).as("picocli classes in " + where).hasSizeGreaterThan(100);
+      for (Path c : classes) {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(Files.readAllBytes(c));
+        assertThat(head.getInt()).as(c.toString()).isEqualTo(0xCAFEBABE);
+        assertThat(head.getInt() & 0xffff).as("class-file version of " + c + " in " + where).isEqualTo(61);
+      }
+    }
+  }
+
   @Test
   void versionAloneSaysWhatPicocliWouldSay() {
     StringWriter picocli = new StringWriter();
