@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
     name = "kmodkit",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    resourceBundle = "org.kmodkit.cli.Options", // shared options' per-command texts (Options.java)
     description = "Keeps out-of-tree kernel drivers working across kernel updates.")
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -120,6 +119,10 @@ public final class Main implements Runnable {
     }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     exitCodes(cl);
+    // the shared options' per-command texts (Options.java), last so every subcommand has them. Not
+    // `@Command(resourceBundle = …)`: ResourceBundle.getBundle's lookup cost ~30 ms of every run, and
+    // only help and man pages read the texts, which the bundle loads when first asked.
+    cl.setResourceBundle(new Options.Texts());
     return cl;
   }
 

@@ -19,6 +19,32 @@ import picocli.CommandLine.Spec;
 final class Options {
   private Options() {}
 
+  /** Options.properties, read when a text is first asked for (help, man pages), not when the model is built. */
+  static final class Texts extends java.util.ResourceBundle {
+    private java.util.PropertyResourceBundle texts;
+
+    private synchronized java.util.ResourceBundle texts() {
+      if (texts == null) {
+        try (java.io.InputStream in = Options.class.getResourceAsStream("Options.properties")) {
+          texts = new java.util.PropertyResourceBundle(new java.io.InputStreamReader(java.util.Objects.requireNonNull(in, "Options.properties"), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return texts;
+    }
+
+    @Override
+    protected Object handleGetObject(String key) {
+      return texts().containsKey(key) ? texts().getObject(key) : null;
+    }
+
+    @Override
+    public java.util.Enumeration<String> getKeys() {
+      return texts().getKeys();
+    }
+  }
+
   /** {@code --kernel KERNEL… [--root DIR]}: one grammar for every command ({@link KernelSpec}). */
   static final class Kernel {
     @Option(names = {"-k", "--kernel"}, required = true, paramLabel = "KERNEL", descriptionKey = "kernel", description = "The kernel (repeat for several packages).")
