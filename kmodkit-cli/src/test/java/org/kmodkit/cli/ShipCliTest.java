@@ -2,11 +2,14 @@ package org.kmodkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bouncycastle.bcpg.RSASecretBCPGKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.formats.ShipFixtures;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 
 /** package and repo create on the committed real modules, and their refusals, through the CLI. */
@@ -68,6 +71,26 @@ class ShipCliTest {
     assertThat(y.code()).isEqualTo(2);
     assertThat(y.err()).contains("is not signed");
     assertThat(repo.resolve("repodata")).doesNotExist();
+  }
+
+  @Test
+  void aSigningKeyWithASmallPrimeFactorIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path repo = tmp.resolve("repo");
+    assertThat(CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0", "--out", repo.toString()).code()).isZero();
+    RSASecretBCPGKey good = (RSASecretBCPGKey) ShipFixtures.signer().privateKey().getPrivateKeyDataPacket();
+    BigInteger e = BigInteger.valueOf(65537);
+    BigInteger small = BigInteger.valueOf(3);
+    BigInteger q = good.getPrimeQ();
+    BigInteger lcm = small.subtract(BigInteger.ONE).multiply(q.subtract(BigInteger.ONE)).divide(BigInteger.TWO.gcd(q.subtract(BigInteger.ONE)));
+    Path weak = ShipFixtures.rsaSecretKey(tmp.resolve("weak.asc"), small.multiply(q), e, e.modInverse(lcm), small, q);
+    for (String kind : new String[] {"--yum", "--apt"}) {
+      CliTest.Run r = CliTest.run("repo", "create", kind, repo.toString(), "--pgp-key", weak.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).startsWith("kmodkit: " + weak + ": the RSA key ").contains("small prime factor").hasLineCount(1);
+    }
+    assertThat(repo.resolve("repodata")).doesNotExist();
+    assertThat(repo.resolve("dists")).doesNotExist();
+    assertThat(repo.resolve(".kmodkit")).doesNotExist();
   }
 
   @Test
