@@ -1,5 +1,6 @@
 package org.kmodkit.repo.yum;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -21,7 +22,7 @@ import org.kmodkit.formats.rpm.RpmHeaders.FileEntry;
 final class YumXml {
   private YumXml() {}
 
-  /** One package's primary, filelists and other fragments. */
+  /** One package's primary, filelists and other fragments, as UTF-8. */
   static YumRepository.PackageMeta fragments(RpmHeaders h, String pkgid, String href, long mtime) throws BadInputException {
     StringBuilder primary = new StringBuilder(4096);
     primary(primary, h, pkgid, href, mtime);
@@ -29,33 +30,42 @@ final class YumXml {
     filelists(filelists, h, pkgid);
     StringBuilder other = new StringBuilder(256);
     other(other, h, pkgid);
-    return new YumRepository.PackageMeta(h.buildTime(), mtime, primary.toString(), filelists.toString(), other.toString());
+    return new YumRepository.PackageMeta(h.buildTime(), mtime, utf8(primary), utf8(filelists), utf8(other));
   }
 
-  static String render(String type, List<YumRepository.PackageMeta> packages) {
-    int size = 256;
-    for (YumRepository.PackageMeta p : packages) {
-      size += fragment(type, p).length();
-    }
-    StringBuilder x = new StringBuilder(size).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    switch (type) {
-      case "primary" -> x.append("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"");
-      case "filelists" -> x.append("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"");
-      default -> x.append("<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"");
-    }
-    x.append(packages.size()).append("\">\n");
-    for (YumRepository.PackageMeta p : packages) {
-      x.append(fragment(type, p));
-    }
-    x.append(switch (type) {
+  /** The whole file of TYPE, UTF-8: the packages' fragments copied once into an array of the exact size. */
+  static byte[] render(String type, List<YumRepository.PackageMeta> packages) {
+    byte[] head = utf8(new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").append(switch (type) {
+      case "primary" -> "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"";
+      case "filelists" -> "<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"";
+      default -> "<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"";
+    }).append(packages.size()).append("\">\n"));
+    byte[] tail = (switch (type) {
       case "primary" -> "</metadata>\n";
       case "filelists" -> "</filelists>\n";
       default -> "</otherdata>\n";
-    });
-    return x.toString();
+    }).getBytes(StandardCharsets.UTF_8);
+    int size = head.length + tail.length;
+    for (YumRepository.PackageMeta p : packages) {
+      size = Math.addExact(size, fragment(type, p).length);
+    }
+    byte[] x = new byte[size];
+    System.arraycopy(head, 0, x, 0, head.length);
+    int at = head.length;
+    for (YumRepository.PackageMeta p : packages) {
+      byte[] f = fragment(type, p);
+      System.arraycopy(f, 0, x, at, f.length);
+      at += f.length;
+    }
+    System.arraycopy(tail, 0, x, at, tail.length);
+    return x;
   }
 
-  private static String fragment(String type, YumRepository.PackageMeta p) {
+  private static byte[] utf8(StringBuilder b) {
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] fragment(String type, YumRepository.PackageMeta p) {
     return switch (type) {
       case "primary" -> p.primary();
       case "filelists" -> p.filelists();
