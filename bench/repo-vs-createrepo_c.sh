@@ -24,6 +24,7 @@ rounds=${1:-5}; n=${N:-500}
 work=${BENCH_WORK:-/tmp/kmodkit-bench-repo}
 jar=$here/kmodkit-cli/target/kmodkit.jar
 [ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -De2e.skip=true -Dfuzz.skip=true package)
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 3; }
 command -v createrepo_c >/dev/null || { echo "bench: createrepo_c missing (apt-get install createrepo-c)" >&2; exit 3; }
 mkdir -p "$work/classes"
 if [ "${UNSIGNED_BC:-0}" = 1 ]; then
@@ -47,7 +48,13 @@ fresh() { rm -rf "$work/$1"; mkdir -p "$work/$1"; cp "$work"/pkgs/*.rpm "$work/$
 # the launcher's class-data archive, made by one untimed run as the CLI's first run makes it
 fresh warm
 java "${opts[@]}" -XX:ArchiveClassesAtExit="$work/cds.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" RepoBench create "$work/warm" "$work/key.asc" >/dev/null
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+# wall ms, then CPU ms (user + sys, from /usr/bin/time): CPU is what another session's load disturbs least
+ms() {
+  local t0 t1 u s
+  t0=$(date +%s%N); /usr/bin/time -f '%U %S' -o "$work/cpu" "$@" >/dev/null; t1=$(date +%s%N)
+  read -r u s <"$work/cpu"
+  echo "$(( (t1 - t0) / 1000000 )) $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%d", (u + s) * 1000}')"
+}
 run_c() { fresh A; ms createrepo_c --no-database "$work/A"; }
 if [ -n "${UNSIGNED_BC:-}" ]; then
   run_k() { fresh B; ms java "${opts[@]}" -XX:SharedArchiveFile="$work/cds.jsa" -cp "$cp" RepoBench create "$work/B" "$work/key.asc"; }
@@ -62,7 +69,7 @@ else
     run_b() { fresh C; KMODKIT_JAR=$BASE/kmodkit.jar ms "$here/bin/kmodkit" repo create --yum "$work/C" --pgp-key "$work/key.asc" --name bench; }
   fi
 fi
-cs=(); ks=(); bs=()
+cs=(); ks=(); bs=(); ccs=(); kcs=(); bcs=()
 for ((r = 1; r <= rounds; r++)); do
   if [ -n "${BASE:-}" ]; then
     case $((r % 3)) in
@@ -70,19 +77,20 @@ for ((r = 1; r <= rounds; r++)); do
       2) b=$(run_b); k=$(run_k); c=$(run_c) ;;
       0) k=$(run_k); c=$(run_c); b=$(run_b) ;;
     esac
-    bs+=("$b")
-    printf 'round %d: createrepo_c %5d ms   kmodkit %5d ms   base %5d ms\n' "$r" "$c" "$k" "$b"
+    bs+=("${b% *}"); bcs+=("${b#* }")
+    printf 'round %d: createrepo_c %5d ms (cpu %4d)   kmodkit %5d ms (cpu %4d)   base %5d ms (cpu %4d)\n' "$r" ${c% *} ${c#* } ${k% *} ${k#* } ${b% *} ${b#* }
   else
     if ((r % 2)); then c=$(run_c); k=$(run_k); else k=$(run_k); c=$(run_c); fi
-    printf 'round %d: createrepo_c %5d ms   kmodkit %5d ms\n' "$r" "$c" "$k"
+    printf 'round %d: createrepo_c %5d ms (cpu %4d)   kmodkit %5d ms (cpu %4d)\n' "$r" ${c% *} ${c#* } ${k% *} ${k#* }
   fi
-  cs+=("$c"); ks+=("$k")
+  cs+=("${c% *}"); ks+=("${k% *}"); ccs+=("${c#* }"); kcs+=("${k#* }")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v k="$1" -v c="$2" 'BEGIN {printf "%.2f", k / c}'; }
-mc=$(median "${cs[@]}"); mk=$(median "${ks[@]}")
+mc=$(median "${cs[@]}"); mk=$(median "${ks[@]}"); mcc=$(median "${ccs[@]}"); mkc=$(median "${kcs[@]}")
 echo "median of $rounds ($n packages, $(nproc) cores): createrepo_c ${mc} ms, kmodkit ${mk} ms, ratio $(ratio "$mk" "$mc")x (goal <= 1.5x)"
+echo "  cpu (user+sys): createrepo_c ${mcc} ms, kmodkit ${mkc} ms, ratio $(ratio "$mkc" "$mcc")x"
 if [ -n "${BASE:-}" ]; then
-  mb=$(median "${bs[@]}")
-  echo "base (BASE=$BASE): ${mb} ms, ratio $(ratio "$mb" "$mc")x; kmodkit/base $(ratio "$mk" "$mb")"
+  mb=$(median "${bs[@]}"); mbc=$(median "${bcs[@]}")
+  echo "base (BASE=$BASE): ${mb} ms, ratio $(ratio "$mb" "$mc")x; cpu ${mbc} ms, ratio $(ratio "$mbc" "$mcc")x; kmodkit/base: wall $(ratio "$mk" "$mb"), cpu $(ratio "$mkc" "$mbc")"
 fi
