@@ -2,11 +2,9 @@ package org.kmodkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bouncycastle.bcpg.RSASecretBCPGKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.formats.ShipFixtures;
@@ -77,12 +75,7 @@ class ShipCliTest {
   void aSigningKeyWithASmallPrimeFactorIsRefusedBeforeAnythingIsWritten() throws Exception {
     Path repo = tmp.resolve("repo");
     assertThat(CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0", "--out", repo.toString()).code()).isZero();
-    RSASecretBCPGKey good = (RSASecretBCPGKey) ShipFixtures.signer().privateKey().getPrivateKeyDataPacket();
-    BigInteger e = BigInteger.valueOf(65537);
-    BigInteger small = BigInteger.valueOf(3);
-    BigInteger q = good.getPrimeQ();
-    BigInteger lcm = small.subtract(BigInteger.ONE).multiply(q.subtract(BigInteger.ONE)).divide(BigInteger.TWO.gcd(q.subtract(BigInteger.ONE)));
-    Path weak = ShipFixtures.rsaSecretKey(tmp.resolve("weak.asc"), small.multiply(q), e, e.modInverse(lcm), small, q);
+    Path weak = ShipFixtures.rsaSecretKeyWithSmallFactor(tmp.resolve("weak.asc"), 3);
     for (String kind : new String[] {"--yum", "--apt"}) {
       CliTest.Run r = CliTest.run("repo", "create", kind, repo.toString(), "--pgp-key", weak.toString());
       assertThat(r.code()).as(r.err()).isEqualTo(2);

@@ -59,6 +59,20 @@ public final class ShipFixtures {
     return file;
   }
 
+  /**
+   * Writes FILE, an RSA secret key whose numbers hang together (n = p·q, d inverts e) but whose
+   * modulus has the factor SMALL: one of signer()'s primes times SMALL, a prime below 745.
+   */
+  public static Path rsaSecretKeyWithSmallFactor(Path file, int small) throws Exception {
+    BigInteger p = BigInteger.valueOf(small);
+    BigInteger q = ((RSASecretBCPGKey) signer().privateKey().getPrivateKeyDataPacket()).getPrimeQ();
+    BigInteger e = BigInteger.valueOf(65537);
+    BigInteger pm = p.subtract(BigInteger.ONE);
+    BigInteger qm = q.subtract(BigInteger.ONE);
+    BigInteger lcm = pm.multiply(qm).divide(pm.gcd(qm));
+    return rsaSecretKey(file, p.multiply(q), e, e.modInverse(lcm), p, q);
+  }
+
   /** A driver package with two modules and a script, payload files written under DIR. */
   public static PackageSpec spec(Path dir, String name, String version) throws IOException {
     Path ko = dir.resolve(name + "-hello.ko");

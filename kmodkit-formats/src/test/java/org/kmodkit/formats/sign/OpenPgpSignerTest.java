@@ -160,10 +160,7 @@ class OpenPgpSignerTest {
     sig.update(data);
     assertThat(sig.verify()).isTrue();
 
-    BigInteger small = BigInteger.valueOf(743);
-    BigInteger one = BigInteger.ONE;
-    BigInteger lcm = small.subtract(one).multiply(q.subtract(one)).divide(small.subtract(one).gcd(q.subtract(one)));
-    Path smallFactor = ShipFixtures.rsaSecretKey(tmp.resolve("small-factor.asc"), small.multiply(q), e, e.modInverse(lcm), small, q);
+    Path smallFactor = ShipFixtures.rsaSecretKeyWithSmallFactor(tmp.resolve("small-factor.asc"), 743);
     Path notItsPrimes = ShipFixtures.rsaSecretKey(tmp.resolve("not-its-primes.asc"), n, e, other.getPrivateExponent(), other.getPrimeP(), other.getPrimeQ());
     Path primeModulus = ShipFixtures.rsaSecretKey(tmp.resolve("prime-modulus.asc"), q, e, d, p, q.nextProbablePrime());
     Path wrongExponent = ShipFixtures.rsaSecretKey(tmp.resolve("wrong-exponent.asc"), n, e, d.add(BigInteger.TWO), p, q);
