@@ -24,7 +24,7 @@ final class YumXml {
 
   /** One package's primary, filelists and other fragments, as UTF-8. */
   static YumRepository.PackageMeta fragments(RpmHeaders h, String pkgid, String href, long mtime) throws BadInputException {
-    StringBuilder primary = new StringBuilder(4096);
+    StringBuilder primary = new StringBuilder(8192);
     primary(primary, h, pkgid, href, mtime);
     StringBuilder filelists = new StringBuilder(512);
     filelists(filelists, h, pkgid);
@@ -153,7 +153,10 @@ final class YumXml {
 
   private static void deps(StringBuilder x, String tag, List<Dependency> deps, boolean requires, Set<String> primaryFiles, Map<String, Dependency> provided) {
     Set<String> seen = new HashSet<>();
-    StringBuilder body = new StringBuilder();
+    // entries go straight after the opening tag, which is taken back if none follows
+    int start = x.length();
+    x.append("    <rpm:").append(tag).append(">\n");
+    int empty = x.length();
     for (Dependency d : deps) {
       if (requires && (d.rpmlib() || primaryFiles.contains(d.name()))) {
         continue;
@@ -167,22 +170,24 @@ final class YumXml {
       if (!seen.add(d.name() + '\0' + flags + '\0' + d.version() + '\0' + pre)) {
         continue;
       }
-      body.append("      <rpm:entry name=\"").append(esc(d.name())).append('"');
+      x.append("      <rpm:entry name=\"").append(esc(d.name())).append('"');
       if (flags != null) {
-        body.append(" flags=\"").append(flags).append('"');
+        x.append(" flags=\"").append(flags).append('"');
         String[] evr = evr(d.version());
-        body.append(" epoch=\"").append(esc(evr[0])).append("\" ver=\"").append(esc(evr[1])).append('"');
+        x.append(" epoch=\"").append(esc(evr[0])).append("\" ver=\"").append(esc(evr[1])).append('"');
         if (evr[2] != null) {
-          body.append(" rel=\"").append(esc(evr[2])).append('"');
+          x.append(" rel=\"").append(esc(evr[2])).append('"');
         }
       }
       if (pre) {
-        body.append(" pre=\"1\"");
+        x.append(" pre=\"1\"");
       }
-      body.append("/>\n");
+      x.append("/>\n");
     }
-    if (body.length() > 0) {
-      x.append("    <rpm:").append(tag).append(">\n").append(body).append("    </rpm:").append(tag).append(">\n");
+    if (x.length() == empty) {
+      x.setLength(start);
+    } else {
+      x.append("    </rpm:").append(tag).append(">\n");
     }
   }
 
