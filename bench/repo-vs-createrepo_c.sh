@@ -9,7 +9,8 @@
 # BASE=DIR adds a third contender in the same rounds: the CLI built earlier, DIR holding its
 # kmodkit.jar and lib/ (e.g. `cp -r kmodkit-cli/target/{kmodkit.jar,lib} DIR` on main), run through
 # this checkout's bin/kmodkit with KMODKIT_JAR and its own class-data archive. The order of the
-# contenders rotates every round.
+# contenders rotates every round. BASE_JAVA_OPTS (KMODKIT_JAVA_OPTS for the base runs only) pairs JVM
+# options against the defaults: BASE=a copy of this very build, BASE_JAVA_OPTS=the options to try.
 #
 # UNSIGNED_BC=1 runs kmodkit from a copy of the CLI's lib/ whose BouncyCastle jars have their jar
 # signatures stripped: what a packaging change would gain (the JVM verifies signed jars when it
@@ -65,8 +66,8 @@ else
   run_k() { fresh B; ms "$here/bin/kmodkit" repo create --yum "$work/B" --pgp-key "$work/key.asc" --name bench; }
   if [ -n "${BASE:-}" ]; then
     [ -f "$BASE/kmodkit.jar" ] || { echo "bench: BASE=$BASE holds no kmodkit.jar" >&2; exit 2; }
-    fresh warm; KMODKIT_JAR=$BASE/kmodkit.jar "$here/bin/kmodkit" repo create --yum "$work/warm" --pgp-key "$work/key.asc" --name bench >/dev/null
-    run_b() { fresh C; KMODKIT_JAR=$BASE/kmodkit.jar ms "$here/bin/kmodkit" repo create --yum "$work/C" --pgp-key "$work/key.asc" --name bench; }
+    fresh warm; KMODKIT_JAR=$BASE/kmodkit.jar KMODKIT_JAVA_OPTS=${BASE_JAVA_OPTS:-} "$here/bin/kmodkit" repo create --yum "$work/warm" --pgp-key "$work/key.asc" --name bench >/dev/null
+    run_b() { fresh C; KMODKIT_JAR=$BASE/kmodkit.jar KMODKIT_JAVA_OPTS=${BASE_JAVA_OPTS:-} ms "$here/bin/kmodkit" repo create --yum "$work/C" --pgp-key "$work/key.asc" --name bench; }
   fi
 fi
 cs=(); ks=(); bs=(); ccs=(); kcs=(); bcs=()
