@@ -290,12 +290,14 @@ public final class OpenPgpSigner {
       // tests p·q, composite by construction; what it guards against was checked when the key was
       // loaded (checkRsa). So its documented override is set for this conversion of our own key
       // only, on this thread; other keys, and public keys from elsewhere, are still checked.
-      boolean wasSet = Properties.isOverrideSet(ALLOW_UNSAFE_MODULUS);
-      Properties.setThreadOverride(ALLOW_UNSAFE_MODULUS, true);
+      boolean override = !Properties.isOverrideSet(ALLOW_UNSAFE_MODULUS);
+      if (override) {
+        Properties.setThreadOverride(ALLOW_UNSAFE_MODULUS, true);
+      }
       try {
         gen.init(type, privateKey);
       } finally {
-        if (!wasSet) {
+        if (override) {
           Properties.removeThreadOverride(ALLOW_UNSAFE_MODULUS);
         }
       }

@@ -136,7 +136,7 @@ public final class YumRepository implements RepositoryWriter {
 
 
   /**
-   * What one package contributes to the metadata: its three XML fragments, rendered while its
+   * What one package contributes to the metadata: its three XML fragments (UTF-8), rendered while its
    * file is in memory (in parallel with the others), so the file's bytes are not kept.
    */
   record PackageMeta(long buildTime, long mtime, byte[] primary, byte[] filelists, byte[] other) {}
