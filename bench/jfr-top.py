@@ -6,12 +6,13 @@ time of kmodkit's own frames, over the jdk.ExecutionSample events of every file 
   bench/jfr-top.py /tmp/k*.jfr
 
 fast.jfc: the JDK's lib/jfr/profile.jfc with jdk.ExecutionSample's period set to 1 ms (the
-default 10-20 ms gives a few dozen samples for a one-second run)."""
+default 10-20 ms gives a few dozen samples for a one-second run). Stacks are read 64 frames deep:
+`jfr print` keeps 5 by default, which hid every kmodkit frame below the fifth from "inclusive"."""
 import collections, json, subprocess, sys
 
 self_c, incl, threads, n = collections.Counter(), collections.Counter(), collections.Counter(), 0
 for f in sys.argv[1:]:
-    out = subprocess.run(["jfr", "print", "--json", "--events", "jdk.ExecutionSample", f], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample", f], capture_output=True, text=True, check=True).stdout
     for e in json.loads(out)["recording"]["events"]:
         st = e["values"]["stackTrace"]
         frames = st["frames"] if st else []

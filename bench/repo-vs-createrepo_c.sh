@@ -6,6 +6,12 @@
 #
 #   bench/repo-vs-createrepo_c.sh [ROUNDS]        (default 5; N=500 packages, VERIFY=1 adds --verify)
 #
+# BASE=DIR adds a third contender in the same rounds: the CLI built earlier, DIR holding its
+# kmodkit.jar and lib/ (e.g. `cp -r kmodkit-cli/target/{kmodkit.jar,lib} DIR` on main), run through
+# this checkout's bin/kmodkit with KMODKIT_JAR and its own class-data archive. The order of the
+# contenders rotates every round. BASE_JAVA_OPTS (KMODKIT_JAVA_OPTS for the base runs only) pairs JVM
+# options against the defaults: BASE=a copy of this very build, BASE_JAVA_OPTS=the options to try.
+#
 # UNSIGNED_BC=1 runs kmodkit from a copy of the CLI's lib/ whose BouncyCastle jars have their jar
 # signatures stripped: what a packaging change would gain (the JVM verifies signed jars when it
 # opens them and keeps their classes out of class-data archives).
@@ -18,7 +24,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-5}; n=${N:-500}
 work=${BENCH_WORK:-/tmp/kmodkit-bench-repo}
 jar=$here/kmodkit-cli/target/kmodkit.jar
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -De2e.skip=true -Dfuzz.skip=true install)
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -De2e.skip=true -Dfuzz.skip=true package)
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 3; }
 command -v createrepo_c >/dev/null || { echo "bench: createrepo_c missing (apt-get install createrepo-c)" >&2; exit 3; }
 mkdir -p "$work/classes"
 if [ "${UNSIGNED_BC:-0}" = 1 ]; then
@@ -42,22 +49,49 @@ fresh() { rm -rf "$work/$1"; mkdir -p "$work/$1"; cp "$work"/pkgs/*.rpm "$work/$
 # the launcher's class-data archive, made by one untimed run as the CLI's first run makes it
 fresh warm
 java "${opts[@]}" -XX:ArchiveClassesAtExit="$work/cds.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" RepoBench create "$work/warm" "$work/key.asc" >/dev/null
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+# wall ms, then CPU ms (user + sys, from /usr/bin/time): CPU is what another session's load disturbs least
+ms() {
+  local t0 t1 u s
+  t0=$(date +%s%N); /usr/bin/time -f '%U %S' -o "$work/cpu" "$@" >/dev/null; t1=$(date +%s%N)
+  read -r u s <"$work/cpu"
+  echo "$(( (t1 - t0) / 1000000 )) $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%d", (u + s) * 1000}')"
+}
 run_c() { fresh A; ms createrepo_c --no-database "$work/A"; }
 if [ -n "${UNSIGNED_BC:-}" ]; then
   run_k() { fresh B; ms java "${opts[@]}" -XX:SharedArchiveFile="$work/cds.jsa" -cp "$cp" RepoBench create "$work/B" "$work/key.asc"; }
 else
   # the CLI as users run it: bin/kmodkit (its own class-data archive, made by this untimed run)
   export KMODKIT_CACHE=$work/cli-cache
-  fresh warm; "$here/bin/kmodkit" repo create --yum "$work/warm" --sign-key "$work/key.asc" --name bench >/dev/null
-  run_k() { fresh B; ms "$here/bin/kmodkit" repo create --yum "$work/B" --sign-key "$work/key.asc" --name bench; }
+  fresh warm; "$here/bin/kmodkit" repo create --yum "$work/warm" --pgp-key "$work/key.asc" --name bench >/dev/null
+  run_k() { fresh B; ms "$here/bin/kmodkit" repo create --yum "$work/B" --pgp-key "$work/key.asc" --name bench; }
+  if [ -n "${BASE:-}" ]; then
+    [ -f "$BASE/kmodkit.jar" ] || { echo "bench: BASE=$BASE holds no kmodkit.jar" >&2; exit 2; }
+    fresh warm; KMODKIT_JAR=$BASE/kmodkit.jar KMODKIT_JAVA_OPTS=${BASE_JAVA_OPTS:-} "$here/bin/kmodkit" repo create --yum "$work/warm" --pgp-key "$work/key.asc" --name bench >/dev/null
+    run_b() { fresh C; KMODKIT_JAR=$BASE/kmodkit.jar KMODKIT_JAVA_OPTS=${BASE_JAVA_OPTS:-} ms "$here/bin/kmodkit" repo create --yum "$work/C" --pgp-key "$work/key.asc" --name bench; }
+  fi
 fi
-cs=(); ks=()
+cs=(); ks=(); bs=(); ccs=(); kcs=(); bcs=()
 for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then c=$(run_c); k=$(run_k); else k=$(run_k); c=$(run_c); fi
-  cs+=("$c"); ks+=("$k")
-  printf 'round %d: createrepo_c %5d ms   kmodkit %5d ms\n' "$r" "$c" "$k"
+  if [ -n "${BASE:-}" ]; then
+    case $((r % 3)) in
+      1) c=$(run_c); b=$(run_b); k=$(run_k) ;;
+      2) b=$(run_b); k=$(run_k); c=$(run_c) ;;
+      0) k=$(run_k); c=$(run_c); b=$(run_b) ;;
+    esac
+    bs+=("${b% *}"); bcs+=("${b#* }")
+    printf 'round %d: createrepo_c %5d ms (cpu %4d)   kmodkit %5d ms (cpu %4d)   base %5d ms (cpu %4d)\n' "$r" ${c% *} ${c#* } ${k% *} ${k#* } ${b% *} ${b#* }
+  else
+    if ((r % 2)); then c=$(run_c); k=$(run_k); else k=$(run_k); c=$(run_c); fi
+    printf 'round %d: createrepo_c %5d ms (cpu %4d)   kmodkit %5d ms (cpu %4d)\n' "$r" ${c% *} ${c#* } ${k% *} ${k#* }
+  fi
+  cs+=("${c% *}"); ks+=("${k% *}"); ccs+=("${c#* }"); kcs+=("${k#* }")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-mc=$(median "${cs[@]}"); mk=$(median "${ks[@]}")
-echo "median of $rounds ($n packages, $(nproc) cores): createrepo_c ${mc} ms, kmodkit ${mk} ms, ratio $(awk -v k="$mk" -v c="$mc" 'BEGIN {printf "%.2f", k / c}')x (goal <= 1.5x)"
+ratio() { awk -v k="$1" -v c="$2" 'BEGIN {printf "%.2f", k / c}'; }
+mc=$(median "${cs[@]}"); mk=$(median "${ks[@]}"); mcc=$(median "${ccs[@]}"); mkc=$(median "${kcs[@]}")
+echo "median of $rounds ($n packages, $(nproc) cores): createrepo_c ${mc} ms, kmodkit ${mk} ms, ratio $(ratio "$mk" "$mc")x (goal <= 1.5x)"
+echo "  cpu (user+sys): createrepo_c ${mcc} ms, kmodkit ${mkc} ms, ratio $(ratio "$mkc" "$mcc")x"
+if [ -n "${BASE:-}" ]; then
+  mb=$(median "${bs[@]}"); mbc=$(median "${bcs[@]}")
+  echo "base (BASE=$BASE): ${mb} ms, ratio $(ratio "$mb" "$mc")x; cpu ${mbc} ms, ratio $(ratio "$mbc" "$mcc")x; kmodkit/base: wall $(ratio "$mk" "$mb"), cpu $(ratio "$mkc" "$mbc")"
+fi

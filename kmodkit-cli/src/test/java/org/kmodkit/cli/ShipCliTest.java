@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmodkit.formats.ShipFixtures;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 
 /** package and repo create on the committed real modules, and their refusals, through the CLI. */
@@ -68,6 +69,21 @@ class ShipCliTest {
     assertThat(y.code()).isEqualTo(2);
     assertThat(y.err()).contains("is not signed");
     assertThat(repo.resolve("repodata")).doesNotExist();
+  }
+
+  @Test
+  void aSigningKeyWithASmallPrimeFactorIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path repo = tmp.resolve("repo");
+    assertThat(CliTest.run("package", "--modules", rebuildOut().toString(), "--name", "hello", "--version", "1.0", "--out", repo.toString()).code()).isZero();
+    Path weak = ShipFixtures.rsaSecretKeyWithSmallFactor(tmp.resolve("weak.asc"), 3);
+    for (String kind : new String[] {"--yum", "--apt"}) {
+      CliTest.Run r = CliTest.run("repo", "create", kind, repo.toString(), "--pgp-key", weak.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(2);
+      assertThat(r.err()).startsWith("kmodkit: " + weak + ": the RSA key ").contains("small prime factor").hasLineCount(1);
+    }
+    assertThat(repo.resolve("repodata")).doesNotExist();
+    assertThat(repo.resolve("dists")).doesNotExist();
+    assertThat(repo.resolve(".kmodkit")).doesNotExist();
   }
 
   @Test

@@ -1,11 +1,25 @@
 package org.kmodkit.formats;
 
+import org.bouncycastle.bcpg.ArmoredOutputStream;
+import org.bouncycastle.bcpg.HashAlgorithmTags;
+import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
+import org.bouncycastle.bcpg.PublicKeyPacket;
+import org.bouncycastle.bcpg.RSAPublicBCPGKey;
+import org.bouncycastle.bcpg.RSASecretBCPGKey;
+import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.kmodkit.formats.sign.OpenPgpSigner;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +42,35 @@ public final class ShipFixtures {
       other = OpenPgpSigner.generate("someone else <else@kmodkit.invalid>", 2048);
     }
     return other;
+  }
+
+  /**
+   * Writes FILE, an armored unprotected OpenPGP secret key (no user id) holding exactly these RSA
+   * numbers, unchecked: the public modulus N and exponent E, the private exponent D and primes P, Q.
+   */
+  public static Path rsaSecretKey(Path file, BigInteger n, BigInteger e, BigInteger d, BigInteger p, BigInteger q) throws Exception {
+    PublicKeyPacket packet = new PublicKeyPacket(PublicKeyPacket.VERSION_4, PublicKeyAlgorithmTags.RSA_GENERAL, new Date(1_700_000_000_000L), new RSAPublicBCPGKey(n, e));
+    PGPPublicKey pub = new PGPPublicKey(packet, new BcKeyFingerprintCalculator());
+    PGPSecretKey secret = new PGPSecretKey(new PGPPrivateKey(pub.getKeyID(), packet, new RSASecretBCPGKey(d, p, q)), pub,
+        new BcPGPDigestCalculatorProvider().get(HashAlgorithmTags.SHA1), true, null);
+    try (OutputStream out = Files.newOutputStream(file); ArmoredOutputStream armor = ArmoredOutputStream.builder().clearHeaders().build(out)) {
+      secret.encode(armor);
+    }
+    return file;
+  }
+
+  /**
+   * Writes FILE, an RSA secret key whose numbers hang together (n = p·q, d inverts e) but whose
+   * modulus has the factor SMALL: one of signer()'s primes times SMALL, a prime below 745.
+   */
+  public static Path rsaSecretKeyWithSmallFactor(Path file, int small) throws Exception {
+    BigInteger p = BigInteger.valueOf(small);
+    BigInteger q = ((RSASecretBCPGKey) signer().privateKey().getPrivateKeyDataPacket()).getPrimeQ();
+    BigInteger e = BigInteger.valueOf(65537);
+    BigInteger pm = p.subtract(BigInteger.ONE);
+    BigInteger qm = q.subtract(BigInteger.ONE);
+    BigInteger lcm = pm.multiply(qm).divide(pm.gcd(qm));
+    return rsaSecretKey(file, p.multiply(q), e, e.modInverse(lcm), p, q);
   }
 
   /** A driver package with two modules and a script, payload files written under DIR. */

@@ -15,10 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
@@ -45,7 +45,8 @@ public final class RepoDirectory {
    * relative path. A symlinked package is served through its link, so it is listed like a file.
    */
   public static List<Path> packages(Path dir, String suffix) throws IOException, BadInputException {
-    List<Path> out = new ArrayList<>();
+    // sorted by relative path, each made once (a comparator making them costs n log n of them)
+    TreeMap<String, Path> out = new TreeMap<>();
     try {
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
@@ -59,7 +60,7 @@ public final class RepoDirectory {
           // a pipe or device named like a package is listed too: reading it refuses it by name
           boolean file = attrs.isSymbolicLink() ? Files.exists(f) && !Files.isDirectory(f) : !attrs.isDirectory();
           if (n.endsWith(suffix) && !n.startsWith(".") && file) {
-            out.add(f);
+            out.put(dir.relativize(f).toString(), f);
           }
           return FileVisitResult.CONTINUE;
         }
@@ -72,8 +73,7 @@ public final class RepoDirectory {
     } catch (UncheckedIOException e) {
       throw new BadInputException(dir.toString(), "cannot be read (" + e.getCause().getMessage() + "); fix the permissions of what it holds");
     }
-    out.sort(Comparator.comparing(p -> dir.relativize(p).toString()));
-    return out;
+    return new ArrayList<>(out.values());
   }
 
   /** True when LINK is a symlink kmodkit made: relative, into {@code .kmodkit/PREFIX*}. */

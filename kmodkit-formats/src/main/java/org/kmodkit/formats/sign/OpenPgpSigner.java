@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import org.bouncycastle.bcpg.BCPGOutputStream;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
 import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
 import org.bouncycastle.bcpg.PublicKeyPacket;
+import org.bouncycastle.bcpg.RSAPublicBCPGKey;
+import org.bouncycastle.bcpg.RSASecretBCPGKey;
 import org.bouncycastle.bcpg.sig.KeyFlags;
 import org.bouncycastle.crypto.generators.RSAKeyPairGenerator;
 import org.bouncycastle.crypto.params.RSAKeyGenerationParameters;
@@ -36,6 +39,8 @@ import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPContentSignerBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
 import org.bouncycastle.openpgp.operator.bc.BcPGPKeyPair;
+import org.bouncycastle.util.BigIntegers;
+import org.bouncycastle.util.Properties;
 import org.kmodkit.core.BadInputException;
 
 /**
@@ -46,6 +51,10 @@ import org.kmodkit.core.BadInputException;
  * Immutable; every signature is SHA-512, as RHEL and Debian sign today.
  */
 public final class OpenPgpSigner {
+  /** BouncyCastle's largest RSA modulus by default ({@code org.bouncycastle.rsa.max_size}). */
+  private static final int MAX_RSA_BITS = 16384;
+  private static final String ALLOW_UNSAFE_MODULUS = "org.bouncycastle.rsa.allow_unsafe_mod";
+
   private final PGPSecretKey secret;
   private final PGPPrivateKey privateKey;
   private final PGPPublicKey publicKey;
@@ -77,6 +86,7 @@ public final class OpenPgpSigner {
         } catch (PGPException e) {
           throw new BadInputException(file.toString(), "cannot unlock the secret key " + hexKeyId(key.getKeyID()) + " (" + e.getMessage() + "); set KMODKIT_SIGN_PASSPHRASE to its passphrase");
         }
+        checkRsa(file, key, priv);
         ByteArrayOutputStream pub = new ByteArrayOutputStream();
         ring.toCertificate().encode(pub);
         return new OpenPgpSigner(key, priv, pub.toByteArray());
@@ -84,6 +94,39 @@ public final class OpenPgpSigner {
       throw new BadInputException(file.toString(), "holds no OpenPGP secret key that can sign; export one with `gpg --export-secret-keys --armor KEYID`");
     } catch (PGPException | IOException | RuntimeException e) {
       throw new BadInputException(file.toString(), "not an OpenPGP secret key (" + e.getMessage() + "); export one with `gpg --export-secret-keys --armor KEYID > FILE`");
+    }
+  }
+
+  /**
+   * Refuses an RSA key that cannot sign safely, proven from its own numbers: an odd modulus of at
+   * most 16,384 bits (BouncyCastle's bound), without a small prime factor, equal to the product of
+   * the key's two coprime primes (so composite and no prime power), and a private exponent that
+   * inverts the public one (else no verifier accepts its signatures). This is what BouncyCastle's
+   * Miller-Rabin test of the modulus would establish at the first signature (see {@link #detached}),
+   * and more: BouncyCastle tests p·q, never the public modulus the signatures are checked against.
+   */
+  private static void checkRsa(Path file, PGPSecretKey key, PGPPrivateKey priv) throws BadInputException {
+    if (!(priv.getPrivateKeyDataPacket() instanceof RSASecretBCPGKey s) || !(key.getPublicKey().getPublicKeyPacket().getKey() instanceof RSAPublicBCPGKey pub)) {
+      return;
+    }
+    BigInteger n = pub.getModulus();
+    BigInteger p = s.getPrimeP();
+    BigInteger q = s.getPrimeQ();
+    BigInteger ed = pub.getPublicExponent().multiply(s.getPrivateExponent());
+    BigInteger one = BigInteger.ONE;
+    String why = null;
+    if (!n.testBit(0) || n.bitLength() > MAX_RSA_BITS) {
+      why = "its modulus is even or longer than " + MAX_RSA_BITS + " bits";
+    } else if (BigIntegers.hasAnySmallFactors(n)) {
+      why = "its modulus has a small prime factor";
+    } else if (p.compareTo(one) <= 0 || q.compareTo(one) <= 0 || !p.multiply(q).equals(n) || !p.gcd(q).equals(one)) {
+      why = "its modulus is not the product of its primes";
+    } else if (!ed.mod(p.subtract(one)).equals(one) || !ed.mod(q.subtract(one)).equals(one)) {
+      why = "its private exponent does not invert its public exponent";
+    }
+    if (why != null) {
+      throw new BadInputException(file.toString(), "the RSA key " + hexKeyId(key.getKeyID()) + " cannot sign safely: " + why
+          + "; make a new signing key (`gpg --quick-gen-key NAME rsa3072 sign`) and export it with `gpg --export-secret-keys --armor KEYID > FILE`");
     }
   }
 
@@ -242,7 +285,22 @@ public final class OpenPgpSigner {
     try {
       PGPSignatureGenerator gen = new PGPSignatureGenerator(
           new BcPGPContentSignerBuilder(publicKey.getAlgorithm(), HashAlgorithmTags.SHA512), publicKey);
-      gen.init(type, privateKey);
+      // BouncyCastle re-validates an RSA modulus whenever it makes key parameters: a Miller-Rabin
+      // test, one 2048-bit modPow (~30 ms of a short run, more than the signature). For this key it
+      // tests p·q, composite by construction; what it guards against was checked when the key was
+      // loaded (checkRsa). So its documented override is set for this conversion of our own key
+      // only, on this thread; other keys, and public keys from elsewhere, are still checked.
+      boolean override = !Properties.isOverrideSet(ALLOW_UNSAFE_MODULUS);
+      if (override) {
+        Properties.setThreadOverride(ALLOW_UNSAFE_MODULUS, true);
+      }
+      try {
+        gen.init(type, privateKey);
+      } finally {
+        if (override) {
+          Properties.removeThreadOverride(ALLOW_UNSAFE_MODULUS);
+        }
+      }
       PGPSignatureSubpacketGenerator hashed = new PGPSignatureSubpacketGenerator();
       hashed.setSignatureCreationTime(false, new Date());
       hashed.setIssuerFingerprint(false, publicKey);

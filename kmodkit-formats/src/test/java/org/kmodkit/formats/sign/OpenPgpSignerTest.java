@@ -5,10 +5,19 @@ import org.kmodkit.formats.ShipFixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.bouncycastle.bcpg.RSAPublicBCPGKey;
+import org.bouncycastle.bcpg.RSASecretBCPGKey;
+import org.bouncycastle.crypto.params.RSAKeyParameters;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureList;
+import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
+import org.bouncycastle.openpgp.operator.bc.BcPGPContentVerifierBuilderProvider;
+import org.bouncycastle.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmodkit.core.BadInputException;
@@ -131,6 +140,47 @@ class OpenPgpSignerTest {
     String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, r, a.length, b.length);
     return r;
+  }
+
+  @Test
+  void anRsaKeyWhoseNumbersDoNotHangTogetherIsRefusedWhenLoadedNamingTheFileAndTheFix() throws Exception {
+    RSASecretBCPGKey good = (RSASecretBCPGKey) ShipFixtures.signer().privateKey().getPrivateKeyDataPacket();
+    RSASecretBCPGKey other = (RSASecretBCPGKey) ShipFixtures.otherSigner().privateKey().getPrivateKeyDataPacket();
+    BigInteger e = ((RSAPublicBCPGKey) ShipFixtures.signer().publicKey().getPublicKeyPacket().getKey()).getPublicExponent();
+    BigInteger n = good.getModulus();
+    BigInteger p = good.getPrimeP();
+    BigInteger q = good.getPrimeQ();
+    BigInteger d = good.getPrivateExponent();
+
+    // the same numbers through the same fixture load and sign: what follows is refused for its numbers
+    OpenPgpSigner sound = OpenPgpSigner.load(ShipFixtures.rsaSecretKey(tmp.resolve("sound.asc"), n, e, d, p, q), new char[0]);
+    byte[] data = "repomd\n".getBytes(StandardCharsets.US_ASCII);
+    PGPSignature sig = ((PGPSignatureList) new BcPGPObjectFactory(sound.detached(data)).nextObject()).get(0);
+    sig.init(new BcPGPContentVerifierBuilderProvider(), sound.publicKey());
+    sig.update(data);
+    assertThat(sig.verify()).isTrue();
+
+    Path smallFactor = ShipFixtures.rsaSecretKeyWithSmallFactor(tmp.resolve("small-factor.asc"), 743);
+    Path notItsPrimes = ShipFixtures.rsaSecretKey(tmp.resolve("not-its-primes.asc"), n, e, other.getPrivateExponent(), other.getPrimeP(), other.getPrimeQ());
+    Path primeModulus = ShipFixtures.rsaSecretKey(tmp.resolve("prime-modulus.asc"), q, e, d, p, q.nextProbablePrime());
+    Path wrongExponent = ShipFixtures.rsaSecretKey(tmp.resolve("wrong-exponent.asc"), n, e, d.add(BigInteger.TWO), p, q);
+    for (Path bad : List.of(smallFactor, notItsPrimes, primeModulus, wrongExponent)) {
+      assertThatThrownBy(() -> OpenPgpSigner.load(bad, new char[0])).as(bad.getFileName().toString()).isInstanceOf(BadInputException.class)
+          .hasMessageStartingWith(bad + ": the RSA key ").hasMessageContaining("cannot sign safely")
+          .hasMessageContaining("gpg --quick-gen-key").hasMessageNotContaining("\n");
+    }
+    assertThatThrownBy(() -> OpenPgpSigner.load(smallFactor, new char[0])).hasMessageContaining("small prime factor");
+    assertThatThrownBy(() -> OpenPgpSigner.load(notItsPrimes, new char[0])).hasMessageContaining("not the product of its primes");
+  }
+
+  @Test
+  void signingLeavesBouncyCastlesModulusCheckOnForEveryOtherKey() throws Exception {
+    OpenPgpSigner signer = ShipFixtures.signer();
+    signer.detached(new byte[] {1, 2, 3});
+    assertThat(Properties.isOverrideSet("org.bouncycastle.rsa.allow_unsafe_mod")).isFalse();
+    // a public key as a hostile peer could hand over: a prime "modulus" is still refused by BouncyCastle
+    BigInteger prime = ((RSASecretBCPGKey) signer.privateKey().getPrivateKeyDataPacket()).getPrimeP().multiply(BigInteger.TWO).add(BigInteger.ONE).nextProbablePrime();
+    assertThatThrownBy(() -> new RSAKeyParameters(false, prime, BigInteger.valueOf(65537))).hasMessageContaining("not composite");
   }
 
   @Test

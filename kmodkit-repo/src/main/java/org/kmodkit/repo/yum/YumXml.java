@@ -1,5 +1,6 @@
 package org.kmodkit.repo.yum;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -21,41 +22,50 @@ import org.kmodkit.formats.rpm.RpmHeaders.FileEntry;
 final class YumXml {
   private YumXml() {}
 
-  /** One package's primary, filelists and other fragments. */
+  /** One package's primary, filelists and other fragments, as UTF-8. */
   static YumRepository.PackageMeta fragments(RpmHeaders h, String pkgid, String href, long mtime) throws BadInputException {
-    StringBuilder primary = new StringBuilder(4096);
+    StringBuilder primary = new StringBuilder(8192);
     primary(primary, h, pkgid, href, mtime);
     StringBuilder filelists = new StringBuilder(512);
     filelists(filelists, h, pkgid);
     StringBuilder other = new StringBuilder(256);
     other(other, h, pkgid);
-    return new YumRepository.PackageMeta(h.buildTime(), mtime, primary.toString(), filelists.toString(), other.toString());
+    return new YumRepository.PackageMeta(h.buildTime(), mtime, utf8(primary), utf8(filelists), utf8(other));
   }
 
-  static String render(String type, List<YumRepository.PackageMeta> packages) {
-    int size = 256;
-    for (YumRepository.PackageMeta p : packages) {
-      size += fragment(type, p).length();
-    }
-    StringBuilder x = new StringBuilder(size).append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    switch (type) {
-      case "primary" -> x.append("<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"");
-      case "filelists" -> x.append("<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"");
-      default -> x.append("<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"");
-    }
-    x.append(packages.size()).append("\">\n");
-    for (YumRepository.PackageMeta p : packages) {
-      x.append(fragment(type, p));
-    }
-    x.append(switch (type) {
+  /** The whole file of TYPE, UTF-8: the packages' fragments copied once into an array of the exact size. */
+  static byte[] render(String type, List<YumRepository.PackageMeta> packages) {
+    byte[] head = utf8(new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n").append(switch (type) {
+      case "primary" -> "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"";
+      case "filelists" -> "<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"";
+      default -> "<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"";
+    }).append(packages.size()).append("\">\n"));
+    byte[] tail = (switch (type) {
       case "primary" -> "</metadata>\n";
       case "filelists" -> "</filelists>\n";
       default -> "</otherdata>\n";
-    });
-    return x.toString();
+    }).getBytes(StandardCharsets.UTF_8);
+    int size = head.length + tail.length;
+    for (YumRepository.PackageMeta p : packages) {
+      size = Math.addExact(size, fragment(type, p).length);
+    }
+    byte[] x = new byte[size];
+    System.arraycopy(head, 0, x, 0, head.length);
+    int at = head.length;
+    for (YumRepository.PackageMeta p : packages) {
+      byte[] f = fragment(type, p);
+      System.arraycopy(f, 0, x, at, f.length);
+      at += f.length;
+    }
+    System.arraycopy(tail, 0, x, at, tail.length);
+    return x;
   }
 
-  private static String fragment(String type, YumRepository.PackageMeta p) {
+  private static byte[] utf8(StringBuilder b) {
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] fragment(String type, YumRepository.PackageMeta p) {
     return switch (type) {
       case "primary" -> p.primary();
       case "filelists" -> p.filelists();
@@ -143,7 +153,10 @@ final class YumXml {
 
   private static void deps(StringBuilder x, String tag, List<Dependency> deps, boolean requires, Set<String> primaryFiles, Map<String, Dependency> provided) {
     Set<String> seen = new HashSet<>();
-    StringBuilder body = new StringBuilder();
+    // entries go straight after the opening tag, which is taken back if none follows
+    int start = x.length();
+    x.append("    <rpm:").append(tag).append(">\n");
+    int empty = x.length();
     for (Dependency d : deps) {
       if (requires && (d.rpmlib() || primaryFiles.contains(d.name()))) {
         continue;
@@ -157,22 +170,24 @@ final class YumXml {
       if (!seen.add(d.name() + '\0' + flags + '\0' + d.version() + '\0' + pre)) {
         continue;
       }
-      body.append("      <rpm:entry name=\"").append(esc(d.name())).append('"');
+      x.append("      <rpm:entry name=\"").append(esc(d.name())).append('"');
       if (flags != null) {
-        body.append(" flags=\"").append(flags).append('"');
+        x.append(" flags=\"").append(flags).append('"');
         String[] evr = evr(d.version());
-        body.append(" epoch=\"").append(esc(evr[0])).append("\" ver=\"").append(esc(evr[1])).append('"');
+        x.append(" epoch=\"").append(esc(evr[0])).append("\" ver=\"").append(esc(evr[1])).append('"');
         if (evr[2] != null) {
-          body.append(" rel=\"").append(esc(evr[2])).append('"');
+          x.append(" rel=\"").append(esc(evr[2])).append('"');
         }
       }
       if (pre) {
-        body.append(" pre=\"1\"");
+        x.append(" pre=\"1\"");
       }
-      body.append("/>\n");
+      x.append("/>\n");
     }
-    if (body.length() > 0) {
-      x.append("    <rpm:").append(tag).append(">\n").append(body).append("    </rpm:").append(tag).append(">\n");
+    if (x.length() == empty) {
+      x.setLength(start);
+    } else {
+      x.append("    </rpm:").append(tag).append(">\n");
     }
   }
 
