@@ -154,6 +154,33 @@ class DistIT {
     assertThat(check.out()).isEqualTo(inProcess.out().replace(REAL.resolve("6.1.0-53").toString(), "/tmp/fixture/6.1.0-53")
         .replace(REAL.resolve("symvers").toString(), "/tmp/fixture"));
 
+    // what a node runs most (the kernel hooks' weak-modules) starts from the shipped archive too:
+    // every class of kmodkit's and picocli's it loads comes from it (scripts/dist's ClassDataRuns)
+    Path node = root.resolve("tmp/node");
+    for (String k : List.of("6.1.0-53-cloud-amd64", "6.1.0-56-cloud-amd64")) {
+      Files.createDirectories(node.resolve("lib/modules/" + k + "/kernel"));
+      Files.createDirectories(node.resolve("boot"));
+      try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(node.resolve("boot/symvers-" + k + ".gz")))) {
+        gz.write(Files.readAllBytes(REAL.resolve("symvers/symvers-" + k)));
+      }
+      Files.writeString(node.resolve("boot/System.map-" + k), "");
+    }
+    Path extra = Files.createDirectories(node.resolve("lib/modules/6.1.0-53-cloud-amd64/extra/hello"));
+    Files.copy(REAL.resolve("6.1.0-53/hello.ko"), extra.resolve("hello.ko"));
+    String[] logged = Arrays.copyOf(run, run.length);
+    logged[logged.length - 1] = "KMODKIT_JAVA_OPTS=-Xshare:on -Xlog:class+load=info:file=/tmp/classes.txt";
+    for (String[] args : List.of(new String[] {"check", "--kernel", "/tmp/fixture/symvers-6.1.0-56-cloud-amd64", "/tmp/fixture/6.1.0-53"},
+        new String[] {"weak-modules", "--root", "/tmp/node", "--add-kernel", "6.1.0-56-cloud-amd64", "--no-initramfs", "--dry-run"})) {
+      Proc.Result r = Proc.run(HOME, 600, concat(concat(logged, "/usr/bin/kmodkit"), args));
+      assertThat(r.code()).as(r.out() + r.err()).isIn(0, 1);
+      List<String> ours = Files.readAllLines(root.resolve("tmp/classes.txt")).stream()
+          .filter(l -> (l.contains(" org.kmodkit.") || l.contains(" picocli.")) && !l.contains("$$Lambda")).toList();
+      assertThat(ours).as(args[0]).anyMatch(l -> l.contains(" picocli.CommandLine "))
+          .allMatch(l -> l.contains("source: shared objects file"), "from the shipped archive");
+      Files.delete(root.resolve("tmp/classes.txt"));
+    }
+    Proc.check(tmp, 60, "rm", "-rf", node.toString());
+
     assertThat(root.resolve("home")).isEmptyDirectory();
     assertThat(left(root.resolve("usr/lib/kmodkit"), "-")).isEqualTo(before);
   }
