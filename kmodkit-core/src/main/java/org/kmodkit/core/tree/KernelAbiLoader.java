@@ -242,7 +242,7 @@ public final class KernelAbiLoader {
     if (!b.hasSymbols()) {
       return fromTree(root, release, include);
     }
-    List<Path> all = ModuleFiles.find(modules).stream().filter(f -> include.test(modules.relativize(f).toString())).toList();
+    List<Path> all = ModuleFiles.findInTree(modules).stream().filter(f -> include.test(modules.relativize(f).toString())).toList();
     List<Path> read = new java.util.ArrayList<>();
     boolean sampled = false;
     for (Path f : all) {
@@ -316,7 +316,7 @@ public final class KernelAbiLoader {
   }
 
   static void addTreeModules(KernelAbi.Builder b, Path modulesDir, java.util.function.Predicate<String> include) throws BadInputException {
-    List<Path> files = ModuleFiles.find(modulesDir).stream().filter(f -> include.test(modulesDir.relativize(f).toString())).toList();
+    List<Path> files = ModuleFiles.findInTree(modulesDir).stream().filter(f -> include.test(modulesDir.relativize(f).toString())).toList();
     List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
     int ok = 0;
     for (ModuleFiles.Read r : reads) {
