@@ -242,13 +242,19 @@ public final class KernelAbiLoader {
     if (!b.hasSymbols()) {
       return fromTree(root, release, include);
     }
-    List<Path> all = ModuleFiles.find(modules).stream().filter(f -> include.test(modules.relativize(f).toString())).toList();
+    java.util.Map<Path, String> all = new java.util.LinkedHashMap<>(); // each file with its path below the tree, in the tree's order
+    for (Path f : ModuleFiles.findInTree(modules)) {
+      String rel = modules.relativize(f).toString();
+      if (include.test(rel)) {
+        all.put(f, rel);
+      }
+    }
     List<Path> read = new java.util.ArrayList<>();
     boolean sampled = false;
-    for (Path f : all) {
-      boolean own = modules.relativize(f).toString().startsWith("kernel/");
+    for (java.util.Map.Entry<Path, String> e : all.entrySet()) {
+      boolean own = e.getValue().startsWith("kernel/");
       if (!own || !sampled) {
-        read.add(f);
+        read.add(e.getKey());
         sampled |= own;
       }
     }
@@ -257,9 +263,9 @@ public final class KernelAbiLoader {
       reads.put(r.file(), r);
     }
     int ok = 0;
-    for (Path f : all) { // in the tree's order, as fromTree adds them: the later of two namesakes wins there too
-      String rel = modules.relativize(f).toString();
-      ModuleFiles.Read r = reads.get(f);
+    for (java.util.Map.Entry<Path, String> e : all.entrySet()) { // in the tree's order, as fromTree adds them: the later of two namesakes wins there too
+      String rel = e.getValue();
+      ModuleFiles.Read r = reads.get(e.getKey());
       if (r == null) {
         b.treeModule(ModuleReader.nameFromPath(rel), List.of(), rel);
       } else if (r.ok()) {
@@ -316,7 +322,7 @@ public final class KernelAbiLoader {
   }
 
   static void addTreeModules(KernelAbi.Builder b, Path modulesDir, java.util.function.Predicate<String> include) throws BadInputException {
-    List<Path> files = ModuleFiles.find(modulesDir).stream().filter(f -> include.test(modulesDir.relativize(f).toString())).toList();
+    List<Path> files = ModuleFiles.findInTree(modulesDir).stream().filter(f -> include.test(modulesDir.relativize(f).toString())).toList();
     List<ModuleFiles.Read> reads = ModuleFiles.readAll(files, Path::toString);
     int ok = 0;
     for (ModuleFiles.Read r : reads) {

@@ -34,6 +34,20 @@ public final class ModuleFiles {
 
   /** Module files under {@code dir}, recursively, sorted by path (links to files included). */
   public static List<Path> find(Path dir) throws BadInputException {
+    return find(dir, false);
+  }
+
+  /**
+   * The module files of an installed kernel tree ({@code lib/modules/<release>}) as depmod finds
+   * them: links followed, except into a directory named {@code build} or {@code source} at any
+   * depth — the links to the kernel's headers or sources, which hold no installed module and
+   * thousands of other files (and, as absolute links under a --root, lead out of the image).
+   */
+  public static List<Path> findInTree(Path tree) throws BadInputException {
+    return find(tree, true);
+  }
+
+  private static List<Path> find(Path dir, boolean asDepmod) throws BadInputException {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), "is not a directory");
     }
@@ -41,6 +55,12 @@ public final class ModuleFiles {
     try {
       // one walk with the attributes the walk already has: no extra stat per file
       Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+          String name = d.equals(dir) ? "" : d.getFileName().toString();
+          return asDepmod && (name.equals("build") || name.equals("source")) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        }
+
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           // a pipe or device named like a module is listed too: reading it refuses it by name

@@ -75,7 +75,7 @@ public record ModuleTree(String release, Path dir, Map<String, TreeModule> modul
       fromModulesDep(root, release, dep.get(), byName, bad);
       return new ModuleTree(release, dir, byName, builtin(dir), bad);
     }
-    List<ModuleFiles.Read> reads = ModuleFiles.readAll(ModuleFiles.find(dir), Path::toString);
+    List<ModuleFiles.Read> reads = ModuleFiles.readAll(ModuleFiles.findInTree(dir), Path::toString);
     for (ModuleFiles.Read r : reads) {
       if (!r.ok()) {
         bad.add(r.error());

@@ -51,6 +51,24 @@ class KernelAbiLoaderTest {
   }
 
   @Test
+  void theBuildAndSourceLinksOfAnInstalledTreeLeadOutOfItAsForDepmod() throws Exception {
+    FakeRoot root = FakeRoot.at(dir);
+    root.kernel(K, 0x1, 0xaa, "_printk");
+    root.module(K, "kernel/drivers/net/mlxfw.ko", mod("mlxfw").uses("_printk", 0xaa));
+    // the kernel's build tree, where its links lead: compiled modules that are not installed, and thousands of header files
+    root.write("/usr/src/kernels/" + K + "/drivers/net/mlxfw.ko", mod("mlxfw").uses("_printk", 0xaa).build());
+    root.write("/usr/src/kernels/" + K + "/drivers/staging/stale.ko", mod("stale").uses("_printk", 0xaa).build());
+    Path tree = dir.resolve("lib/modules/" + K);
+    Files.createSymbolicLink(tree.resolve("build"), Path.of("../../../usr/src/kernels/" + K));
+    Files.createSymbolicLink(tree.resolve("source"), Path.of("build"));
+    Sysroot sys = new Sysroot(dir);
+    for (KernelAbi abi : java.util.List.of(KernelAbiLoader.fromTree(sys, K), KernelAbiLoader.fromInstalledTree(sys, K, p -> true))) {
+      assertThat(abi.moduleNames()).containsExactly("mlxfw");
+      assertThat(abi.modulePath("mlxfw")).contains("kernel/drivers/net/mlxfw.ko");
+    }
+  }
+
+  @Test
   void anInstalledArm64KernelWithSymversIsReadThoughItsImageHoldsNoExportTables() throws Exception {
     String k = "6.1.0-57-arm64";
     FakeRoot root = FakeRoot.at(dir);

@@ -35,6 +35,18 @@ class ModuleTreeTest {
   }
 
   @Test
+  void withoutModulesDepTheSearchLeavesOutTheBuildAndSourceLinksAsDepmodDoes() throws Exception {
+    root();
+    FakeRoot.at(dir).write("/usr/src/linux-headers-" + R + "/drivers/uio/uio.ko", KoBuilder.module("uio").build());
+    FakeRoot.at(dir).write("/usr/src/linux-headers-" + R + "/drivers/stale/stale.ko", KoBuilder.module("stale").build());
+    Files.createSymbolicLink(dir.resolve("lib/modules/" + R + "/build"), Path.of("../../../usr/src/linux-headers-" + R));
+    Files.createSymbolicLink(dir.resolve("lib/modules/" + R + "/kernel/source"), Path.of("../build"));
+    ModuleTree tree = ModuleTree.read(new Sysroot(dir), R);
+    assertThat(tree.modules().keySet()).containsExactly("uio");
+    assertThat(tree.module("uio")).get().extracting(ModuleTree.TreeModule::relativePath).isEqualTo("updates/uio.ko");
+  }
+
+  @Test
   void modulesDepDecidesWhichFileANameIsAndWhatItNeedsAndAFileItDoesNotListIsNotLoadable() throws Exception {
     root();
     FakeRoot.at(dir).module(R, "extra/uio_pci.ko", KoBuilder.module("uio_pci").uses("__uio_register_device", 0x10L));

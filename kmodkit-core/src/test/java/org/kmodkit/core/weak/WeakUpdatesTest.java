@@ -420,6 +420,19 @@ class WeakUpdatesTest {
   }
 
   @Test
+  void aBrokenSymversOfTheAddedKernelIsRefusedNamingItsLineAndNothingIsWritten() throws Exception {
+    root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk");
+    root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
+    root.symvers(K2, "0x000000aa\t_printk\tvmlinux\tEXPORT_SYMBOL\t\nnot a symvers line\n");
+    Map<String, String> before = snapshot(dir.resolve("lib/modules/" + K2));
+    assertThatThrownBy(() -> weak().run(WeakUpdates.Request.addKernel(K2), false, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(dir.resolve("boot/symvers-" + K2 + ".gz") + ":2: malformed symvers line");
+    assertThat(snapshot(dir.resolve("lib/modules/" + K2))).isEqualTo(before);
+    assertThat(tools.depmod).isEmpty();
+  }
+
+  @Test
   void concurrentRunsQueueOnTheLockAndAgree() throws Exception {
     root.kernel(K1, 0x1, 0xaa, "_printk").kernel(K2, 0x1, 0xaa, "_printk").kernel(K3, 0x1, 0xaa, "_printk");
     root.module(K1, "extra/hello/hello.ko", mod("hello", K1, 0x1).uses("_printk", 0xaa));
