@@ -14,34 +14,46 @@ import picocli.CommandLine.Spec;
  * Options several commands share, each declared once as a picocli mixin: one name and one
  * meaning per option. Where a command words an option its own way (the schema --json prints, what
  * --root holds for it), the text is under {@code kmodkit.<command>.<descriptionKey>} in
- * Options.properties; an option whose meaning is the same everywhere has its text here.
+ * {@link Texts}; an option whose meaning is the same everywhere has its text here.
  */
 final class Options {
   private Options() {}
 
-  /** Options.properties, read when a text is first asked for (help, man pages), not when the model is built. */
-  static final class Texts extends java.util.ResourceBundle {
-    private java.util.PropertyResourceBundle texts;
-
-    private synchronized java.util.ResourceBundle texts() {
-      if (texts == null) {
-        try (java.io.InputStream in = Options.class.getResourceAsStream("Options.properties")) {
-          texts = new java.util.PropertyResourceBundle(new java.io.InputStreamReader(java.util.Objects.requireNonNull(in, "Options.properties"), java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-      return texts;
-    }
-
+  /**
+   * What a shared option says in one command's help, where the command words it its own way: the key
+   * is {@code kmodkit.<command>.<descriptionKey>}. Java data, not a .properties file: picocli
+   * enumerates a bundle's keys when it is set, on every run, and reading a resource through the class
+   * loader (or ResourceBundle.getBundle's lookup, ~30 ms) cost more than the run's own work.
+   */
+  static final class Texts extends java.util.ListResourceBundle {
     @Override
-    protected Object handleGetObject(String key) {
-      return texts().containsKey(key) ? texts().getObject(key) : null;
-    }
-
-    @Override
-    public java.util.Enumeration<String> getKeys() {
-      return texts().getKeys();
+    protected Object[][] getContents() {
+      return new Object[][] {
+        {"kmodkit.check.kernel", "The target kernel (repeat for several packages of one kernel)."},
+        {"kmodkit.check.root", "System root holding lib/modules/<release>; --kernel then names the release."},
+        {"kmodkit.check.json", "Print JSON (schema kmodkit.check/1, see docs/json.md)."},
+        {"kmodkit.check.verbose", "List every problem in the kernel's words, not just the summary."},
+        {"kmodkit.check.quiet", "Print only modules that would not load, and the totals."},
+        {"kmodkit.verify.kernel", "A vmlinuz, the kernel's image package (repeat for more packages of it), or a release under --root."},
+        {"kmodkit.verify.root", "System root holding boot/ and lib/modules/<release>: --kernel then names the release (or a vmlinuz whose modules lie here)."},
+        {"kmodkit.verify.json", "Print JSON (schema kmodkit.verify/1, see docs/json.md)."},
+        {"kmodkit.rebuild.kernel", "A kernel to build for (repeat; packages of several kernels may be mixed)."},
+        {"kmodkit.rebuild.root", "System root holding lib/modules/<release>/build; --kernel then names releases."},
+        {"kmodkit.rebuild.json", "Print the report as JSON (schema kmodkit.rebuild/1, see docs/json.md)."},
+        {"kmodkit.add-kernel-support.kernel", "A kernel to add (repeat)."},
+        {"kmodkit.add-kernel-support.root", "System root holding lib/modules/<release>/build; --kernel then names releases."},
+        {"kmodkit.add-kernel-support.json", "Print the report as JSON (kmodkit.rebuild/1 with bundle fields)."},
+        {"kmodkit.add-kernel-support.pgp-key", "OpenPGP secret key (gpg --export-secret-keys --armor) signing the packages and the repository; without it a one-time key is made and only its public half kept in the bundle."},
+        {"kmodkit.package.pgp-key", "OpenPGP secret key (gpg --export-secret-keys --armor) to sign the RPMs (and .debs, debsigs-style) with; passphrase from KMODKIT_SIGN_PASSPHRASE."},
+        {"kmodkit.repo.create.pgp-key", "OpenPGP secret key (gpg --export-secret-keys --armor) that signs the metadata; passphrase from KMODKIT_SIGN_PASSPHRASE."},
+        {"kmodkit.preflight.json", "Print JSON (schema kmodkit.preflight/1)."},
+        {"kmodkit.demo.json", "Print the matrix as JSON (schema kmodkit.status/1)."},
+        {"kmodkit.inspect.json", "Print JSON (schema kmodkit.inspect/1) instead of text."},
+        {"kmodkit.weak-modules.json", "Print the plan as JSON (schema kmodkit.weak/1)."},
+        {"kmodkit.cache.list.json", "Print JSON (schema kmodkit.cache/1, see docs/json.md)."},
+        {"kmodkit.status.json", "Print JSON (schema kmodkit.status/1)."},
+        {"kmodkit.fleet.report.json", "Print JSON (schema kmodkit.fleet/1) with every node list in full."}
+      };
     }
   }
 
