@@ -63,6 +63,11 @@ public final class Elf {
 
   /** Parses the ELF header and section table of the first {@code length} bytes of {@code in}. */
   public static Elf parse(FileRanges in, long length) throws BadInputException {
+    return parse(in, length, null);
+  }
+
+  /** As {@link #parse(FileRanges, long)}, the section names taken from {@code symbolNames} when not null. */
+  static Elf parse(FileRanges in, long length, SymbolNames symbolNames) throws BadInputException {
     String src = in.source();
     if (length < 52) {
       throw new BadInputException(src, "not an ELF file: only " + length + " bytes (a kernel module is at least a few KiB)");
@@ -120,15 +125,14 @@ public final class Elf {
       throw new CorruptFileException(src, shoff, shnum + " section headers do not fit in the " + length + "-byte ELF");
     }
     Bytes table = in.read(shoff, shnum * expected, order, "section table");
-    long[][] raw = new long[(int) shnum][];
+    int typeAt = 4;
+    int offsetAt = is64 ? 24 : 16;
+    int sizeAt = is64 ? 32 : 20;
     for (int i = 0; i < shnum; i++) {
       long o = (long) i * expected;
-      raw[i] = is64
-          ? new long[] {table.u32(o), table.u32(o + 4), table.u64(o + 8), table.u64(o + 16), table.u64(o + 24), table.u64(o + 32), table.u32(o + 40), table.u32(o + 44), table.u64(o + 56)}
-          : new long[] {table.u32(o), table.u32(o + 4), table.u32(o + 8), table.u32(o + 12), table.u32(o + 16), table.u32(o + 20), table.u32(o + 24), table.u32(o + 28), table.u32(o + 36)};
-      long stype = raw[i][1];
-      long off = raw[i][4];
-      long size = raw[i][5];
+      long stype = table.u32(o + typeAt);
+      long off = is64 ? table.u64(o + offsetAt) : table.u32(o + offsetAt);
+      long size = is64 ? table.u64(o + sizeAt) : table.u32(o + sizeAt);
       if (stype != SHT_NOBITS && stype != SHT_NULL && (off < 0 || size < 0 || off > length || size > length - off)) {
         throw new CorruptFileException(src, shoff + o, "section " + i + " (offset 0x" + Long.toHexString(off) + ", size " + size + ") lies outside the " + length + "-byte ELF");
       }
@@ -138,15 +142,26 @@ public final class Elf {
       if (shstrndx >= shnum) {
         throw new CorruptFileException(src, shstrndxAt, "section name table index " + shstrndx + " out of " + shnum);
       }
-      names = in.read(raw[(int) shstrndx][4], raw[(int) shstrndx][5], order, "section name table");
+      long o = shstrndx * expected;
+      names = in.read(is64 ? table.u64(o + offsetAt) : table.u32(o + offsetAt), is64 ? table.u64(o + sizeAt) : table.u32(o + sizeAt), order, "section name table");
     }
     List<Section> sections = new ArrayList<>((int) shnum);
     for (int i = 0; i < shnum; i++) {
-      long[] r = raw[i];
-      String name = names == null || i == 0 ? "" : names.cstring(r[0], names.size());
-      sections.add(new Section(i, name, (int) r[1], r[2], r[3], r[4], r[5], (int) r[6], (int) r[7], r[8]));
+      long o = (long) i * expected;
+      String name = names == null || i == 0 ? "" : name(names, table.u32(o), symbolNames);
+      sections.add(is64
+          ? new Section(i, name, (int) table.u32(o + 4), table.u64(o + 8), table.u64(o + 16), table.u64(o + 24), table.u64(o + 32), (int) table.u32(o + 40), (int) table.u32(o + 44), table.u64(o + 56))
+          : new Section(i, name, (int) table.u32(o + 4), table.u32(o + 8), table.u32(o + 12), table.u32(o + 16), table.u32(o + 20), (int) table.u32(o + 24), (int) table.u32(o + 28), table.u32(o + 36)));
     }
     return new Elf(in, length, is64, order, type, machine, Collections.unmodifiableList(sections));
+  }
+
+  private static String name(Bytes names, long offset, SymbolNames symbolNames) throws CorruptFileException {
+    if (symbolNames == null || names.backingArray() == null) {
+      return names.cstring(offset, names.size());
+    }
+    int end = names.indexOfNul(offset, names.size());
+    return symbolNames.name(names.backingArray(), names.arrayOffset() + (int) offset, end - (int) offset, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public String source() {
