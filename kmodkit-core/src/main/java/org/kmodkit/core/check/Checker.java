@@ -273,25 +273,25 @@ public final class Checker {
     for (Work w : work.values()) {
       byModuleName.putIfAbsent(w.module.name(), w);
     }
+    // who needs each provider, then a walk from the modules that cannot load: each edge once
+    Map<String, List<String>> dependents = new HashMap<>();
     Set<String> unloadable = new HashSet<>();
+    java.util.ArrayDeque<String> walk = new java.util.ArrayDeque<>();
     for (Work w : work.values()) {
-      if (w.hasErrors()) {
-        unloadable.add(w.module.name());
+      String name = w.module.name();
+      for (String provider : w.setProviders.keySet()) {
+        if (!provider.equals(name)) {
+          dependents.computeIfAbsent(provider, k -> new ArrayList<>()).add(name);
+        }
+      }
+      if (w.hasErrors() && unloadable.add(name)) {
+        walk.add(name);
       }
     }
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      for (Work w : work.values()) {
-        if (unloadable.contains(w.module.name())) {
-          continue;
-        }
-        for (String provider : w.setProviders.keySet()) {
-          if (!provider.equals(w.module.name()) && unloadable.contains(provider)) {
-            unloadable.add(w.module.name());
-            changed = true;
-            break;
-          }
+    while (!walk.isEmpty()) {
+      for (String dependent : dependents.getOrDefault(walk.poll(), List.of())) {
+        if (unloadable.add(dependent)) {
+          walk.add(dependent);
         }
       }
     }

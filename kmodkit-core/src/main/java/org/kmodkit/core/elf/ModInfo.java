@@ -17,9 +17,21 @@ public final class ModInfo {
   private static final ModInfo EMPTY = new ModInfo(new byte[0]);
 
   private final byte[] raw;
+  private final int[] starts; // where each non-empty string begins
 
   private ModInfo(byte[] raw) {
     this.raw = raw;
+    int[] at = new int[16];
+    int n = 0;
+    for (int p = 0; p < raw.length; p = end(p) + 1) {
+      if (raw[p] != 0) {
+        if (n == at.length) {
+          at = Arrays.copyOf(at, n * 2);
+        }
+        at[n++] = p;
+      }
+    }
+    this.starts = Arrays.copyOf(at, n);
   }
 
   public static ModInfo empty() {
@@ -37,8 +49,8 @@ public final class ModInfo {
 
   /** Every entry, decoded as UTF-8. */
   public List<Map.Entry<String, String>> entries() {
-    List<Map.Entry<String, String>> out = new ArrayList<>();
-    for (int p = 0; p < raw.length; p = end(p) + 1) {
+    List<Map.Entry<String, String>> out = new ArrayList<>(starts.length);
+    for (int p : starts) {
       int eq = equalsSign(p);
       if (eq > p) {
         out.add(new AbstractMap.SimpleImmutableEntry<>(decode(p, eq), decode(eq + 1, end(p))));
@@ -60,7 +72,7 @@ public final class ModInfo {
   private List<String> values(String key, boolean firstOnly) {
     byte[] k = key.getBytes(StandardCharsets.UTF_8);
     List<String> out = new ArrayList<>(1);
-    for (int p = 0; p < raw.length; p = end(p) + 1) {
+    for (int p : starts) {
       int eq = p + k.length;
       if (eq < raw.length && raw[eq] == '=' && k.length > 0 && Arrays.equals(raw, p, eq, k, 0, k.length) && equalsSign(p) == eq) {
         out.add(decode(eq + 1, end(p)));

@@ -64,19 +64,12 @@ final class SymbolNames {
 
   /** The entry for these bytes, made when new; null when they are not all ASCII or the table is full. */
   private Entry entry(byte[] b, int at, int length) {
-    int h = 0;
-    for (int i = at; i < at + length; i++) {
-      byte c = b[i];
-      if (c < 0) {
-        return null;
-      }
-      h = 31 * h + c;
-    }
+    int h = hash(b, at, length);
     int mask = table.length - 1;
     for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
       Entry e = table[i];
       if (e == null) {
-        if (size >= MAX_ENTRIES) {
+        if (size >= MAX_ENTRIES || !ascii(b, at, length)) {
           return null;
         }
         e = new Entry(Arrays.copyOfRange(b, at, at + length), h);
@@ -90,6 +83,31 @@ final class SymbolNames {
         return e;
       }
     }
+  }
+
+  /**
+   * The length and at most the first and last eight bytes: names sharing both ends and the length
+   * are rare, and a lookup then costs a compare, not a pass over every byte twice.
+   */
+  private static int hash(byte[] b, int at, int length) {
+    int h = length;
+    int head = Math.min(length, 8);
+    for (int i = at; i < at + head; i++) {
+      h = 31 * h + b[i];
+    }
+    for (int i = at + Math.max(head, length - 8); i < at + length; i++) {
+      h = 31 * h + b[i];
+    }
+    return h;
+  }
+
+  private static boolean ascii(byte[] b, int at, int length) {
+    for (int i = at; i < at + length; i++) {
+      if (b[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int mix(int h) {
