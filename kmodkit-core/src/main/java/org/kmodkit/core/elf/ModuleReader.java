@@ -62,7 +62,7 @@ public final class ModuleReader {
 
     private static final class Scratch {
       final ReadBuffer buffer = new ReadBuffer();
-      final SymbolNames names = new SymbolNames();
+      final SymbolNames names = new SymbolNames(1 << 14); // a kernel's imports: some thousands
     }
 
     /** As {@link ModuleReader#read(Path, String)}. */

@@ -30,8 +30,18 @@ final class SymbolNames {
 
   private static final int MAX_ENTRIES = 1 << 17; // a kernel exports ~30,000 symbols; bounded for hostile input
 
-  private Entry[] table = new Entry[1 << 8];
+  private Entry[] table;
   private int size;
+
+  /** A table for a read or two. */
+  SymbolNames() {
+    this(1 << 8);
+  }
+
+  /** A table sized for {@code names} distinct names before it grows (a power of two). */
+  SymbolNames(int names) {
+    table = new Entry[2 * Integer.highestOneBit(Math.max(names, 4))];
+  }
 
   /** The name of the {@code length} bytes at {@code at}, decoded with {@code charset} unless ASCII. */
   String name(byte[] b, int at, int length, Charset charset) {
