@@ -28,10 +28,15 @@ final class SymbolNames {
     }
   }
 
-  private static final int MAX_ENTRIES = 1 << 17; // a kernel exports ~30,000 symbols; bounded for hostile input
+  // Bounds for hostile input (a kernel exports ~30,000 names of ~20 bytes; KSYM_NAME_LEN is 512):
+  // past them names are decoded per use, as without the table, and nothing more is kept.
+  private static final int MAX_ENTRIES = 1 << 17;
+  private static final int MAX_NAME = 512;
+  private static final long MAX_BYTES = 4 << 20;
 
   private Entry[] table;
   private int size;
+  private long bytes;
 
   /** A table for a read or two. */
   SymbolNames() {
@@ -72,18 +77,19 @@ final class SymbolNames {
     return v;
   }
 
-  /** The entry for these bytes, made when new; null when they are not all ASCII or the table is full. */
+  /** The entry for these bytes, made when new; null when they are not all ASCII or past the bounds. */
   private Entry entry(byte[] b, int at, int length) {
     int h = hash(b, at, length);
     int mask = table.length - 1;
     for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
       Entry e = table[i];
       if (e == null) {
-        if (size >= MAX_ENTRIES || !ascii(b, at, length)) {
+        if (size >= MAX_ENTRIES || length > MAX_NAME || bytes + length > MAX_BYTES || !ascii(b, at, length)) {
           return null;
         }
         e = new Entry(Arrays.copyOfRange(b, at, at + length), h);
         table[i] = e;
+        bytes += length;
         if (++size * 2 > table.length) {
           grow();
         }

@@ -49,4 +49,23 @@ class SymbolNamesTest {
     byte[] late = bytes("sym139999");
     assertThat(names.name(late, 0, late.length, StandardCharsets.UTF_8)).isEqualTo("sym139999").isNotSameAs(names.name(late, 0, late.length, StandardCharsets.UTF_8));
   }
+
+  @Test
+  void longNamesAndNamesPastFourMebibytesAreNotKept() {
+    // section names may all be long suffixes of one huge string table: none of them may stay behind
+    SymbolNames names = new SymbolNames();
+    byte[] huge = bytes("x".repeat(1 << 20));
+    String a = names.name(huge, 0, huge.length, StandardCharsets.UTF_8);
+    assertThat(a).hasSize(1 << 20).isNotSameAs(names.name(huge, 0, huge.length, StandardCharsets.UTF_8));
+    byte[] longest = bytes("y".repeat(512));
+    assertThat(names.name(longest, 0, 512, StandardCharsets.UTF_8)).isSameAs(names.name(longest, 0, 512, StandardCharsets.UTF_8));
+    for (int i = 0; i < 10_000; i++) { // 10,000 x 500 bytes: past 4 MiB after ~8,400
+      byte[] b = bytes(String.format("%0500d", i));
+      assertThat(names.name(b, 0, b.length, StandardCharsets.UTF_8)).isEqualTo(String.format("%0500d", i));
+    }
+    byte[] early = bytes(String.format("%0500d", 10));
+    byte[] late = bytes(String.format("%0500d", 9_999));
+    assertThat(names.name(early, 0, 500, StandardCharsets.UTF_8)).isSameAs(names.name(early, 0, 500, StandardCharsets.UTF_8));
+    assertThat(names.name(late, 0, 500, StandardCharsets.UTF_8)).isNotSameAs(names.name(late, 0, 500, StandardCharsets.UTF_8));
+  }
 }
