@@ -171,8 +171,8 @@ public final class ModuleReader {
       if (wanted && s.hasContents() && n < ranges.length) {
         ranges[n++] = s.offset();
         ranges[n++] = s.offset() + s.size();
-        if (s.type() == Elf.SHT_SYMTAB && s.link() > 0 && s.link() < elf.sections().size() && n < ranges.length) {
-          Elf.Section strtab = elf.sections().get(s.link());
+        Elf.Section strtab = s.type() == Elf.SHT_SYMTAB && s.link() > 0 && s.link() < elf.sections().size() ? elf.sections().get(s.link()) : null;
+        if (strtab != null && strtab.hasContents() && n < ranges.length) { // only sections with contents lie checked within the ELF
           ranges[n++] = strtab.offset();
           ranges[n++] = strtab.offset() + strtab.size();
         }
