@@ -335,18 +335,18 @@ public final class ModuleReader {
     boolean sparc = elf.machine() == ElfArch.EM_SPARCV9;
     for (int i = 1; i < count; i++) {
       int base = so + i * ent;
-      int nameOff = u32(sym, base, le);
+      int nameOff = Elf.u32(sym, base, le);
       int info;
       int shndx;
       long value;
       if (is64) {
         info = sym[base + 4] & 0xff;
-        shndx = u16(sym, base + 6, le);
-        value = u64(sym, base + 8, le);
+        shndx = Elf.u16(sym, base + 6, le);
+        value = Elf.u64(sym, base + 8, le);
       } else {
-        value = u32(sym, base + 4, le) & 0xffffffffL;
+        value = Elf.u32(sym, base + 4, le) & 0xffffffffL;
         info = sym[base + 12] & 0xff;
-        shndx = u16(sym, base + 14, le);
+        shndx = Elf.u16(sym, base + 14, le);
       }
       if (nameOff < 0 || nameOff >= strLength) {
         throw symBytes.corrupt(i * ent, "symbol " + i + " name offset " + (nameOff & 0xffffffffL) + " beyond the " + strLength + "-byte string table");
@@ -389,22 +389,6 @@ public final class ModuleReader {
       }
     }
     return out;
-  }
-
-  private static int u16(byte[] b, int at, boolean le) {
-    return le ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 : (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
-  }
-
-  private static int u32(byte[] b, int at, boolean le) {
-    return le
-        ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24
-        : (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
-  }
-
-  private static long u64(byte[] b, int at, boolean le) {
-    long lo = u32(b, le ? at : at + 4, le) & 0xffffffffL;
-    long hi = u32(b, le ? at + 4 : at, le) & 0xffffffffL;
-    return hi << 32 | lo;
   }
 
   private static boolean startsWith(byte[] b, int at, int end, byte[] prefix) {
