@@ -4,6 +4,10 @@
 # the same modules placed under the newer tree's extra/ (the question depmod answers there).
 #
 #   bench/check-vs-depmod.sh [cloud|amd64|all] [RUNS]      (default: all 7)
+#   KMODKIT_BASE_JAR=/tmp/base/kmodkit.jar bench/check-vs-depmod.sh ...
+#
+# With KMODKIT_BASE_JAR (a copy of another build's kmodkit-cli/target: the jar and its lib/), that
+# build runs too, as "base", in the same rounds: a before/after pairing on one noisy machine.
 #
 # cloud: the corpus's cloud-amd64 6.1.0-53 modules (1,121) against 6.1.0-54;
 # amd64: the amd64 flavour 6.1.0-53 modules (4,022, ~390 MB) against 6.1.0-54, fetched with
@@ -53,39 +57,52 @@ prepare() { # flavour → sets $old $new $symvers $root $rel_new
   fi
 }
 
-measure() { # label cmd... → appends "label wall rss" to $out
+measure() { # label cmd... → appends "label wall rss cpu" to $out
   local label=$1; shift
-  /usr/bin/time -f "$label %e %M" -o "$work/time.$$" "$@" >/dev/null 2>&1 || true
-  cat "$work/time.$$" >> "$out"
+  /usr/bin/time -f "$label %e %M %U %S" -o "$work/time.$$" "$@" >/dev/null 2>&1 || true
+  tail -1 "$work/time.$$" >> "$out"
 }
 
 bench() { # flavour image_suffix
   prepare "$1" "$2"
   local n; n=$(find "$old/lib/modules/6.1.0-53-$1/kernel" -name '*.ko*' | wc -l)
   out=$work/$1.times; : > "$out"
-  "$kmodkit" check -q --kernel "$symvers" "$old/lib/modules/6.1.0-53-$1/kernel" >/dev/null 2>&1 || true  # warm the class-data archive and page cache
-  depmod -b "$root" -C "$root/depmod.d" -e -E "$symvers" "$rel_new" >/dev/null 2>&1
-  for i in $(seq "$runs"); do
-    if [ $((i % 2)) -eq 1 ]; then
-      measure kmodkit "$kmodkit" check -q --kernel "$symvers" "$old/lib/modules/6.1.0-53-$1/kernel"
-      measure depmod depmod -b "$root" -C "$root/depmod.d" -e -E "$symvers" "$rel_new"
-    else
-      measure depmod depmod -b "$root" -C "$root/depmod.d" -e -E "$symvers" "$rel_new"
-      measure kmodkit "$kmodkit" check -q --kernel "$symvers" "$old/lib/modules/6.1.0-53-$1/kernel"
-    fi
+  local tree=$old/lib/modules/6.1.0-53-$1/kernel
+  local contenders=(kmodkit depmod)
+  [ -n "${KMODKIT_BASE_JAR:-}" ] && contenders=(kmodkit depmod base)
+  run() { # contender
+    case $1 in
+      kmodkit) measure kmodkit "$kmodkit" check -q --kernel "$symvers" "$tree" ;;
+      base) KMODKIT_JAR=$KMODKIT_BASE_JAR measure base "$kmodkit" check -q --kernel "$symvers" "$tree" ;;
+      depmod) measure depmod depmod -b "$root" -C "$root/depmod.d" -e -E "$symvers" "$rel_new" ;;
+    esac
+  }
+  for c in "${contenders[@]}"; do  # warm the class-data archives and the page cache
+    out=/dev/null run "$c"
+  done
+  : > "$out"
+  for i in $(seq "$runs"); do  # each round starts with the next contender, so none always goes first
+    local k=${#contenders[@]}
+    for j in $(seq 0 $((k - 1))); do
+      run "${contenders[$(((i + j) % k))]}"
+    done
   done
   python3 - "$out" "$1" "$n" "$runs" <<'PY'
 import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 3 and l.split()[0] in ("kmodkit", "depmod")]
-k = [(float(w), int(m)) for l, w, m in rows if l == "kmodkit"]
-d = [(float(w), int(m)) for l, w, m in rows if l == "depmod"]
-mk, md = statistics.median(w for w, _ in k), statistics.median(w for w, _ in d)
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {mk:.3f} s | {md:.3f} s | {mk/md:.2f}x | {max(m for _, m in k)/1024:.0f} MB | {max(m for _, m in d)/1024:.0f} MB |")
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
+def of(label):
+    r = [(float(w), int(m), float(u) + float(s)) for l, w, m, u, s in rows if l == label]
+    return statistics.median(w for w, _, _ in r), max(m for _, m, _ in r) / 1024, statistics.median(c for _, _, c in r)
+dw, dm, dc = of("depmod")
+for label in ("base", "kmodkit"):
+    if any(r[0] == label for r in rows):
+        w, m, c = of(label)
+        print(f"| {sys.argv[2]} | {sys.argv[3]} | {sys.argv[4]} | {label} | {w:.3f} s | {dw:.3f} s | **{w/dw:.2f}x** | {c:.2f} s | {dc:.2f} s | {m:.0f} MB | {dm:.0f} MB |")
 PY
 }
 
-echo "| tree | modules | runs | kmodkit check (median) | depmod -e -E (median) | ratio | kmodkit peak RSS | depmod peak RSS |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| tree | modules | runs | build | kmodkit check, wall (median) | depmod -e -E, wall (median) | ratio | kmodkit CPU (user+sys, median) | depmod CPU | kmodkit peak RSS | depmod peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 case $which in
   cloud) bench cloud-amd64 -unsigned ;;
   amd64) bench amd64 "" ;;

@@ -55,6 +55,33 @@ class CliTest {
   }
 
   @Test
+  void aModuleWhoseSymbolNameLiesBeyondItsStringTableIsRefusedByNameWhileItsSetIsJudged() throws Exception {
+    // the tree is read through one batch (a reused buffer, shared names): the hostile module must
+    // neither slip through nor spoil the modules read after it
+    Path tree = dir.resolve("tree");
+    Files.createDirectories(tree);
+    for (String m : List.of("hello_nonet.ko", "igb_uio.ko", "vpoll.ko")) {
+      Files.copy(REAL.resolve("6.1.0-56").resolve(m), tree.resolve(m));
+    }
+    byte[] b = Files.readAllBytes(REAL.resolve("6.1.0-56/hello.ko"));
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    long shoff = h.getLong(40);
+    for (int i = 0; i < h.getShort(60); i++) {
+      int at = (int) shoff + i * 64;
+      if (h.getInt(at + 4) == 2) { // SHT_SYMTAB: symbol 1's st_name far past the string table
+        h.putInt((int) h.getLong(at + 24) + 24, 0x40000000);
+      }
+    }
+    Path hostile = tree.resolve("hello.ko");
+    Files.write(hostile, b);
+    Run r = run("check", "--kernel", K56, tree.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().strip()).startsWith("kmodkit: " + hostile + ": symbol 1 name offset 1073741824 beyond the ").doesNotContain("\n");
+    assertThat(r.out()).contains("ok   hello_nonet: loads").contains("ok   igb_uio: loads").contains("ok   vpoll: loads")
+        .contains("3 modules in 1 set: 3 load, 0 would not; 1 input unreadable (see stderr)");
+  }
+
+  @Test
   void checkJsonFollowsTheDocumentedSchema() throws Exception {
     Run r = run("check", "--json", "--kernel", K56, REAL.resolve("6.1.0-53").toString());
     assertThat(r.code()).isEqualTo(1);

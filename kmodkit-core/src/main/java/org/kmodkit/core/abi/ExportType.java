@@ -8,6 +8,8 @@ public enum ExportType {
   EXPORT_UNUSED_SYMBOL("__ksymtab_unused", false),
   EXPORT_UNUSED_SYMBOL_GPL("__ksymtab_unused_gpl", true);
 
+  private static final ExportType[] ALL = values(); // values() copies its array on every call
+
   private final String section;
   private final boolean gplOnly;
 
@@ -27,7 +29,10 @@ public enum ExportType {
 
   /** The type for a __ksymtab* section name, or null. */
   public static ExportType ofSection(String name) {
-    for (ExportType t : values()) {
+    if (!name.startsWith("__ksymtab")) {
+      return null;
+    }
+    for (ExportType t : ALL) {
       if (t.section.equals(name)) {
         return t;
       }
@@ -37,7 +42,7 @@ public enum ExportType {
 
   /** The type for its Module.symvers spelling, or null. */
   public static ExportType ofSymvers(String word) {
-    for (ExportType t : values()) {
+    for (ExportType t : ALL) {
       if (t.name().equals(word)) {
         return t;
       }

@@ -64,7 +64,12 @@ public final class Checker {
     }
 
     boolean hasErrors() {
-      return problems.stream().anyMatch(p -> p.severity() == Severity.ERROR);
+      for (Problem p : problems) {
+        if (p.severity() == Severity.ERROR) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -98,23 +103,20 @@ public final class Checker {
     ModuleFile m = w.module;
     boolean modversions = kernel.modversions();
     boolean hasVersions = m.hasVersions();
-    Map<String, Crc> versions = new HashMap<>();
-    for (SymbolVersion v : m.versions()) {
-      versions.putIfAbsent(v.name(), v.crc());
-    }
+    Versions versions = new Versions(m.versions());
     // check_modstruct_version: module_layout first
     if (modversions) {
-      Optional<KernelSymbol> layout = kernel.vmlinuxSymbol("module_layout");
+      KernelSymbol layout = kernel.vmlinuxSymbols().get("module_layout");
       if (!hasVersions) {
         forced(w, "module_layout");
-      } else if (layout.isPresent() && layout.get().crc() != null) {
+      } else if (layout != null && layout.crc() != null) {
         Crc mine = versions.get("module_layout");
         w.symbols++;
         if (mine == null) {
           w.problems.add(new Problem.NoSymbolVersion("module_layout"));
-        } else if (!mine.equals(layout.get().crc())) {
+        } else if (!mine.equals(layout.crc())) {
           w.differing++;
-          w.problems.add(new Problem.ModuleLayoutMismatch(mine, layout.get().crc()));
+          w.problems.add(new Problem.ModuleLayoutMismatch(mine, layout.crc()));
         }
       }
     }
@@ -127,7 +129,7 @@ public final class Checker {
     }
     // verify_exported_symbols: no export may clash with the kernel's own
     for (KernelSymbol e : m.exports()) {
-      if (kernel.vmlinuxSymbol(e.name()).isPresent()) {
+      if (kernel.vmlinuxSymbols().containsKey(e.name())) {
         w.problems.add(new Problem.DuplicateExport(e.name(), KernelSymbol.VMLINUX));
       }
     }
@@ -192,19 +194,61 @@ public final class Checker {
 
   /** find_symbol: vmlinux first, then loaded modules (the set's, else the kernel's own). */
   private Provider find(String name, ModuleFile self, Map<String, ModuleFile> setByName, Map<String, Provider> setExports) {
-    Optional<KernelSymbol> v = kernel.vmlinuxSymbol(name);
-    if (v.isPresent()) {
-      return new Provider(v.get(), null);
+    KernelSymbol v = kernel.vmlinuxSymbols().get(name);
+    if (v != null) {
+      return new Provider(v, null);
     }
     Provider own = setExports.get(name);
     if (own != null && own.setModule() != self) {
       return own;
     }
-    Optional<KernelSymbol> t = kernel.moduleSymbol(name);
-    if (t.isPresent() && !setByName.containsKey(t.get().exporter())) {
-      return new Provider(t.get(), null);
+    KernelSymbol t = kernel.moduleSymbols().get(name);
+    if (t != null && !setByName.containsKey(t.exporter())) {
+      return new Provider(t, null);
     }
     return null;
+  }
+
+  /**
+   * A module's symbol versions by name, the first of a name counting (as check_version's linear
+   * search finds it): an open-addressed index into the list, one array per module instead of a
+   * map entry per version.
+   */
+  private static final class Versions {
+    private final List<SymbolVersion> list;
+    private final int[] slots; // index + 1 into list; 0 is empty
+
+    Versions(List<SymbolVersion> list) {
+      this.list = list;
+      int size = Integer.highestOneBit(Math.max(4, list.size() * 2 - 1)) << 1;
+      this.slots = new int[size];
+      for (int i = 0; i < list.size(); i++) {
+        String name = list.get(i).name();
+        for (int at = slot(name.hashCode()); ; at = (at + 1) & (slots.length - 1)) {
+          if (slots[at] == 0) {
+            slots[at] = i + 1;
+            break;
+          }
+          if (list.get(slots[at] - 1).name().equals(name)) {
+            break; // a later duplicate: the first stays
+          }
+        }
+      }
+    }
+
+    private int slot(int hash) {
+      return (hash ^ (hash >>> 16)) & (slots.length - 1);
+    }
+
+    Crc get(String name) {
+      for (int at = slot(name.hashCode()); slots[at] != 0; at = (at + 1) & (slots.length - 1)) {
+        SymbolVersion v = list.get(slots[at] - 1);
+        if (v.name().equals(name)) {
+          return v.crc();
+        }
+      }
+      return null;
+    }
   }
 
   /** ignore_undef_symbol and the arch-provided symbols the loader resolves itself. */
@@ -229,25 +273,25 @@ public final class Checker {
     for (Work w : work.values()) {
       byModuleName.putIfAbsent(w.module.name(), w);
     }
+    // who needs each provider, then a walk from the modules that cannot load: each edge once
+    Map<String, List<String>> dependents = new HashMap<>();
     Set<String> unloadable = new HashSet<>();
+    java.util.ArrayDeque<String> walk = new java.util.ArrayDeque<>();
     for (Work w : work.values()) {
-      if (w.hasErrors()) {
-        unloadable.add(w.module.name());
+      String name = w.module.name();
+      for (String provider : w.setProviders.keySet()) {
+        if (!provider.equals(name)) {
+          dependents.computeIfAbsent(provider, k -> new ArrayList<>()).add(name);
+        }
+      }
+      if (w.hasErrors() && unloadable.add(name)) {
+        walk.add(name);
       }
     }
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      for (Work w : work.values()) {
-        if (unloadable.contains(w.module.name())) {
-          continue;
-        }
-        for (String provider : w.setProviders.keySet()) {
-          if (!provider.equals(w.module.name()) && unloadable.contains(provider)) {
-            unloadable.add(w.module.name());
-            changed = true;
-            break;
-          }
+    while (!walk.isEmpty()) {
+      for (String dependent : dependents.getOrDefault(walk.poll(), List.of())) {
+        if (unloadable.add(dependent)) {
+          walk.add(dependent);
         }
       }
     }
@@ -267,7 +311,7 @@ public final class Checker {
   }
 
   private ModuleVerdict verdict(Work w) {
-    boolean loads = w.problems.stream().noneMatch(p -> p.severity() == Severity.ERROR);
+    boolean loads = !w.hasErrors();
     return new ModuleVerdict(w.module, kernel.release(), loads, w.problems, w.symbols, w.differing, kernel.modversions() && w.module.hasVersions(), new ArrayList<>(w.needs));
   }
 }

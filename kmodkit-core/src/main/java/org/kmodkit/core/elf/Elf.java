@@ -63,6 +63,11 @@ public final class Elf {
 
   /** Parses the ELF header and section table of the first {@code length} bytes of {@code in}. */
   public static Elf parse(FileRanges in, long length) throws BadInputException {
+    return parse(in, length, null);
+  }
+
+  /** As {@link #parse(FileRanges, long)}, the section names taken from {@code symbolNames} when not null. */
+  static Elf parse(FileRanges in, long length, SymbolNames symbolNames) throws BadInputException {
     String src = in.source();
     if (length < 52) {
       throw new BadInputException(src, "not an ELF file: only " + length + " bytes (a kernel module is at least a few KiB)");
@@ -120,17 +125,22 @@ public final class Elf {
       throw new CorruptFileException(src, shoff, shnum + " section headers do not fit in the " + length + "-byte ELF");
     }
     Bytes table = in.read(shoff, shnum * expected, order, "section table");
-    long[][] raw = new long[(int) shnum][];
+    // decoded straight from the array (every field lies inside the table just read): a module has
+    // dozens of sections and a tree thousands of modules
+    byte[] t = table.backingArray();
+    int at = table.arrayOffset();
+    if (t == null) {
+      t = table.toArray();
+      at = 0;
+    }
+    boolean le = order == ByteOrder.LITTLE_ENDIAN;
     for (int i = 0; i < shnum; i++) {
-      long o = (long) i * expected;
-      raw[i] = is64
-          ? new long[] {table.u32(o), table.u32(o + 4), table.u64(o + 8), table.u64(o + 16), table.u64(o + 24), table.u64(o + 32), table.u32(o + 40), table.u32(o + 44), table.u64(o + 56)}
-          : new long[] {table.u32(o), table.u32(o + 4), table.u32(o + 8), table.u32(o + 12), table.u32(o + 16), table.u32(o + 20), table.u32(o + 24), table.u32(o + 28), table.u32(o + 36)};
-      long stype = raw[i][1];
-      long off = raw[i][4];
-      long size = raw[i][5];
+      int o = at + i * expected;
+      long stype = u32(t, o + 4, le) & 0xffffffffL;
+      long off = is64 ? u64(t, o + 24, le) : u32(t, o + 16, le) & 0xffffffffL;
+      long size = is64 ? u64(t, o + 32, le) : u32(t, o + 20, le) & 0xffffffffL;
       if (stype != SHT_NOBITS && stype != SHT_NULL && (off < 0 || size < 0 || off > length || size > length - off)) {
-        throw new CorruptFileException(src, shoff + o, "section " + i + " (offset 0x" + Long.toHexString(off) + ", size " + size + ") lies outside the " + length + "-byte ELF");
+        throw new CorruptFileException(src, shoff + (long) i * expected, "section " + i + " (offset 0x" + Long.toHexString(off) + ", size " + size + ") lies outside the " + length + "-byte ELF");
       }
     }
     Bytes names = null;
@@ -138,15 +148,47 @@ public final class Elf {
       if (shstrndx >= shnum) {
         throw new CorruptFileException(src, shstrndxAt, "section name table index " + shstrndx + " out of " + shnum);
       }
-      names = in.read(raw[(int) shstrndx][4], raw[(int) shstrndx][5], order, "section name table");
+      int o = at + (int) shstrndx * expected;
+      names = in.read(is64 ? u64(t, o + 24, le) : u32(t, o + 16, le) & 0xffffffffL, is64 ? u64(t, o + 32, le) : u32(t, o + 20, le) & 0xffffffffL, order, "section name table");
     }
     List<Section> sections = new ArrayList<>((int) shnum);
     for (int i = 0; i < shnum; i++) {
-      long[] r = raw[i];
-      String name = names == null || i == 0 ? "" : names.cstring(r[0], names.size());
-      sections.add(new Section(i, name, (int) r[1], r[2], r[3], r[4], r[5], (int) r[6], (int) r[7], r[8]));
+      int o = at + i * expected;
+      String name = names == null || i == 0 ? "" : name(names, u32(t, o, le) & 0xffffffffL, symbolNames);
+      sections.add(is64
+          ? new Section(i, name, u32(t, o + 4, le), u64(t, o + 8, le), u64(t, o + 16, le), u64(t, o + 24, le), u64(t, o + 32, le), u32(t, o + 40, le), u32(t, o + 44, le), u64(t, o + 56, le))
+          : new Section(i, name, u32(t, o + 4, le), w32(t, o + 8, le), w32(t, o + 12, le), w32(t, o + 16, le), w32(t, o + 20, le), u32(t, o + 24, le), u32(t, o + 28, le), w32(t, o + 36, le)));
     }
     return new Elf(in, length, is64, order, type, machine, Collections.unmodifiableList(sections));
+  }
+
+  static int u16(byte[] b, int at, boolean le) {
+    return le ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 : (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
+  }
+
+  static int u32(byte[] b, int at, boolean le) {
+    return le
+        ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24
+        : (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+  }
+
+  static long u64(byte[] b, int at, boolean le) {
+    long lo = u32(b, le ? at : at + 4, le) & 0xffffffffL;
+    long hi = u32(b, le ? at + 4 : at, le) & 0xffffffffL;
+    return hi << 32 | lo;
+  }
+
+  /** An unsigned 32-bit field as a long. */
+  private static long w32(byte[] b, int at, boolean le) {
+    return u32(b, at, le) & 0xffffffffL;
+  }
+
+  private static String name(Bytes names, long offset, SymbolNames symbolNames) throws CorruptFileException {
+    if (symbolNames == null || names.backingArray() == null) {
+      return names.cstring(offset, names.size());
+    }
+    int end = names.indexOfNul(offset, names.size());
+    return symbolNames.name(names.backingArray(), names.arrayOffset() + (int) offset, end - (int) offset, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   public String source() {

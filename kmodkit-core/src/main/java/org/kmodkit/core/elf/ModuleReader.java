@@ -5,13 +5,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.CorruptFileException;
 import org.kmodkit.core.abi.Crc;
@@ -22,6 +22,7 @@ import org.kmodkit.core.io.Compression;
 import org.kmodkit.core.io.ExpansionLimit;
 import org.kmodkit.core.io.FileRanges;
 import org.kmodkit.core.io.MemoryBudget;
+import org.kmodkit.core.io.ReadBuffer;
 
 /**
  * Reads a kernel module file into a {@link ModuleFile}: decompress (by magic), strip the appended
@@ -33,6 +34,11 @@ public final class ModuleReader {
   private static final byte[] KSTRTABNS = "__kstrtabns_".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SIG_MAGIC = ModuleSignature.MAGIC.getBytes(StandardCharsets.US_ASCII);
   private static final int VERSION_RECORD = 64;
+  /** Bytes read first at each end of a module: the ELF header; signature, section table and names. */
+  private static final int HEAD = 64;
+  private static final int TAIL = 8 << 10;
+  /** Sections closer than this are read together. */
+  private static final long GAP = 4 << 10;
 
   private ModuleReader() {}
 
@@ -43,19 +49,58 @@ public final class ModuleReader {
 
   /** Reads {@code file}; errors and the result name it {@code source}. */
   public static ModuleFile read(Path file, String source) throws BadInputException {
-    if (Files.isDirectory(file)) {
-      throw new BadInputException(source, "is a directory, not a module file");
+    return read(file, source, null, new SymbolNames());
+  }
+
+  /**
+   * Reads many modules, from any number of threads at once: each read borrows a buffer to read its
+   * sections into and a table of the symbol names met so far, and hands them on to the next read,
+   * so a tree's thousands of modules neither allocate per section nor keep a String per import.
+   */
+  public static final class Batch {
+    private final ConcurrentLinkedQueue<Scratch> idle = new ConcurrentLinkedQueue<>();
+
+    private static final class Scratch {
+      final ReadBuffer buffer = new ReadBuffer();
+      final SymbolNames names = new SymbolNames(1 << 14); // a kernel's imports: some thousands
     }
-    try (FileRanges in = FileRanges.open(file, source)) {
+
+    /** As {@link ModuleReader#read(Path, String)}. */
+    public ModuleFile read(Path file, String source) throws BadInputException {
+      Scratch s = idle.poll();
+      if (s == null) {
+        s = new Scratch();
+      }
+      try {
+        s.buffer.reset();
+        return ModuleReader.read(file, source, s.buffer, s.names);
+      } finally {
+        idle.offer(s);
+      }
+    }
+  }
+
+  private static ModuleFile read(Path file, String source, ReadBuffer buffer, SymbolNames names) throws BadInputException {
+    FileRanges opened;
+    try {
+      opened = FileRanges.open(file, source, buffer);
+    } catch (BadInputException e) {
+      if (Files.isDirectory(file)) {
+        throw new BadInputException(source, "is a directory, not a module file");
+      }
+      throw e;
+    }
+    try (FileRanges in = opened) {
+      in.prefetch(0, HEAD);
       byte[] head = in.read(0, Math.min(6, in.size()), ByteOrder.LITTLE_ENDIAN, "file head").toArray();
       Compression c = Compression.detect(head);
       if (c == Compression.NONE) {
-        return parse(in, source, c);
+        return parse(in, source, c, names);
       }
       // the bytes and their share of the memory budget are held while they are parsed, then let go
       Compression.Source packed = () -> new BufferedInputStream(Files.newInputStream(file), 1 << 16);
       try (Compression.Expanded plain = c.expand(source, packed, in.size(), ExpansionLimit.MODULE, MemoryBudget.heap())) {
-        return parse(FileRanges.of(source, plain.bytes()), source, c);
+        return parse(FileRanges.of(source, plain.bytes()), source, c, names);
       }
     }
   }
@@ -64,15 +109,20 @@ public final class ModuleReader {
   public static ModuleFile parse(String source, byte[] data) throws BadInputException {
     Compression c = Compression.detect(data.length >= 6 ? java.util.Arrays.copyOf(data, 6) : data);
     if (c == Compression.NONE) {
-      return parse(FileRanges.of(source, data), source, c);
+      return parse(FileRanges.of(source, data), source, c, new SymbolNames());
     }
     try (Compression.Expanded plain = c.expand(source, data, ExpansionLimit.MODULE, MemoryBudget.heap())) {
-      return parse(FileRanges.of(source, plain.bytes()), source, c);
+      return parse(FileRanges.of(source, plain.bytes()), source, c, new SymbolNames());
     }
   }
 
-  private static ModuleFile parse(FileRanges in, String source, Compression compression) throws BadInputException {
+  /**
+   * Parses the module in {@code in}. Nothing in the result may refer to {@code in}'s bytes (they may
+   * sit in a {@link ReadBuffer} that the next read reuses): every value kept is copied or decoded.
+   */
+  private static ModuleFile parse(FileRanges in, String source, Compression compression, SymbolNames names) throws BadInputException {
     long size = in.size();
+    in.prefetch(size - TAIL, TAIL);
     Optional<ModuleSignature> signature = Optional.empty();
     long elfLength = size;
     long tail = SIG_MAGIC.length + ModuleSignature.INFO_SIZE;
@@ -89,7 +139,7 @@ public final class ModuleReader {
       signature = Optional.of(idType == 2 ? Pkcs7.parse(blob, idType, start) : new ModuleSignature("", "", "", idType, (int) sigLen, start, new byte[0]));
       elfLength = start;
     }
-    Elf elf = Elf.parse(in, elfLength);
+    Elf elf = Elf.parse(in, elfLength, names);
     if (elf.type() != Elf.ET_REL) {
       throw notRelocatable(source, elf.type());
     }
@@ -97,15 +147,56 @@ public final class ModuleReader {
       throw new BadInputException(source, "is a relocatable object but not a kernel module (no .gnu.linkonce.this_module section); pass the .ko that Kbuild linked");
     }
     ElfArch arch = new ElfArch(elf.is64() ? 64 : 32, elf.order(), elf.machine());
+    prefetchSections(in, elf);
     ModInfo modinfo = modinfo(elf);
-    VersionTables versions = versions(elf);
-    SymbolScan scan = scanSymbols(elf);
+    VersionTables versions = versions(elf, names);
+    SymbolScan scan = scanSymbols(elf, names);
     String name = moduleName(elf, modinfo, source);
     List<KernelSymbol> exports = new ArrayList<>(scan.exports.size());
     for (Map.Entry<String, ExportType> e : scan.exports.entrySet()) {
       exports.add(new KernelSymbol(e.getKey(), scan.crcs.get(e.getKey()), name, e.getValue(), scan.namespaces.getOrDefault(e.getKey(), "")));
     }
     return new ModuleFile(source, name, arch, compression, modinfo, versions.entries, versions.kind, exports, scan.imports, signature);
+  }
+
+  /**
+   * Reads the sections the parse consults (.modinfo, the version tables, .symtab and its string
+   * table) with one read per run of them: neighbours less than {@link #GAP} apart share one.
+   */
+  private static void prefetchSections(FileRanges in, Elf elf) throws BadInputException {
+    long[] ranges = new long[12];
+    int n = 0;
+    for (Elf.Section s : elf.sections()) {
+      boolean wanted = s.type() == Elf.SHT_SYMTAB || s.name().equals(".modinfo") || s.name().equals("__versions") || s.name().startsWith("__version_ext_");
+      if (wanted && s.hasContents() && n < ranges.length) {
+        ranges[n++] = s.offset();
+        ranges[n++] = s.offset() + s.size();
+        Elf.Section strtab = s.type() == Elf.SHT_SYMTAB && s.link() > 0 && s.link() < elf.sections().size() ? elf.sections().get(s.link()) : null;
+        if (strtab != null && strtab.hasContents() && n < ranges.length) { // only sections with contents lie checked within the ELF
+          ranges[n++] = strtab.offset();
+          ranges[n++] = strtab.offset() + strtab.size();
+        }
+      }
+    }
+    // sort the ranges by start (a handful: insertion sort), then read each run once
+    for (int i = 2; i < n; i += 2) {
+      for (int j = i; j > 0 && ranges[j - 2] > ranges[j]; j -= 2) {
+        long a = ranges[j - 2];
+        long b = ranges[j - 1];
+        ranges[j - 2] = ranges[j];
+        ranges[j - 1] = ranges[j + 1];
+        ranges[j] = a;
+        ranges[j + 1] = b;
+      }
+    }
+    for (int i = 0; i < n; ) {
+      long from = ranges[i];
+      long to = ranges[i + 1];
+      for (i += 2; i < n && ranges[i] - to < GAP; i += 2) {
+        to = Math.max(to, ranges[i + 1]);
+      }
+      in.prefetch(from, to - from);
+    }
   }
 
   /** The error for a linked ELF (an executable, a shared object) given where a module belongs. */
@@ -121,31 +212,7 @@ public final class ModuleReader {
 
   private static ModInfo modinfo(Elf elf) throws BadInputException {
     Optional<Elf.Section> s = elf.section(".modinfo");
-    if (s.isEmpty()) {
-      return ModInfo.empty();
-    }
-    Bytes b = elf.contents(s.get());
-    List<Map.Entry<String, String>> entries = new ArrayList<>();
-    long p = 0;
-    while (p < b.size()) {
-      if (b.u8(p) == 0) {
-        p++;
-        continue;
-      }
-      int end;
-      try {
-        end = b.indexOfNul(p, b.size());
-      } catch (CorruptFileException e) {
-        end = (int) b.size(); // a last string without NUL: the kernel would overrun; we stop
-      }
-      String kv = new String(b.copy(p, (int) (end - p)), StandardCharsets.UTF_8);
-      int eq = kv.indexOf('=');
-      if (eq > 0) {
-        entries.add(new AbstractMap.SimpleImmutableEntry<>(kv.substring(0, eq), kv.substring(eq + 1)));
-      }
-      p = end + 1;
-    }
-    return new ModInfo(entries);
+    return s.isEmpty() ? ModInfo.empty() : ModInfo.of(elf.contents(s.get()).toArray());
   }
 
   private record VersionTables(List<SymbolVersion> entries, ModuleFile.VersionsKind kind) {}
@@ -154,24 +221,26 @@ public final class ModuleReader {
    * The version table the loader consults: with extended modversions (6.14+) only the extended
    * tables count (check_version never falls back to __versions then); else __versions.
    */
-  private static VersionTables versions(Elf elf) throws BadInputException {
+  private static VersionTables versions(Elf elf, SymbolNames symbolNames) throws BadInputException {
     Optional<Elf.Section> crcs = elf.section("__version_ext_crcs");
     Optional<Elf.Section> names = elf.section("__version_ext_names");
     Optional<Elf.Section> vers = elf.section("__versions");
     boolean extended = crcs.isPresent() && names.isPresent();
-    List<SymbolVersion> basic = vers.isPresent() ? basicVersions(elf, vers.get()) : List.of();
+    List<SymbolVersion> basic = vers.isPresent() ? basicVersions(elf, vers.get(), symbolNames) : List.of();
     if (extended) {
-      return new VersionTables(extendedVersions(elf, crcs.get(), names.get()), vers.isPresent() ? ModuleFile.VersionsKind.BOTH : ModuleFile.VersionsKind.EXTENDED);
+      return new VersionTables(extendedVersions(elf, crcs.get(), names.get(), symbolNames), vers.isPresent() ? ModuleFile.VersionsKind.BOTH : ModuleFile.VersionsKind.EXTENDED);
     }
     return new VersionTables(basic, vers.isPresent() ? ModuleFile.VersionsKind.BASIC : ModuleFile.VersionsKind.NONE);
   }
 
-  private static List<SymbolVersion> extendedVersions(Elf elf, Elf.Section crcs, Elf.Section names) throws BadInputException {
+  private static List<SymbolVersion> extendedVersions(Elf elf, Elf.Section crcs, Elf.Section names, SymbolNames symbolNames) throws BadInputException {
     Bytes c = elf.contents(crcs);
     Bytes n = elf.contents(names);
     if (c.size() % 4 != 0) {
       throw c.corrupt(0, "__version_ext_crcs size " + c.size() + " is not a multiple of 4");
     }
+    byte[] na = array(n);
+    int no = arrayOffset(n);
     List<SymbolVersion> out = new ArrayList<>((int) (c.size() / 4));
     long p = 0;
     for (long i = 0; i < c.size() / 4; i++) {
@@ -179,28 +248,40 @@ public final class ModuleReader {
         throw n.corrupt(p, "__version_ext_names has fewer names than __version_ext_crcs has CRCs (" + c.size() / 4 + ")");
       }
       int end = n.indexOfNul(p, n.size());
-      out.add(new SymbolVersion(new String(n.copy(p, (int) (end - p)), StandardCharsets.UTF_8), Crc.of(c.u32(i * 4))));
+      out.add(symbolNames.versionOf(na, no + (int) p, end - (int) p, c.u32(i * 4), StandardCharsets.UTF_8));
       p = end + 1;
     }
     return out;
   }
 
-  private static List<SymbolVersion> basicVersions(Elf elf, Elf.Section section) throws BadInputException {
+  private static List<SymbolVersion> basicVersions(Elf elf, Elf.Section section, SymbolNames symbolNames) throws BadInputException {
     Bytes v = elf.contents(section);
     if (v.size() % VERSION_RECORD != 0) {
       throw v.corrupt(0, "__versions size " + v.size() + " is not a multiple of " + VERSION_RECORD + "-byte records");
     }
     int word = elf.wordSize();
+    byte[] va = array(v);
+    int vo = arrayOffset(v);
     List<SymbolVersion> out = new ArrayList<>((int) (v.size() / VERSION_RECORD));
-    for (long r = 0; r < v.size(); r += VERSION_RECORD) {
+    for (int r = 0; r < v.size(); r += VERSION_RECORD) {
       long crc = v.word(r, word);
-      String name = v.cstring(r + word, r + VERSION_RECORD);
+      int end = v.indexOfNul(r + word, r + VERSION_RECORD);
       if (crc >>> 32 != 0) {
-        throw v.corrupt(r, "symbol version of " + name + " is 0x" + Long.toHexString(crc) + ", wider than a 32-bit CRC");
+        throw v.corrupt(r, "symbol version of " + v.cstring(r + word, r + VERSION_RECORD) + " is 0x" + Long.toHexString(crc) + ", wider than a 32-bit CRC");
       }
-      out.add(new SymbolVersion(name, Crc.of(crc)));
+      out.add(symbolNames.versionOf(va, vo + r + word, end - r - word, crc, StandardCharsets.UTF_8));
     }
     return out;
+  }
+
+  /** The array behind {@code b} (a copy when it has none), from {@link #arrayOffset}. */
+  private static byte[] array(Bytes b) {
+    byte[] a = b.backingArray();
+    return a != null ? a : b.toArray();
+  }
+
+  private static int arrayOffset(Bytes b) {
+    return b.backingArray() != null ? b.arrayOffset() : 0;
   }
 
   /** What one pass over .symtab yields. */
@@ -218,7 +299,7 @@ public final class ModuleReader {
    * {@code __crc_X} gives its CRC (absolute, or a u32 in __kcrctab), {@code __kstrtabns_X} its
    * namespace — the symbols every kernel since 4.x emits for an export.
    */
-  private static SymbolScan scanSymbols(Elf elf) throws BadInputException {
+  private static SymbolScan scanSymbols(Elf elf, SymbolNames names) throws BadInputException {
     SymbolScan out = new SymbolScan();
     Elf.Section symSec = null;
     for (Elf.Section s : elf.sections()) {
@@ -231,15 +312,21 @@ public final class ModuleReader {
       return out;
     }
     Bytes symBytes = elf.contents(symSec);
-    byte[] sym = symBytes.array();
-    byte[] str = elf.contents(elf.stringTableOf(symSec)).array();
+    Bytes strBytes = elf.contents(elf.stringTableOf(symSec));
+    // symbols and names are read in place, each as an offset into its section's array
+    byte[] sym = array(symBytes);
+    int so = arrayOffset(symBytes);
+    int symLength = (int) symBytes.size();
+    byte[] str = array(strBytes);
+    int to = arrayOffset(strBytes);
+    int strLength = (int) strBytes.size();
     boolean is64 = elf.is64();
     boolean le = elf.order() == java.nio.ByteOrder.LITTLE_ENDIAN;
     int ent = is64 ? 24 : 16;
-    if (sym.length % ent != 0) {
-      throw symBytes.corrupt(0, ".symtab size " + sym.length + " is not a multiple of " + ent);
+    if (symLength % ent != 0) {
+      throw symBytes.corrupt(0, ".symtab size " + symLength + " is not a multiple of " + ent);
     }
-    int count = sym.length / ent;
+    int count = symLength / ent;
     ExportType[] ksymtabOf = new ExportType[elf.sections().size()];
     for (Elf.Section s : elf.sections()) {
       ksymtabOf[s.index()] = ExportType.ofSection(s.name());
@@ -247,39 +334,42 @@ public final class ModuleReader {
     Map<Integer, Bytes> sectionCache = new HashMap<>();
     boolean sparc = elf.machine() == ElfArch.EM_SPARCV9;
     for (int i = 1; i < count; i++) {
-      int base = i * ent;
-      int nameOff = u32(sym, base, le);
+      int base = so + i * ent;
+      int nameOff = Elf.u32(sym, base, le);
       int info;
       int shndx;
       long value;
       if (is64) {
         info = sym[base + 4] & 0xff;
-        shndx = u16(sym, base + 6, le);
-        value = u64(sym, base + 8, le);
+        shndx = Elf.u16(sym, base + 6, le);
+        value = Elf.u64(sym, base + 8, le);
       } else {
-        value = u32(sym, base + 4, le) & 0xffffffffL;
+        value = Elf.u32(sym, base + 4, le) & 0xffffffffL;
         info = sym[base + 12] & 0xff;
-        shndx = u16(sym, base + 14, le);
+        shndx = Elf.u16(sym, base + 14, le);
       }
-      if (nameOff < 0 || nameOff >= str.length) {
-        throw symBytes.corrupt(base, "symbol " + i + " name offset " + (nameOff & 0xffffffffL) + " beyond the " + str.length + "-byte string table");
+      if (nameOff < 0 || nameOff >= strLength) {
+        throw symBytes.corrupt(i * ent, "symbol " + i + " name offset " + (nameOff & 0xffffffffL) + " beyond the " + strLength + "-byte string table");
       }
+      int name = to + nameOff;
       if (shndx == Elf.SHN_UNDEF) {
-        if (str[nameOff] != 0 && !(sparc && (info & 0xf) == SymbolTable.STT_REGISTER)) {
-          out.imports.add(new Import(cstring(str, nameOff, symBytes, base), info >>> 4 == SymbolTable.STB_WEAK));
+        if (str[name] != 0 && !(sparc && (info & 0xf) == SymbolTable.STT_REGISTER)) {
+          int length = nameLength(str, name, to + strLength, symBytes, i * ent);
+          out.imports.add(names.importOf(str, name, length, info >>> 4 == SymbolTable.STB_WEAK, StandardCharsets.ISO_8859_1));
         }
         continue;
       }
-      if (str[nameOff] != '_' || nameOff + 1 >= str.length || str[nameOff + 1] != '_' || (info & 0xf) == SymbolTable.STT_SECTION) {
+      if (str[name] != '_' || nameOff + 1 >= strLength || str[name + 1] != '_' || (info & 0xf) == SymbolTable.STT_SECTION) {
         continue;
       }
-      if (startsWith(str, nameOff, KSYMTAB)) {
+      int strEnd = to + strLength;
+      if (startsWith(str, name, strEnd, KSYMTAB)) {
         ExportType type = shndx < ksymtabOf.length ? ksymtabOf[shndx] : null;
         if (type != null) {
-          out.exports.put(cstring(str, nameOff + KSYMTAB.length, symBytes, base), type);
+          out.exports.put(symbolName(names, str, name + KSYMTAB.length, strEnd, symBytes, i * ent), type);
         }
-      } else if (startsWith(str, nameOff, CRC)) {
-        String name = cstring(str, nameOff + CRC.length, symBytes, base);
+      } else if (startsWith(str, name, strEnd, CRC)) {
+        String crcOf = symbolName(names, str, name + CRC.length, strEnd, symBytes, i * ent);
         long crc;
         if (shndx == Elf.SHN_ABS) {
           crc = value & 0xffffffffL;
@@ -289,36 +379,20 @@ public final class ModuleReader {
         } else {
           continue;
         }
-        out.crcs.put(name, Crc.of(crc));
-      } else if (startsWith(str, nameOff, KSTRTABNS) && shndx < Elf.SHN_LORESERVE) {
+        out.crcs.put(crcOf, Crc.of(crc));
+      } else if (startsWith(str, name, strEnd, KSTRTABNS) && shndx < Elf.SHN_LORESERVE) {
         Bytes sec = sectionBytes(elf, shndx, sectionCache);
         String ns = sec.cstring(value, sec.size());
         if (!ns.isEmpty()) {
-          out.namespaces.put(cstring(str, nameOff + KSTRTABNS.length, symBytes, base), ns);
+          out.namespaces.put(symbolName(names, str, name + KSTRTABNS.length, strEnd, symBytes, i * ent), ns);
         }
       }
     }
     return out;
   }
 
-  private static int u16(byte[] b, int at, boolean le) {
-    return le ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 : (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
-  }
-
-  private static int u32(byte[] b, int at, boolean le) {
-    return le
-        ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24
-        : (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
-  }
-
-  private static long u64(byte[] b, int at, boolean le) {
-    long lo = u32(b, le ? at : at + 4, le) & 0xffffffffL;
-    long hi = u32(b, le ? at + 4 : at, le) & 0xffffffffL;
-    return hi << 32 | lo;
-  }
-
-  private static boolean startsWith(byte[] b, int at, byte[] prefix) {
-    if (at + prefix.length > b.length) {
+  private static boolean startsWith(byte[] b, int at, int end, byte[] prefix) {
+    if (at + prefix.length > end) {
       return false;
     }
     for (int i = 2; i < prefix.length; i++) { // callers checked the leading "__"
@@ -329,15 +403,20 @@ public final class ModuleReader {
     return true;
   }
 
-  private static String cstring(byte[] b, int at, Bytes symtab, int symAt) throws CorruptFileException {
-    int end = at;
-    while (end < b.length && b[end] != 0) {
-      end++;
+  /** Bytes before the NUL of the name at {@code at}, which must end before {@code end}. */
+  private static int nameLength(byte[] b, int at, int end, Bytes symtab, int symAt) throws CorruptFileException {
+    int nul = at;
+    while (nul < end && b[nul] != 0) {
+      nul++;
     }
-    if (end >= b.length) {
+    if (nul >= end) {
       throw symtab.corrupt(symAt, "symbol name runs off the end of the string table");
     }
-    return new String(b, at, end - at, StandardCharsets.ISO_8859_1);
+    return nul - at;
+  }
+
+  private static String symbolName(SymbolNames names, byte[] b, int at, int end, Bytes symtab, int symAt) throws CorruptFileException {
+    return names.name(b, at, nameLength(b, at, end, symtab, symAt), StandardCharsets.ISO_8859_1);
   }
 
   private static Bytes sectionBytes(Elf elf, int index, Map<Integer, Bytes> cache) throws BadInputException {

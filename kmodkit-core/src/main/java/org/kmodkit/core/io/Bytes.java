@@ -119,6 +119,19 @@ public final class Bytes {
     return toArray();
   }
 
+  /**
+   * The array this view's bytes sit in, from {@link #arrayOffset} for {@link #size} bytes, for loops
+   * that decode straight from it (and check their own bounds); null when the view has no array.
+   */
+  public byte[] backingArray() {
+    return buf.hasArray() ? buf.array() : null;
+  }
+
+  /** Where this view starts in {@link #backingArray}. */
+  public int arrayOffset() {
+    return buf.hasArray() ? buf.arrayOffset() : 0;
+  }
+
   public byte[] toArray() {
     byte[] out = new byte[buf.limit()];
     buf.get(0, out);

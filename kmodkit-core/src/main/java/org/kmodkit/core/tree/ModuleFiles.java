@@ -85,7 +85,11 @@ public final class ModuleFiles {
 
   /** Reads {@code files} in parallel, in order; {@code naming} gives each its display name. */
   public static List<Read> readAll(List<Path> files, Function<Path, String> naming) {
-    return files.parallelStream().map(f -> read(f, naming.apply(f))).toList();
+    ModuleReader.Batch batch = new ModuleReader.Batch();
+    return files.parallelStream().map(f -> {
+      String source = naming.apply(f);
+      return guarded(f, source, () -> batch.read(f, source));
+    }).toList();
   }
 
   public static Read read(Path file, String source) {

@@ -268,4 +268,94 @@ class ModuleReaderTest {
         .isInstanceOf(BadInputException.class)
         .hasMessage("linked.ko: not a kernel module: ELF type " + name + "; kernel modules are relocatable objects (ET_REL)");
   }
+
+  // A batch reads modules from disk through prefetched windows into one reused buffer, and shares
+  // symbol names between modules; reads from memory (every test above) do none of that.
+
+  @Test
+  void aBatchReadsEveryModuleOnDiskAsAReadFromMemoryDoesCorruptOnesIncluded() throws Exception {
+    List<byte[]> samples = List.of(
+        sample().signed("k", new byte[] {1}, "2.16.840.1.101.3.4.2.1", new byte[] {9, 8}).build(),
+        sample().bits(32).bigEndian().machine(KoBuilder.EM_S390).build(),
+        KoBuilder.module("ext").usesExtended("a_rather_long_rust_symbol_name_beyond_56_bytes_of_struct_modversion_info", 0xabcdef01L).extendedVersion("_printk", 0x92997ed8L).build());
+    ModuleReader.Batch batch = new ModuleReader.Batch();
+    java.util.Random r = new java.util.Random(16);
+    Path f = dir.resolve("m.ko");
+    for (int i = 0; i < 1500; i++) {
+      byte[] b = samples.get(i % samples.size()).clone();
+      if (i % 10 == 9) {
+        b = Arrays.copyOf(b, r.nextInt(b.length));
+      } else if (i >= samples.size()) {
+        for (int k = 0; k < 1 + r.nextInt(6); k++) {
+          b[r.nextInt(b.length)] = (byte) r.nextInt(256);
+        }
+      }
+      Files.write(f, b);
+      byte[] bytes = b;
+      assertThat(outcome(() -> batch.read(f, "m.ko"))).as("input %d", i)
+          .usingRecursiveComparison().isEqualTo(outcome(() -> ModuleReader.parse("m.ko", bytes)));
+    }
+  }
+
+  @Test
+  void whatABatchReturnedStaysTheSameWhileTheBatchReadsOn() throws Exception {
+    ModuleReader.Batch batch = new ModuleReader.Batch();
+    List<Path> files = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      KoBuilder k = KoBuilder.module("m" + i).modinfo("description", "module " + i + " ".repeat(i * 97))
+          .version("module_layout", i).uses("shared_" + i % 3, 100 + i % 5).uses("own_" + i, i).exports("m" + i + "_fn", i);
+      files.add(k.writeTo(dir));
+    }
+    List<ModuleFile> read = new java.util.ArrayList<>();
+    for (Path f : files) {
+      read.add(batch.read(f, f.toString()));
+    }
+    for (int i = 0; i < files.size(); i++) {
+      assertThat(read.get(i)).usingRecursiveComparison().isEqualTo(ModuleReader.read(files.get(i)));
+    }
+    assertThat(read.get(3).imports()).containsExactly(new Import("shared_0", false), new Import("own_3", false));
+    assertThat(read.get(3).versions()).contains(new SymbolVersion("shared_0", Crc.of(103)));
+  }
+
+  @Test
+  void aSymbolNameOffsetBeyondTheStringTableIsCorruptNamingTheFileReadFromDisk() throws Exception {
+    byte[] b = sample().build();
+    Elf elf = Elf.parse(org.kmodkit.core.io.FileRanges.of("x", b), b.length);
+    Elf.Section symtab = elf.sections().stream().filter(s -> s.type() == Elf.SHT_SYMTAB).findFirst().orElseThrow();
+    java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt((int) symtab.offset() + 2 * 24, 0x7ffffff0);
+    Path f = dir.resolve("hostile.ko");
+    Files.write(f, b);
+    String expected = f + ": symbol 2 name offset 2147483632 beyond the ";
+    assertThatThrownBy(() -> ModuleReader.read(f)).isInstanceOf(CorruptFileException.class).hasMessageStartingWith(expected)
+        .hasMessageContaining("at offset 0x" + Long.toHexString(symtab.offset() + 2 * 24));
+    assertThatThrownBy(() -> new ModuleReader.Batch().read(f, f.toString())).isInstanceOf(CorruptFileException.class).hasMessageStartingWith(expected);
+  }
+
+  @Test
+  void modinfoFindsAKeyOnlyAsAWholeKeyAndKeepsEveryEntryInOrder() throws Exception {
+    byte[] section = "\0name=one\0namespace=NS\0license=GPL\0=novalue\0bare\0\0import_ns=A\0alias=x=y\0import_ns=B".getBytes(StandardCharsets.UTF_8);
+    ModInfo m = ModInfo.of(section);
+    assertThat(m.name()).isEqualTo("one");
+    assertThat(m.first("namespace")).isEqualTo("NS");
+    assertThat(m.first("alias")).isEqualTo("x=y");
+    assertThat(m.first("alias=x")).isNull();
+    assertThat(m.first("bare")).isNull();
+    assertThat(m.importedNamespaces()).containsExactly("A", "B"); // the last one ends with the section, no NUL
+    assertThat(m.entries()).extracting(java.util.Map.Entry::getKey).containsExactly("name", "namespace", "license", "import_ns", "alias", "import_ns");
+    assertThat(ModInfo.empty().entries()).isEmpty();
+    assertThat(ModInfo.empty().vermagic()).isNull();
+  }
+
+  private interface ModuleRead {
+    ModuleFile get() throws BadInputException;
+  }
+
+  /** The module read, or the error's message. */
+  private static Object outcome(ModuleRead read) {
+    try {
+      return read.get();
+    } catch (BadInputException e) {
+      return e.getMessage();
+    }
+  }
 }
