@@ -11,7 +11,7 @@ public final class Printable {
 
   /** {@code s} with every control, format and line-separator character escaped; other text as it is. */
   public static String escape(String s) {
-    if (s == null || s.codePoints().noneMatch(Printable::unsafe)) {
+    if (s == null || printableAscii(s) || s.codePoints().noneMatch(Printable::unsafe)) {
       return s;
     }
     StringBuilder sb = new StringBuilder(s.length() + 8);
@@ -29,6 +29,21 @@ public final class Printable {
       }
     });
     return sb.toString();
+  }
+
+  /**
+   * Every char of {@code s} is printable ASCII (space to '~'), none of them {@link #unsafe}: the
+   * common case, answered by a loop (a renderer escapes every line it prints; a tree's check
+   * prints thousands, and the code-point stream cost more than the rest of the line's making).
+   */
+  private static boolean printableAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code s} holds a control character (C0, DEL or C1): a name no line-based file can carry. */

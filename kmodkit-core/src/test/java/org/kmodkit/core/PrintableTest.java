@@ -13,4 +13,21 @@ class PrintableTest {
     assertThat(Printable.hasControl("extra/ven\tdor")).isTrue();
     assertThat(Printable.hasControl("extra/ven dor")).isFalse();
   }
+
+  /** Every char of the BMP, alone and amid printable ASCII: escaped exactly when {@link Printable#unsafe} says so. */
+  @Test
+  void everyCharIsEscapedExactlyWhenItIsUnsafe() {
+    for (int c = 0; c <= 0xffff; c++) {
+      if (Character.isSurrogate((char) c)) {
+        continue;
+      }
+      String s = "mlx5_core " + (char) c + " ib_register";
+      String escaped = Printable.escape(s);
+      if (Printable.unsafe(c)) {
+        assertThat(escaped).as("U+%04X", c).doesNotContain(String.valueOf((char) c)).startsWith("mlx5_core \\").endsWith(" ib_register");
+      } else {
+        assertThat(escaped).as("U+%04X", c).isSameAs(s);
+      }
+    }
+  }
 }
