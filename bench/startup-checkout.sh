@@ -3,7 +3,8 @@
 # the same java with the same JVM options, paired in one run: each round runs the referee, then
 # kmodkit, so both see the same machine load. Medians of N rounds of CPU (user+sys) and wall seconds.
 #
-#   bench/startup-checkout.sh [N]        (N ≥ 7, default 7; JAVA_HOME picks the java, as for bin/kmodkit)
+#   bench/startup-checkout.sh [N]        (N ≥ 7, default 7; JAVA_HOME picks the java, as for bin/kmodkit;
+#                                         KMODKIT_JAR=… times another build)
 #
 # Modes, per command:
 #   off       java -Xshare:off: every class loaded and verified from the jars
@@ -16,7 +17,7 @@ set -euo pipefail
 n=${1:-7}
 [ "$n" -ge 7 ] || { echo "startup-checkout.sh: N must be 7 or more (got $n)" >&2; exit 2; }
 home=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-jar=$home/kmodkit-cli/target/kmodkit.jar
+jar=${KMODKIT_JAR:-$home/kmodkit-cli/target/kmodkit.jar}  # KMODKIT_JAR: another build (its lib/ beside it)
 [ -f "$jar" ] || { echo "startup-checkout.sh: $jar is not built; run: (cd $home && mvn -q -DskipTests package)" >&2; exit 2; }
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 real=$home/kmodkit-core/src/test/resources/real
