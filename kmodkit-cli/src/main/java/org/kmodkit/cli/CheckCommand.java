@@ -1,5 +1,6 @@
 package org.kmodkit.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,10 @@ final class CheckCommand implements Callable<Integer> {
 
   @Mixin Options.Verbosity verbosity;
 
+  /** Where the output goes when {@link CheckArgs} made this command without picocli (then spec is null). */
+  PrintWriter out;
+  PrintWriter err;
+
   @Override
   public Integer call() throws KmodkitException, InterruptedException {
     // the kernel's ABI loads on its own thread while the modules are read on the others
@@ -77,14 +82,15 @@ final class CheckCommand implements Callable<Integer> {
     if (!errors.isEmpty()) {
       code = code.and(ExitCode.BAD_INPUT);
     }
-    var err = spec.commandLine().getErr();
+    PrintWriter err = spec == null ? this.err : spec.commandLine().getErr();
+    PrintWriter out = spec == null ? this.out : spec.commandLine().getOut();
     for (BadInputException e : errors) {
       err.println("kmodkit: " + Printable.escape(e.getMessage()));
     }
     if (json.on()) {
-      JsonOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, code);
+      JsonOutput.check(out, abi, verdicts, errors, code);
     } else {
-      TextOutput.check(spec.commandLine().getOut(), abi, verdicts, errors, verbosity.verbose(), verbosity.quiet());
+      TextOutput.check(out, abi, verdicts, errors, verbosity.verbose(), verbosity.quiet());
     }
     return code.code();
   }

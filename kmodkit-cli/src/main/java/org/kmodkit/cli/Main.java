@@ -78,6 +78,20 @@ public final class Main implements Runnable {
   static int run(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, PrintWriter out, PrintWriter err, String... args) {
     int code;
     try {
+      if (args.length > 1 && args[0].equals("check") && commands.get("check") != null
+          && commands.get("check").apply(host) instanceof CheckCommand check
+          && CheckArgs.read(check, java.util.Arrays.asList(args).subList(1, args.length), out, err)) {
+        // plainly check's arguments: run without building picocli's model (CheckArgs)
+        try {
+          code = check.call();
+        } catch (KmodkitException e) {
+          err.println("kmodkit: " + Printable.escape(e.getMessage()));
+          code = ExitCode.of(e).code();
+        }
+        out.flush();
+        err.flush();
+        return code;
+      }
       CommandLine cl = commandLine(host, commands, args);
       cl.setOut(out);
       cl.setErr(err);

@@ -40,6 +40,17 @@ class StartupTest {
     assertThat(of(classes, "picocli.", "com.fasterxml.", "org.bouncycastle.", "org.eclipse.jetty.", "org.apache.commons.")).isEmpty();
   }
 
+  /** check's plain arguments are read without picocli's model (CheckArgs): no picocli class loads. */
+  @Test
+  void checkWithPlainArgumentsRunsWithoutPicocli() throws Exception {
+    List<String> classes = classesLoaded("check", "-q", "--kernel", CliTest.K56, CliTest.REAL.resolve("6.1.0-53/hello.ko").toString());
+    assertThat(Files.readString(tmp.resolve("out.txt"))).contains("1 module in 1 set: 0 load, 1 would not");
+    assertThat(of(classes, "org.kmodkit.cli.CheckCommand")).isNotEmpty();
+    assertThat(of(classes, "picocli.")).isEmpty();
+    // help is picocli's
+    assertThat(of(classesLoaded("check", "--help"), "picocli.CommandLine ")).isNotEmpty();
+  }
+
   @Test
   void checkOfAModuleLoadsNeitherJettyNorBouncyCastleNorJackson() throws Exception {
     List<String> classes = classesLoaded("check", "--kernel", CliTest.K56, CliTest.REAL.resolve("6.1.0-53/hello.ko").toString());
