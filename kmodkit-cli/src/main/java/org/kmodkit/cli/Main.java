@@ -78,44 +78,47 @@ public final class Main implements Runnable {
   static int run(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, PrintWriter out, PrintWriter err, String... args) {
     int code;
     try {
-      if (args.length > 1 && args[0].equals("check") && commands.get("check") != null
-          && commands.get("check").apply(host) instanceof CheckCommand check
-          && CheckArgs.read(check, java.util.Arrays.asList(args).subList(1, args.length), out, err)) {
+      CheckCommand plain = plainCheck(host, commands, args, out, err);
+      if (plain != null) {
         // plainly check's arguments: run without building picocli's model (CheckArgs)
         try {
-          code = check.call();
+          code = plain.call();
         } catch (KmodkitException e) {
-          err.println("kmodkit: " + Printable.escape(e.getMessage()));
-          code = ExitCode.of(e).code();
+          code = refused(e, err);
         }
-        out.flush();
-        err.flush();
-        return code;
-      }
-      CommandLine cl = commandLine(host, commands, args);
-      cl.setOut(out);
-      cl.setErr(err);
-      cl.setParameterExceptionHandler((ex, a) -> {
-        err.println("kmodkit: " + Printable.escape(ex.getMessage()));
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-          err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-        }
-        return ExitCode.BAD_INPUT.code();
-      });
-      cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-        if (ex instanceof KmodkitException) {
+      } else {
+        CommandLine cl = commandLine(host, commands, args);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
           err.println("kmodkit: " + Printable.escape(ex.getMessage()));
-          return ExitCode.of(ex).code();
-        }
-        return internalError(host, ex, err, args);
-      });
-      code = cl.execute(args);
+          if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+          }
+          return ExitCode.BAD_INPUT.code();
+        });
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> ex instanceof KmodkitException k ? refused(k, err) : internalError(host, ex, err, args));
+        code = cl.execute(args);
+      }
     } catch (Throwable t) { // an Error passes picocli's handlers
       code = internalError(host, t, err, args);
     }
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** {@code check} made from {@code args} by {@link CheckArgs}, or null when they are for picocli to read. */
+  private static CheckCommand plainCheck(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, String[] args, PrintWriter out, PrintWriter err) {
+    java.util.function.Function<Host, Object> make = args.length > 1 && args[0].equals("check") ? commands.get("check") : null;
+    return make != null && make.apply(host) instanceof CheckCommand check
+        && CheckArgs.read(check, java.util.Arrays.asList(args).subList(1, args.length), out, err) ? check : null;
+  }
+
+  /** A domain exception as its one line, and the exit code its kind gives. */
+  private static int refused(KmodkitException e, PrintWriter err) {
+    err.println("kmodkit: " + Printable.escape(e.getMessage()));
+    return ExitCode.of(e).code();
   }
 
   /**
