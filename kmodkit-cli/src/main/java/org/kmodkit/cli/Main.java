@@ -126,6 +126,9 @@ public final class Main implements Runnable {
    * and start-up is most of a short run), or every command when usage or help is asked for.
    */
   static CommandLine commandLine(Host host, java.util.Map<String, java.util.function.Function<Host, Object>> commands, String... args) {
+    // picocli's default factory looks for Groovy's Closure class unless told not to: a class no jar
+    // holds, so the class loader opened and indexed every jar on the class path to miss it (~10 ms)
+    System.setProperty("picocli.disable.closures", "true");
     CommandLine cl = new CommandLine(new Main());
     java.util.function.Function<Host, Object> only = args.length > 0 ? commands.get(args[0]) : null;
     if (only != null) {

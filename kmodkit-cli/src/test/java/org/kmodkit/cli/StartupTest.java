@@ -19,10 +19,16 @@ class StartupTest {
 
   /** The classes a fresh JVM loads running kmodkit with {@code args}, from -Xlog:class+load. */
   private List<String> classesLoaded(String... args) throws Exception {
+    return classesLoaded(List.of(), args);
+  }
+
+  /** As {@link #classesLoaded(String...)}, with {@code jvmOptions} for the JVM. */
+  private List<String> classesLoaded(List<String> jvmOptions, String... args) throws Exception {
     Path log = tmp.resolve("classes.txt");
     List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xshare:off", "-Xlog:class+load=info:file=" + log, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:off", "-Xlog:class+load=info:file=" + log));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()).start();
     p.waitFor();
@@ -49,6 +55,17 @@ class StartupTest {
     assertThat(of(classes, "picocli.")).isEmpty();
     // help is picocli's
     assertThat(of(classesLoaded("check", "--help"), "picocli.CommandLine ")).isNotEmpty();
+  }
+
+  /**
+   * picocli's default factory is told not to look for Groovy's Closure class, which no jar holds:
+   * looking made the class loader open and index every jar on the class path (bcprov's ~6,000
+   * entries among them) to miss it. picocli's own trace says whether it looked.
+   */
+  @Test
+  void picocliDoesNotSearchTheClassPathForGroovy() throws Exception {
+    classesLoaded(List.of("-Dpicocli.trace=INFO"), "status", "--help");
+    assertThat(Files.readString(tmp.resolve("out.txt"))).contains("groovy Closures in annotations are disabled and will not be loaded");
   }
 
   @Test
