@@ -97,7 +97,7 @@ final class Rebuild {
     toolchain.requireFor(drivers);
     int builds = plan.builds().size();
     err.println("kmodkit: rebuilding " + drivers.size() + (drivers.size() == 1 ? " driver" : " drivers") + " for " + kernels.size() + (kernels.size() == 1 ? " kernel" : " kernels")
-        + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + r.jobs() + " job slots" + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
+        + ": " + builds + (builds == 1 ? " build" : " builds") + " on " + RebuildOutput.jobSlots(r.jobs()) + (plan.items().size() > builds ? ", " + (plan.items().size() - builds) + " skipped by dkms.conf" : "")
         + "; logs in " + r.out().resolve("logs"));
     BuildReport report;
     try (FifoJobServer jobServer = FifoJobServer.create(r.work(), runner);

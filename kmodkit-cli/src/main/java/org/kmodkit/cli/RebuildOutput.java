@@ -20,11 +20,16 @@ final class RebuildOutput {
 
   private RebuildOutput() {}
 
+  /** "1 job slot", "4 job slots": how many builds and makes may run at once (-j). */
+  static String jobSlots(int n) {
+    return n + (n == 1 ? " job slot" : " job slots");
+  }
+
   static void text(PrintWriter out, Rebuild.Outcome o, Path reportFile) {
     BuildReport r = o.report();
-    out.printf("rebuilt %d %s for %d %s in %s on %d job slots: %d built, %d failed, %d skipped%n",
+    out.printf("rebuilt %d %s for %d %s in %s on %s: %d built, %d failed, %d skipped%n",
         o.drivers().size(), o.drivers().size() == 1 ? "driver" : "drivers", o.kernels().size(), o.kernels().size() == 1 ? "kernel" : "kernels",
-        ProgressDisplay.seconds(r.wall().toNanos()), r.jobs(), r.built(), r.failed(), r.skipped());
+        ProgressDisplay.seconds(r.wall().toNanos()), jobSlots(r.jobs()), r.built(), r.failed(), r.skipped());
     for (BuildResult b : r.results()) {
       b.accept(new BuildResult.Visitor<Void>() {
         @Override

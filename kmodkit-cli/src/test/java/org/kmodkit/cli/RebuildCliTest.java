@@ -116,7 +116,7 @@ class RebuildCliTest {
     Path log = tmp.resolve("out/logs/" + RELEASE + "/broken.log");
     assertThat(r.err()).contains("FAIL  broken-1.0 for " + RELEASE + " after ").contains(": MAKE exited with status 2")
         .contains("broken.c:3:1: error: expected ';' before '}' token").contains("log: " + log);
-    assertThat(r.out()).contains("rebuilt 2 drivers for 1 kernel").contains("1 built, 1 failed").contains("build directory kept: ");
+    assertThat(r.out()).contains("rebuilt 2 drivers for 1 kernel").contains(" on 2 job slots: 1 built, 1 failed").contains("build directory kept: ");
     assertThat(tmp.resolve("out/" + RELEASE + "/extra/fine/fine.ko")).exists();
     assertThat(tmp.resolve("out/" + RELEASE + "/extra/broken")).doesNotExist();
   }
@@ -280,5 +280,12 @@ class RebuildCliTest {
     assertThat(report.get("bundle_found")).extracting(f -> f.get("where").asText() + " " + f.get("kind").asText() + " " + f.get("driver").asText())
         .containsExactly("DEBS/acme-dkms_1.0-1_all.deb dkms-deb acme", "src/xpmem-1.0.tgz!/xpmem-1.0/ tarball xpmem");
     assertThat(report.get("bundle_skipped")).extracting(f -> f.get("where").asText()).containsExactly("DEBS/acme-utils_5.2-1_amd64.deb", "docs/");
+  }
+
+  /** -j 1 is one job slot (it read "1 job slots"). */
+  @Test
+  void jobSlotsAreCountedInWords() {
+    assertThat(RebuildOutput.jobSlots(1)).isEqualTo("1 job slot");
+    assertThat(RebuildOutput.jobSlots(2)).isEqualTo("2 job slots");
   }
 }
