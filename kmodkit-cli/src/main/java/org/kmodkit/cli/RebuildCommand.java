@@ -52,7 +52,7 @@ final class RebuildCommand implements Callable<Integer> {
   @Option(names = "--download", description = "Fetch what a headers .deb's Depends name and its folder lacks (-common, linux-kbuild) with apt-get download into the cache; without it kmodkit names the command and stops.")
   boolean download;
 
-  @Option(names = "--dry-run", description = "Print the plan (every build, its commands and outputs) and build nothing.")
+  @Option(names = "--dry-run", description = "Print the plan (every build, its commands and outputs; with --json as kmodkit.rebuild-plan/1) and build nothing.")
   boolean dryRun;
 
   @Option(names = "--keep-work", description = "Keep OUT/.work (build copies) even when every build succeeded.")
@@ -71,6 +71,10 @@ final class RebuildCommand implements Callable<Integer> {
     try (Cache cache = new Cache(Rebuild.cacheDir())) {
       Rebuild.Request request = new Rebuild.Request(sources, kernel.all(), n, o, o.resolve(".work"), cache, signing, dryRun, keepWork, download);
       outcome = Rebuild.run(request, host.runner(), spec.commandLine().getErr());
+    }
+    if (dryRun && json.on()) {
+      RebuildOutput.planJson(spec.commandLine().getOut(), outcome, n);
+      return ExitCode.OK.code();
     }
     if (dryRun) {
       RebuildOutput.plan(spec.commandLine().getOut(), outcome);

@@ -14,9 +14,13 @@ import org.kmodkit.core.build.BuildResult;
 import org.kmodkit.core.build.DriverSource;
 import org.kmodkit.core.build.KernelTarget;
 
-/** The rebuild report: text for people, JSON ({@value #SCHEMA}, docs/json.md) for scripts and report.json. */
+/**
+ * The rebuild report: text for people, JSON ({@value #SCHEMA}, docs/json.md) for scripts and
+ * report.json; and a dry run's plan, as text or JSON ({@value #PLAN_SCHEMA}).
+ */
 final class RebuildOutput {
   static final String SCHEMA = "kmodkit.rebuild/1";
+  static final String PLAN_SCHEMA = "kmodkit.rebuild-plan/1";
 
   private RebuildOutput() {}
 
@@ -130,29 +134,7 @@ final class RebuildOutput {
       g.writeNumberField("wall_seconds", round(r.wall().toNanos() / 1e9));
       g.writeNumberField("kmodkit_cpu_seconds", round(o.cpuSeconds()));
       g.writeStringField("signer", o.signer() == null ? null : o.signer().signer());
-      g.writeArrayFieldStart("kernels");
-      for (KernelTarget k : o.kernels()) {
-        g.writeStartObject();
-        g.writeStringField("release", k.release());
-        g.writeStringField("arch", k.arch());
-        g.writeStringField("compiler", k.compiler());
-        g.writeStringField("build_dir", k.buildDir().toString());
-        g.writeStringField("origin", k.origin());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("drivers");
-      for (DriverSource d : o.drivers()) {
-        g.writeStartObject();
-        g.writeStringField("name", d.name());
-        g.writeStringField("version", d.version());
-        g.writeStringField("kind", d.kind());
-        g.writeStringField("source", d.dir().toString());
-        g.writeStringField("origin", d.origin());
-        g.writeStringField("dkms_conf_confinement", d instanceof DriverSource.Dkms k ? k.shell().confinement().description() : null);
-        g.writeEndObject();
-      }
-      g.writeEndArray();
+      kernelsAndDrivers(g, o);
       g.writeArrayFieldStart("builds");
       for (BuildResult b : r.results()) {
         build(g, b);
@@ -172,6 +154,85 @@ final class RebuildOutput {
     out.println();
     out.flush();
     return sw.toString();
+  }
+
+  /** The kernels built for and the driver sources, as both schemas have them. */
+  private static void kernelsAndDrivers(JsonGenerator g, Rebuild.Outcome o) throws IOException {
+    g.writeArrayFieldStart("kernels");
+    for (KernelTarget k : o.kernels()) {
+      g.writeStartObject();
+      g.writeStringField("release", k.release());
+      g.writeStringField("arch", k.arch());
+      g.writeStringField("compiler", k.compiler());
+      g.writeStringField("build_dir", k.buildDir().toString());
+      g.writeStringField("origin", k.origin());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("drivers");
+    for (DriverSource d : o.drivers()) {
+      g.writeStartObject();
+      g.writeStringField("name", d.name());
+      g.writeStringField("version", d.version());
+      g.writeStringField("kind", d.kind());
+      g.writeStringField("source", d.dir().toString());
+      g.writeStringField("origin", d.origin());
+      g.writeStringField("dkms_conf_confinement", d instanceof DriverSource.Dkms k ? k.shell().confinement().description() : null);
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  /**
+   * The plan of a {@code --dry-run} as JSON ({@value #PLAN_SCHEMA}): what each build would run and
+   * write, or why it is skipped; nothing has run.
+   */
+  static void planJson(PrintWriter out, Rebuild.Outcome o, int jobs) {
+    try (JsonGenerator g = JsonOutput.open(out)) {
+      g.writeStartObject();
+      g.writeStringField("schema", PLAN_SCHEMA);
+      g.writeNumberField("jobs", jobs);
+      g.writeStringField("signer", o.signer() == null ? null : o.signer().signer());
+      kernelsAndDrivers(g, o);
+      g.writeArrayFieldStart("builds");
+      for (BuildPlan.Item i : o.plan().items()) {
+        g.writeStartObject();
+        g.writeStringField("driver", i.driver().name());
+        g.writeStringField("version", i.driver().version());
+        g.writeStringField("kernel", i.kernel().release());
+        BuildPlan.Build b = i instanceof BuildPlan.Build build ? build : null;
+        g.writeStringField("status", b != null ? "planned" : "skipped");
+        g.writeStringField("reason", i instanceof BuildPlan.Skip skip ? skip.reason() : null);
+        g.writeStringField("build_dir", b == null ? null : b.buildDir().toString());
+        g.writeStringField("log", b == null ? null : b.log().toString());
+        g.writeStringField("out_dir", b == null ? null : b.outDir().toString());
+        g.writeStringField("package_dir", b == null ? null : b.packageDir().map(Path::toString).orElse(null));
+        g.writeArrayFieldStart("steps");
+        for (BuildPlan.Step step : b == null ? List.<BuildPlan.Step>of() : b.steps()) {
+          g.writeStartObject();
+          g.writeStringField("name", step.name());
+          g.writeStringField("command", step.command());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("modules");
+        for (BuildPlan.ExpectedModule m : b == null ? List.<BuildPlan.ExpectedModule>of() : b.modules()) {
+          g.writeStartObject();
+          g.writeStringField("name", m.builtName());
+          g.writeStringField("file", b.outDir().resolve(m.destName() + ".ko").toString());
+          g.writeStringField("install_path", m.installPath());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+    out.flush();
   }
 
   private static void build(JsonGenerator g, BuildResult b) throws IOException {

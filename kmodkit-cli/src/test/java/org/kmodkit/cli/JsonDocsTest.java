@@ -35,7 +35,7 @@ import org.kmodkit.testkit.KoBuilder;
  */
 class JsonDocsTest {
   static final Path DOC = ReadmeTest.ROOT.resolve("docs/json.md");
-  static final Pattern HEADING = Pattern.compile("^## `(kmodkit\\.[a-z]+/\\d+)`");
+  static final Pattern HEADING = Pattern.compile("^## `(kmodkit\\.[a-z-]+/\\d+)`");
   static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\|");
   /** A schema that embeds another's object: rebuild's module check is check's module object. */
   static final Map<String, String[]> EMBEDDED = Map.of("kmodkit.rebuild/1 builds[].modules[].check", new String[] {"kmodkit.check/1", "sets[].modules[]"});
@@ -214,6 +214,7 @@ class JsonDocsTest {
     Path skipped = t.dkmsTree("skipped", RebuildCliTest.PRINTK);
     Files.writeString(skipped.resolve("dkms.conf"), "BUILD_EXCLUSIVE_KERNEL=\"^no-such-kernel\"\n", java.nio.file.StandardOpenOption.APPEND);
     record(t.rebuild("--json", "-s", t.dkmsTree("vpoll", RebuildCliTest.PRINTK).toString(), "-s", t.kbuildTree("hello").toString(), "-s", broken.toString(), "-s", skipped.toString()).out());
+    record(t.rebuild("--json", "--dry-run", "-s", t.dkmsTree("planned", RebuildCliTest.PRINTK).toString(), "-s", skipped.toString()).out());
     Path bundle = Files.createDirectories(t.tmp.resolve("bundle"));
     Files.writeString(bundle.resolve("kmodkit-bundle.conf"), "name=acme-nic\nversion=5.2-1\ndistro=debian12\ndrivers=drv\n");
     Files.move(t.dkmsTree("acme", RebuildCliTest.PRINTK), bundle.resolve("drv"));
@@ -244,7 +245,7 @@ class JsonDocsTest {
   @Test
   void everySchemaTheCommandsNameHasASectionInDocsJsonMd() throws Exception {
     Set<String> named = new TreeSet<>();
-    Pattern schema = Pattern.compile("\"(kmodkit\\.[a-z]+/\\d+)\"");
+    Pattern schema = Pattern.compile("\"(kmodkit\\.[a-z-]+/\\d+)\"");
     try (Stream<Path> s = Files.walk(ReadmeTest.ROOT.resolve("kmodkit-cli/src/main/java"))) {
       for (Path p : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".java"))::iterator) {
         Matcher m = schema.matcher(Files.readString(p));

@@ -176,6 +176,16 @@ class RebuildCliTest {
         .contains("MAKE: make KERNELRELEASE='" + RELEASE + "' -C " + kernel)
         .contains("module plan.ko -> " + tmp.resolve("out/" + RELEASE + "/extra/plan/plan.ko") + " (DKMS installs it as /lib/modules/" + RELEASE + "/extra/plan.ko)");
     assertThat(tmp.resolve("out")).doesNotExist();
+    // the same plan for scripts (it printed the text plan under --json)
+    CliTest.Run j = rebuild("--dry-run", "--json", "-s", dkmsTree("plan", PRINTK).toString());
+    assertThat(j.code()).isZero();
+    com.fasterxml.jackson.databind.JsonNode build = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).get("builds").get(0);
+    assertThat(build.get("status").asText()).isEqualTo("planned");
+    assertThat(build.get("steps").get(0).get("name").asText()).isEqualTo("MAKE");
+    assertThat(build.get("steps").get(0).get("command").asText()).startsWith("make KERNELRELEASE='" + RELEASE + "' -C " + kernel);
+    assertThat(build.get("modules").get(0).get("file").asText()).isEqualTo(tmp.resolve("out/" + RELEASE + "/extra/plan/plan.ko").toString());
+    assertThat(build.get("modules").get(0).get("install_path").asText()).isEqualTo("/lib/modules/" + RELEASE + "/extra/plan.ko");
+    assertThat(tmp.resolve("out")).doesNotExist();
   }
 
   @Test
