@@ -54,7 +54,7 @@ class DepmodSearchIT {
       f.module(R, rel, KoBuilder.module(file.substring(0, file.indexOf('.'))));
     }
     f.write("/etc/depmod.d/dist.conf", conf(etc));
-    f.write("/usr/lib/depmod.d/zz-regex.conf", conf("override baz ^6\\.1\\. kernel/net"));
+    f.write("/usr/lib/depmod.d/zz-regex.conf", conf("override baz ^6\\.[[:digit:]]\\. kernel/net\\noverride qux ^[[:alpha:]] weak-updates"));
     if (usrLib != null) {
       f.write("/usr/lib/depmod.d/dist.conf", conf(usrLib));
     }

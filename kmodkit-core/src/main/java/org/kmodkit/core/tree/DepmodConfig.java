@@ -33,6 +33,7 @@ public record DepmodConfig(List<String> search, List<String> overrides, Set<Stri
   /** Where depmod reads its configuration, earlier first: kmod's defaults and merged /usr's /usr/lib. */
   public static final List<String> DIRS = List.of("/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d", "/usr/lib/depmod.d");
 
+  /** All conf files together: a real depmod.d holds a few KiB. */
   static final int MAX_BYTES = 1 << 20;
 
   /** A conf file as listed, and where it leads inside the root (empty: out of it). */
@@ -85,14 +86,16 @@ public record DepmodConfig(List<String> search, List<String> overrides, Set<Stri
     List<String> search = new ArrayList<>();
     List<String> overrides = new ArrayList<>();
     Set<String> excluded = new HashSet<>();
+    int left = MAX_BYTES;
     for (Conf c : files.values()) {
       String source = c.entry().toString();
       if (c.file().isEmpty()) {
         unread.add(new BadInputException(source, "a link leading out of " + root.root() + ", not read: its search and override lines are unknown; make it a file inside the root"));
       } else if (Files.exists(c.file().get())) { // a dangling link: depmod cannot open it either
-        byte[] bytes = InputFiles.head(c.file().get(), source, MAX_BYTES + 1);
-        if (bytes.length > MAX_BYTES) {
-          throw new BadInputException(source, "larger than 1 MiB, which no depmod.d file is (a real one is a few KiB); remove it or cut it down");
+        byte[] bytes = InputFiles.head(c.file().get(), source, left + 1);
+        left -= bytes.length;
+        if (left < 0) {
+          throw new BadInputException(source, "the depmod.d files up to this one hold more than 1 MiB, which no real depmod.d does (a file is a few KiB); remove it or cut it down");
         }
         parse(new String(bytes, StandardCharsets.UTF_8), release, search, overrides, excluded);
       }
@@ -151,13 +154,19 @@ public record DepmodConfig(List<String> search, List<String> overrides, Set<Stri
     return nul < 0 ? line.toString() : line.substring(0, nul);
   }
 
-  /** An override's kernel: "*" or an extended regular expression found in the release. */
+  private static final List<String> POSIX_CLASSES = List.of("alnum", "alpha", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "xdigit");
+
+  /** An override's kernel: "*" or a POSIX extended regular expression found in the release. */
   private static boolean kernelMatches(String pattern, String release) {
     if (pattern.equals("*")) {
       return true;
     }
     try {
-      return Pattern.compile(pattern).matcher(release).find();
+      String java = pattern;
+      for (String c : POSIX_CLASSES) { // regcomp's [[:digit:]]; Java reads [:digit:] as the characters
+        java = java.replace("[:" + c + ":]", "\\p{" + (c.equals("xdigit") ? "XDigit" : Character.toUpperCase(c.charAt(0)) + c.substring(1)) + "}");
+      }
+      return Pattern.compile(java).matcher(release).find();
     } catch (PatternSyntaxException e) {
       return false; // regcomp fails: depmod skips the line
     }

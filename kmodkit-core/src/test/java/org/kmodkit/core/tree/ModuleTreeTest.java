@@ -136,6 +136,13 @@ class ModuleTreeTest {
   }
 
   @Test
+  void anOverridesKernelIsAPosixExtendedExpressionItsBracketClassesIncluded() throws Exception {
+    FakeRoot.at(dir).module(R, "updates/foo.ko", KoBuilder.module("foo"));
+    ModuleTree t = fooIn("/etc/depmod.d/o.conf", "override foo ^6\\.[[:digit:]]+\\.[[:digit:]]-[[:digit:]]+-cloud extra\n");
+    assertThat(chosen(t, "foo")).isEqualTo("extra/foo.ko");
+  }
+
+  @Test
   void anExcludedDirectoryIsNotSearchedAtAnyDepth() throws Exception {
     FakeRoot.at(dir).module(R, "updates/foo.ko", KoBuilder.module("foo"));
     FakeRoot.at(dir).module(R, "extra/old/bar.ko", KoBuilder.module("bar"));
@@ -169,6 +176,13 @@ class ModuleTreeTest {
   void aHugeConfIsRefusedNamingItBeforeItIsRead() {
     assertThatThrownBy(() -> fooIn("/etc/depmod.d/huge.conf", "#".repeat(2 << 20)))
         .isInstanceOf(BadInputException.class).hasMessageContaining("etc/depmod.d/huge.conf").hasMessageContaining("MiB");
+  }
+
+  @Test
+  void manyConfsTogetherLargerThanAnyRealDepmodDAreRefusedNamingTheOneThatPassesTheBound() {
+    String part = "search " + "extra ".repeat(70_000) + "\n"; // ~410 KiB each
+    assertThatThrownBy(() -> fooIn("/etc/depmod.d/a.conf", part, "/etc/depmod.d/b.conf", part, "/etc/depmod.d/c.conf", part))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("etc/depmod.d/c.conf").hasMessageContaining("MiB");
   }
 
   @Test
