@@ -10,7 +10,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.elf.ModuleFile;
@@ -34,7 +36,7 @@ public final class ModuleFiles {
 
   /** Module files under {@code dir}, recursively, sorted by path (links to files included). */
   public static List<Path> find(Path dir) throws BadInputException {
-    return find(dir, false);
+    return find(dir, Set.of());
   }
 
   /**
@@ -44,10 +46,18 @@ public final class ModuleFiles {
    * thousands of other files (and, as absolute links under a --root, lead out of the image).
    */
   public static List<Path> findInTree(Path tree) throws BadInputException {
-    return find(tree, true);
+    return findInTree(tree, Set.of());
   }
 
-  private static List<Path> find(Path dir, boolean asDepmod) throws BadInputException {
+  /** As {@link #findInTree(Path)}, leaving out too every entry named as depmod.d's {@code exclude} lines name one. */
+  public static List<Path> findInTree(Path tree, Set<String> excluded) throws BadInputException {
+    Set<String> skip = new HashSet<>(excluded);
+    skip.add("build");
+    skip.add("source");
+    return find(tree, skip);
+  }
+
+  private static List<Path> find(Path dir, Set<String> skip) throws BadInputException {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException(dir.toString(), "is not a directory");
     }
@@ -58,14 +68,15 @@ public final class ModuleFiles {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
           String name = d.equals(dir) ? "" : d.getFileName().toString();
-          return asDepmod && (name.equals("build") || name.equals("source")) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          return skip.contains(name) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
         }
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           // a pipe or device named like a module is listed too: reading it refuses it by name
           // ("not a regular file") rather than leaving it out unsaid
-          if ((attrs.isRegularFile() || attrs.isOther()) && isModuleFileName(file.getFileName().toString())) {
+          String name = file.getFileName().toString();
+          if ((attrs.isRegularFile() || attrs.isOther()) && isModuleFileName(name) && !skip.contains(name)) {
             out.add(file);
           }
           return FileVisitResult.CONTINUE;

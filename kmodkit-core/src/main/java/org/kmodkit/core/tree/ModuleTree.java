@@ -61,7 +61,8 @@ public record ModuleTree(String release, Path dir, Map<String, TreeModule> modul
   /**
    * The modules of {@code <root>/lib/modules/<release>} as modprobe finds them: each name at the
    * path its modules.dep lists (depmod.d's rules applied), with the dependencies listed there; only
-   * a tree depmod never ran on is searched instead (see {@link #preferred}). Read in parallel.
+   * a tree depmod never ran on is searched instead, one file of each name chosen by the root's
+   * depmod.d as depmod would choose it (see {@link DepmodConfig#prefers}). Read in parallel.
    */
   public static ModuleTree read(Sysroot root, String release) throws BadInputException {
     Path dir = root.modulesDir(release);
@@ -75,7 +76,9 @@ public record ModuleTree(String release, Path dir, Map<String, TreeModule> modul
       fromModulesDep(root, release, dep.get(), byName, bad);
       return new ModuleTree(release, dir, byName, builtin(dir), bad);
     }
-    List<ModuleFiles.Read> reads = ModuleFiles.readAll(ModuleFiles.findInTree(dir), Path::toString);
+    DepmodConfig depmodD = DepmodConfig.read(root, release);
+    bad.addAll(depmodD.unread());
+    List<ModuleFiles.Read> reads = ModuleFiles.readAll(ModuleFiles.findInTree(dir, depmodD.excluded()), Path::toString);
     for (ModuleFiles.Read r : reads) {
       if (!r.ok()) {
         bad.add(r.error());
@@ -83,7 +86,7 @@ public record ModuleTree(String release, Path dir, Map<String, TreeModule> modul
       }
       String rel = dir.relativize(r.file()).toString().replace('\\', '/');
       TreeModule t = new TreeModule(rel, r.file(), r.module());
-      byName.merge(t.name(), t, (a, b) -> preferred(b, a) ? b : a);
+      byName.merge(t.name(), t, (a, b) -> depmodD.prefers(b.relativePath(), a.relativePath()) ? b : a);
     }
     return new ModuleTree(release, dir, byName, builtin(dir), bad);
   }
@@ -131,26 +134,6 @@ public record ModuleTree(String release, Path dir, Map<String, TreeModule> modul
       }
     }
     return builtin;
-  }
-
-  /**
-   * depmod's default search order when two files give the same module name: updates/ first, then
-   * the kernel's own (kernel/), then anything else (extra/, weak-updates/), by path.
-   */
-  static boolean preferred(TreeModule x, TreeModule y) {
-    int rx = rank(x.relativePath());
-    int ry = rank(y.relativePath());
-    return rx != ry ? rx < ry : x.relativePath().compareTo(y.relativePath()) < 0;
-  }
-
-  static int rank(String relativePath) {
-    if (relativePath.startsWith("updates/")) {
-      return 0;
-    }
-    if (relativePath.startsWith("kernel/")) {
-      return 1;
-    }
-    return 2;
   }
 
   public Optional<TreeModule> module(String name) {

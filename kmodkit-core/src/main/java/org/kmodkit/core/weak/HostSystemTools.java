@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.EnvironmentException;
 import org.kmodkit.core.host.ProcessRunner;
+import org.kmodkit.core.tree.DepmodConfig;
 import org.kmodkit.core.tree.Sysroot;
 
 /** The real tools: kmod's depmod, rpm, dracut or update-initramfs. */
@@ -21,8 +21,6 @@ public final class HostSystemTools implements SystemTools {
   public HostSystemTools(ProcessRunner runner) {
     this.runner = runner;
   }
-
-  private static final List<String> DEPMOD_CONFIG_DIRS = List.of("/etc/depmod.d", "/run/depmod.d", "/usr/local/lib/depmod.d", "/lib/depmod.d", "/usr/lib/depmod.d");
 
   @Override
   public void depmod(Sysroot root, String release) throws EnvironmentException {
@@ -39,12 +37,9 @@ public final class HostSystemTools implements SystemTools {
    */
   static List<String> depmodCommand(Sysroot root, String release) {
     List<String> cmd = new ArrayList<>(List.of("depmod", "-a", "-b", root.root().toString()));
-    for (String d : DEPMOD_CONFIG_DIRS) {
-      Optional<Path> p = root.resolve(d).filter(Files::isDirectory);
-      if (p.isPresent() && !cmd.contains(p.get().toString())) { // merged /usr: /lib/depmod.d is /usr/lib/depmod.d
-        cmd.add("-C");
-        cmd.add(p.get().toString());
-      }
+    for (Path d : DepmodConfig.dirs(root)) {
+      cmd.add("-C");
+      cmd.add(d.toString());
     }
     if (!cmd.contains("-C")) {
       cmd.add("-C");
