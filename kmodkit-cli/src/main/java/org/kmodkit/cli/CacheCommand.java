@@ -81,8 +81,7 @@ final class CacheCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       long total = entries.stream().mapToLong(Entry::bytes).sum();
       if (json.on()) {
-        try (JsonGenerator g = JsonOutput.open(out)) {
-          g.writeStartObject();
+        JsonOutput.document(out, g -> {
           g.writeStringField("schema", "kmodkit.cache/1");
           g.writeStringField("cache", cache.root().toString());
           g.writeArrayFieldStart("entries");
@@ -91,11 +90,7 @@ final class CacheCommand implements Runnable {
           }
           g.writeEndArray();
           g.writeNumberField("total_bytes", total);
-          g.writeEndObject();
-        } catch (java.io.IOException e) { // a PrintWriter never throws: a kmodkit bug, as in JsonOutput
-          throw new java.io.UncheckedIOException(e);
-        }
-        out.println();
+        });
         return ExitCode.OK.code();
       }
       out.printf("%-15s %10s  %-17s  %s%n", "KIND", "SIZE", "LAST USED (UTC)", "PATH");

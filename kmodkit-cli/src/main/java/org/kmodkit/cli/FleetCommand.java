@@ -1,9 +1,6 @@
 package org.kmodkit.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -107,8 +104,7 @@ final class FleetCommand implements Runnable {
   }
 
   static void json(PrintWriter out, FleetReport r) {
-    try (JsonGenerator g = JsonOutput.open(out)) {
-      g.writeStartObject();
+    JsonOutput.document(out, g -> {
       g.writeStringField("schema", "kmodkit.fleet/1");
       g.writeNumberField("nodes", r.nodes.size());
       g.writeNumberField("status_reports", r.statusReports);
@@ -151,11 +147,7 @@ final class FleetCommand implements Runnable {
         g.writeEndObject();
       }
       g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   /** One page: a row per cell, a coloured count per state (the status page's colours), node lists and reasons folded. */

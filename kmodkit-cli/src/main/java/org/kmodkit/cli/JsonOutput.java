@@ -51,7 +51,27 @@ final class JsonOutput {
     }
   }
 
-  static JsonGenerator open(PrintWriter out) throws IOException {
+  /** What writes a document's fields. */
+  interface Fields {
+    void to(JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * One JSON document on {@code out}: an object holding what {@code fields} writes, then a newline;
+   * an IOException leaves as an UncheckedIOException.
+   */
+  static void document(PrintWriter out, Fields fields) {
+    try (JsonGenerator g = open(out)) {
+      g.writeStartObject();
+      fields.to(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.println();
+  }
+
+  private static JsonGenerator open(PrintWriter out) throws IOException {
     JsonGenerator g = new JsonFactory().createGenerator(out);
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     g.useDefaultPrettyPrinter();
@@ -85,8 +105,7 @@ final class JsonOutput {
   };
 
   static void inspect(PrintWriter out, List<InspectCommand.Inspected> all) {
-    try (JsonGenerator g = open(out)) {
-      g.writeStartObject();
+    document(out, g -> {
       g.writeStringField("schema", INSPECT_SCHEMA);
       g.writeArrayFieldStart("modules");
       for (InspectCommand.Inspected i : all) {
@@ -103,11 +122,7 @@ final class JsonOutput {
       }
       g.writeEndArray();
       errors(g, all.stream().filter(i -> i.error() != null).map(InspectCommand.Inspected::error).toList());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   private static void module(JsonGenerator g, ModuleFile m) throws IOException {
@@ -198,8 +213,7 @@ final class JsonOutput {
   }
 
   static void check(PrintWriter out, KernelAbi abi, List<SetVerdict> sets, List<BadInputException> errors, ExitCode code) {
-    try (JsonGenerator g = open(out)) {
-      g.writeStartObject();
+    document(out, g -> {
       g.writeStringField("schema", CHECK_SCHEMA);
       g.writeObjectFieldStart("kernel");
       g.writeStringField("release", abi.release());
@@ -243,11 +257,7 @@ final class JsonOutput {
       g.writeNumberField("unreadable", errors.size());
       g.writeNumberField("exit_code", code.code());
       g.writeEndObject();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   static void verdict(JsonGenerator g, ModuleVerdict v) throws IOException {
@@ -363,8 +373,7 @@ final class JsonOutput {
   }
 
   static void weak(PrintWriter out, WeakUpdates.Result r) {
-    try (JsonGenerator g = open(out)) {
-      g.writeStartObject();
+    document(out, g -> {
       g.writeStringField("schema", "kmodkit.weak/1");
       g.writeBooleanField("applied", r.outcome() != null);
       g.writeArrayFieldStart("kernels");
@@ -406,11 +415,7 @@ final class JsonOutput {
         }
       }
       g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   private static void decisions(JsonGenerator g, List<Plan.SetDecision> ds) throws IOException {
@@ -436,8 +441,7 @@ final class JsonOutput {
   }
 
   static void status(PrintWriter out, Sysroot root, Status st) {
-    try (JsonGenerator g = open(out)) {
-      g.writeStartObject();
+    document(out, g -> {
       g.writeStringField("schema", "kmodkit.status/1");
       g.writeStringField("root", root.root().toString());
       g.writeArrayFieldStart("kernels");
@@ -473,23 +477,14 @@ final class JsonOutput {
         g.writeString(n);
       }
       g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   static void preflight(PrintWriter out, String release, Plan.KernelPlan kp) {
-    try (JsonGenerator g = open(out)) {
-      g.writeStartObject();
+    document(out, g -> {
       g.writeStringField("schema", "kmodkit.preflight/1");
       g.writeStringField("release", release);
       decisions(g, kp.decisions());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -113,8 +112,7 @@ final class RebuildOutput {
     StringWriter sw = new StringWriter();
     PrintWriter out = new PrintWriter(sw);
     BuildReport r = o.report();
-    try (JsonGenerator g = JsonOutput.open(out)) {
-      g.writeStartObject();
+    JsonOutput.document(out, g -> {
       g.writeStringField("schema", SCHEMA);
       for (Map.Entry<String, String> e : extra.entrySet()) {
         g.writeStringField(e.getKey(), e.getValue());
@@ -147,11 +145,7 @@ final class RebuildOutput {
       g.writeNumberField("skipped", r.skipped());
       g.writeNumberField("exit_code", code.code());
       g.writeEndObject();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
     out.flush();
     return sw.toString();
   }
@@ -188,8 +182,7 @@ final class RebuildOutput {
    * write, or why it is skipped; nothing has run.
    */
   static void planJson(PrintWriter out, Rebuild.Outcome o, int jobs) {
-    try (JsonGenerator g = JsonOutput.open(out)) {
-      g.writeStartObject();
+    JsonOutput.document(out, g -> {
       g.writeStringField("schema", PLAN_SCHEMA);
       g.writeNumberField("jobs", jobs);
       g.writeStringField("signer", o.signer() == null ? null : o.signer().signer());
@@ -227,11 +220,7 @@ final class RebuildOutput {
         g.writeEndObject();
       }
       g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
     out.flush();
   }
 

@@ -3,7 +3,6 @@ package org.kmodkit.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.List;
 import org.kmodkit.core.BadInputException;
 import org.kmodkit.core.verify.BootOutcome;
@@ -22,8 +21,7 @@ final class VerifyJson {
   private VerifyJson() {}
 
   static void write(PrintWriter out, VmKernel kernel, String label, String tree, VerifyReport r, List<BadInputException> errors, ExitCode code) {
-    try (JsonGenerator g = JsonOutput.open(out)) {
-      g.writeStartObject();
+    JsonOutput.document(out, g -> {
       g.writeStringField("schema", SCHEMA);
       g.writeObjectFieldStart("kernel");
       g.writeStringField("release", kernel.release());
@@ -86,11 +84,7 @@ final class VerifyJson {
       g.writeNumberField("unreadable", errors.size());
       g.writeNumberField("exit_code", code.code());
       g.writeEndObject();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.println();
+    });
   }
 
   private static void module(JsonGenerator g, ModuleResult m) throws IOException {
