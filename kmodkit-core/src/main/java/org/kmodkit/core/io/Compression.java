@@ -97,9 +97,9 @@ public enum Compression {
       case GZIP:
         return new GZIPInputStream(in, 65536);
       case XZ:
-        return new XZInputStream(in, LZMA_MEMORY_KIB);
+        return new XZInputStream(in, LZMA_MEMORY_KIB, true, org.tukaani.xz.BasicArrayCache.getInstance());
       case ZSTD:
-        return new ZstdInputStream(in);
+        return new com.github.luben.zstd.ZstdInputStreamNoFinalizer(in, com.github.luben.zstd.RecyclingBufferPool.INSTANCE);
       case BZIP2:
         return new BZip2CompressorInputStream(in, true);
       case LZMA:
@@ -148,6 +148,12 @@ public enum Compression {
    */
   public Expanded expand(String source, Source compressed, long compressedSize, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
     try {
+      if (this == ZSTD && compressedSize <= ZSTD_AT_ONCE) {
+        Expanded once = zstdAtOnce(compressed, compressedSize, limit, budget);
+        if (once != null) {
+          return once;
+        }
+      }
       long total;
       MemoryBudget.Reservation first = budget.reserve(Math.min(limit.bytes(), Math.max(1 << 20, RATIO * compressedSize)));
       try (InputStream in = decoder(compressed.open())) {
@@ -177,6 +183,41 @@ public enum Compression {
       }
     } catch (IOException | RuntimeException e) {
       throw new BadInputException(source, "corrupt " + name().toLowerCase() + " data (" + oneLine(e) + "); re-download or re-compress the file");
+    }
+  }
+
+  /** Compressed inputs up to this size are read whole for one native zstd call. */
+  private static final long ZSTD_AT_ONCE = 16 << 20;
+
+  /**
+   * A zstd input whose frame declares its size, decompressed by one native call into an array of
+   * that size (a module's frame does: `make modules_install` compresses whole files); null, to
+   * stream it instead, when no size is declared, it is past the limit, the budget or what the first
+   * streamed pass would hold anyway, or the data does not give exactly that size (a second frame,
+   * a false claim). Streaming a module cost a native context, buffers and chunked copies each.
+   */
+  private static Expanded zstdAtOnce(Source compressed, long compressedSize, ExpansionLimit limit, MemoryBudget budget) throws IOException {
+    byte[] src;
+    try (InputStream in = compressed.open()) {
+      src = in.readNBytes((int) compressedSize + 1);
+    }
+    long declared = com.github.luben.zstd.Zstd.getFrameContentSize(src);
+    // a size no real module compresses from (past RATIO) goes the bomb-proof way: streamed and counted
+    if (src.length > compressedSize || declared <= 0 || declared > limit.bytes() || declared > Math.max(1 << 20, RATIO * (long) src.length)) {
+      return null;
+    }
+    MemoryBudget.Reservation r = budget.reserve(declared);
+    try {
+      if (r.bytes() < declared) {
+        return null;
+      }
+      byte[] out = new byte[(int) declared];
+      long n = com.github.luben.zstd.Zstd.decompressByteArray(out, 0, out.length, src, 0, src.length);
+      return com.github.luben.zstd.Zstd.isError(n) || n != declared ? null : new Expanded(out, r.take());
+    } catch (com.github.luben.zstd.ZstdException e) {
+      return null; // more than the first frame, or corrupt: the stream says which
+    } finally {
+      r.close();
     }
   }
 

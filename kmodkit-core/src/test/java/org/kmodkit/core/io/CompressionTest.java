@@ -104,4 +104,79 @@ class CompressionTest {
     }
     assertThat(budget.free()).isEqualTo(64 << 20);
   }
+
+  /** Text-like bytes: compressible, not all one value. */
+  private static byte[] sample(int size) {
+    byte[] b = new byte[size];
+    for (int i = 0; i < size; i++) {
+      b[i] = (byte) ("module_layout printk kmalloc ".charAt(i % 29) + (i / 4096) % 7);
+    }
+    return b;
+  }
+
+  /** A frame declaring its size (as `zstd` writes a module) is expanded by one call, into exactly that size. */
+  @Test
+  void aZstdFrameDeclaringItsSizeExpandsToTheSameBytesInOneArray() throws Exception {
+    byte[] plain = sample(300_000);
+    byte[] packed = com.github.luben.zstd.Zstd.compress(plain);
+    assertThat(com.github.luben.zstd.Zstd.getFrameContentSize(packed)).isEqualTo(plain.length);
+    MemoryBudget budget = new MemoryBudget(8 << 20);
+    try (Compression.Expanded e = Compression.ZSTD.expand("a.ko.zst", packed, ExpansionLimit.MODULE, budget)) {
+      assertThat(e.bytes()).isEqualTo(plain);
+      assertThat(budget.free()).isEqualTo((8 << 20) - plain.length);
+    }
+    assertThat(budget.free()).isEqualTo(8 << 20);
+  }
+
+  /** Two frames one after the other: the first frame's size is not the whole; all of it comes out. */
+  @Test
+  void twoZstdFramesExpandToBoth() throws Exception {
+    byte[] a = sample(100_000);
+    byte[] b = java.util.Arrays.copyOfRange(sample(200_000), 50_000, 180_000);
+    java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+    both.write(com.github.luben.zstd.Zstd.compress(a));
+    both.write(com.github.luben.zstd.Zstd.compress(b));
+    byte[] expected = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, expected, a.length, b.length);
+    assertThat(Compression.ZSTD.decompress("two.zst", both.toByteArray(), ExpansionLimit.MODULE)).isEqualTo(expected);
+  }
+
+  /** A frame whose declared size is false, smaller or larger than its data: refused as corrupt, naming the file. */
+  @ParameterizedTest
+  @CsvSource({"-1", "1"})
+  void aZstdFrameThatMisstatesItsSizeIsRefusedAsCorrupt(int delta) {
+    byte[] plain = sample(60_000);
+    byte[] packed = com.github.luben.zstd.Zstd.compress(plain);
+    // the frame header: magic, descriptor byte, then (single segment, 2-byte field) size - 256
+    int descriptor = packed[4] & 0xff;
+    assertThat(descriptor >> 6).as("a 2-byte size field").isEqualTo(1);
+    assertThat(descriptor & 0x20).as("single segment: no window byte").isNotZero();
+    int field = (packed[5] & 0xff) | (packed[6] & 0xff) << 8;
+    assertThat(field + 256).isEqualTo(plain.length);
+    field += delta;
+    packed[5] = (byte) field;
+    packed[6] = (byte) (field >> 8);
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("lies.ko.zst", packed, ExpansionLimit.MODULE))
+        .isInstanceOf(BadInputException.class).hasMessageStartingWith("lies.ko.zst: corrupt zstd data");
+  }
+
+  /**
+   * A frame claiming far more than its bytes could give (40 MiB from a few KiB, within the module
+   * limit and the budget) is not taken at its word: nothing of the claimed size is allocated before
+   * the data is seen to be false.
+   */
+  @Test
+  void aZstdFrameClaimingAHugeSizeIsNotAllocatedAtItsWord() {
+    byte[] plain = sample(100_000);
+    byte[] packed = com.github.luben.zstd.Zstd.compress(plain);
+    int descriptor = packed[4] & 0xff;
+    assertThat(descriptor >> 6).as("a 4-byte size field").isEqualTo(2);
+    assertThat(descriptor & 0x20).as("single segment: no window byte").isNotZero();
+    java.nio.ByteBuffer.wrap(packed, 5, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(40 << 20);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("claims.ko.zst", packed, ExpansionLimit.MODULE, new MemoryBudget(128 << 20)))
+        .isInstanceOf(BadInputException.class).hasMessageStartingWith("claims.ko.zst: corrupt zstd data");
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(8L << 20);
+  }
 }
