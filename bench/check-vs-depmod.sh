@@ -5,6 +5,7 @@
 #
 #   bench/check-vs-depmod.sh [cloud|amd64|all] [RUNS]      (default: all 7)
 #   KMODKIT_BASE_JAR=/tmp/base/kmodkit.jar bench/check-vs-depmod.sh ...
+#   COMPRESS=xz|zstd bench/check-vs-depmod.sh ...
 #
 # With KMODKIT_BASE_JAR (a copy of another build's kmodkit-cli/target: the jar and its lib/), that
 # build runs too, as "base", in the same rounds: a before/after pairing on one noisy machine.
@@ -13,6 +14,11 @@
 # amd64: the amd64 flavour 6.1.0-53 modules (4,022, ~390 MB) against 6.1.0-54, fetched with
 #        apt-get download into $KMODKIT_CACHE (default ~/.cache/kmodkit)/bench.
 # Runs alternate kmodkit/depmod so machine noise hits both alike; reports medians and the ratio.
+#
+# COMPRESS=xz or zstd: both trees with every module compressed as the kernel's own `make
+# modules_install` compresses them (CONFIG_MODULE_COMPRESS_XZ: `xz --check=crc32 --lzma2=dict=1MiB`,
+# Debian 13's 6.12 and RHEL 9; _ZSTD: `zstd`, as Fedora and Arch ship) into .ko.xz / .ko.zst, made
+# once beside the plain trees: kmodkit's reader and depmod's libkmod then both decompress every module.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 which=${1:-all}; runs=${2:-7}
@@ -57,6 +63,20 @@ prepare() { # flavour → sets $old $new $symvers $root $rel_new
   fi
 }
 
+compressed() { # dir → a copy (hard links, then each module replaced by its compressed file) in $dir-$COMPRESS
+  local from=$1 to=$1-$COMPRESS
+  if [ ! -f "$to/.done" ]; then
+    rm -rf "$to"; cp -al "$from" "$to"; rm -f "$to/.done"
+    case $COMPRESS in  # xz and zstd write a new file and unlink the link: the plain tree is untouched
+      xz) find "$to" -name '*.ko' -print0 | xargs -0 -n 64 -P "$(nproc)" xz -f -q --check=crc32 --lzma2=dict=1MiB ;;
+      zstd) find "$to" -name '*.ko' -print0 | xargs -0 -n 64 -P "$(nproc)" zstd -f -q --rm ;;
+      *) echo "COMPRESS is xz or zstd, not '$COMPRESS'" >&2; exit 2 ;;
+    esac
+    touch "$to/.done"
+  fi
+  echo "$to"
+}
+
 measure() { # label cmd... → appends "label wall rss cpu" to $out
   local label=$1; shift
   /usr/bin/time -f "$label %e %M %U %S" -o "$work/time.$$" "$@" >/dev/null 2>&1 || true
@@ -67,7 +87,12 @@ bench() { # flavour image_suffix
   prepare "$1" "$2"
   local n; n=$(find "$old/lib/modules/6.1.0-53-$1/kernel" -name '*.ko*' | wc -l)
   out=$work/$1.times; : > "$out"
-  local tree=$old/lib/modules/6.1.0-53-$1/kernel
+  local tree=$old/lib/modules/6.1.0-53-$1/kernel label=$1
+  if [ -n "${COMPRESS:-}" ]; then
+    tree=$(compressed "$old")/lib/modules/6.1.0-53-$1/kernel
+    root=$(compressed "$root")
+    label="$1 ($COMPRESS)"
+  fi
   local contenders=(kmodkit depmod)
   [ -n "${KMODKIT_BASE_JAR:-}" ] && contenders=(kmodkit depmod base)
   run() { # contender
@@ -87,7 +112,7 @@ bench() { # flavour image_suffix
       run "${contenders[$(((i + j) % k))]}"
     done
   done
-  python3 - "$out" "$1" "$n" "$runs" <<'PY'
+  python3 - "$out" "$label" "$n" "$runs" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
 def of(label):

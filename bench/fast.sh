@@ -9,7 +9,8 @@
 # work started from; without it only this checkout's build is timed. Rows:
 #   1. start-up: `--version`, `check` of a module, `status` against hello-world (startup-checkout.sh;
 #      BASE in a second pass, right after)
-#   2. check of the cloud and amd64 trees against `depmod -a -e -E` (check-vs-depmod.sh)
+#   2. check of the cloud and amd64 trees against `depmod -a -e -E` (check-vs-depmod.sh); 2b. the
+#      cloud tree with every module compressed, xz and zstd (COMPRESS=)
 #   3. `repo create --yum` of 500 signed RPMs against createrepo_c (repo-vs-createrepo_c.sh)
 #   4. `weak-modules --add-kernel` 54 then 56 against depmod's run on that kernel (weak-add-kernel.sh)
 # Each script prints its own Markdown table; bench/FAST.md holds the last run's.
@@ -35,6 +36,11 @@ fi
 echo
 echo "## 2. check vs depmod"
 KMODKIT_BASE_JAR=${base:+$base/kmodkit.jar} "$here/bench/check-vs-depmod.sh" all "$runs"
+echo
+echo "## 2b. check vs depmod, the cloud tree compressed as Debian 13 / RHEL 9 (xz) and Fedora (zstd) ship modules"
+for z in xz zstd; do
+  COMPRESS=$z KMODKIT_BASE_JAR=${base:+$base/kmodkit.jar} "$here/bench/check-vs-depmod.sh" cloud "$runs" | tail -n +3
+done
 echo
 echo "## 3. repo create vs createrepo_c"
 BASE=$base "$here/bench/repo-vs-createrepo_c.sh" "$runs"
