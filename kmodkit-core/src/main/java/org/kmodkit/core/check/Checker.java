@@ -103,7 +103,13 @@ public final class Checker {
     ModuleFile m = w.module;
     boolean modversions = kernel.modversions();
     boolean hasVersions = m.hasVersions();
-    Versions versions = new Versions(m.versions());
+    // the first version of a name counts, as check_version's linear search finds it. A HashMap:
+    // its bins turn into trees when names are made to collide, so a hostile __versions of
+    // 100,000 colliding names costs n log n, not n² (a hand-made open-addressed table did)
+    Map<String, Crc> versions = new HashMap<>(m.versions().size() * 2);
+    for (SymbolVersion v : m.versions()) {
+      versions.putIfAbsent(v.name(), v.crc());
+    }
     // check_modstruct_version: module_layout first
     if (modversions) {
       KernelSymbol layout = kernel.vmlinuxSymbols().get("module_layout");
@@ -207,48 +213,6 @@ public final class Checker {
       return new Provider(t, null);
     }
     return null;
-  }
-
-  /**
-   * A module's symbol versions by name, the first of a name counting (as check_version's linear
-   * search finds it): an open-addressed index into the list, one array per module instead of a
-   * map entry per version.
-   */
-  private static final class Versions {
-    private final List<SymbolVersion> list;
-    private final int[] slots; // index + 1 into list; 0 is empty
-
-    Versions(List<SymbolVersion> list) {
-      this.list = list;
-      int size = Integer.highestOneBit(Math.max(4, list.size() * 2 - 1)) << 1;
-      this.slots = new int[size];
-      for (int i = 0; i < list.size(); i++) {
-        String name = list.get(i).name();
-        for (int at = slot(name.hashCode()); ; at = (at + 1) & (slots.length - 1)) {
-          if (slots[at] == 0) {
-            slots[at] = i + 1;
-            break;
-          }
-          if (list.get(slots[at] - 1).name().equals(name)) {
-            break; // a later duplicate: the first stays
-          }
-        }
-      }
-    }
-
-    private int slot(int hash) {
-      return (hash ^ (hash >>> 16)) & (slots.length - 1);
-    }
-
-    Crc get(String name) {
-      for (int at = slot(name.hashCode()); slots[at] != 0; at = (at + 1) & (slots.length - 1)) {
-        SymbolVersion v = list.get(slots[at] - 1);
-        if (v.name().equals(name)) {
-          return v.crc();
-        }
-      }
-      return null;
-    }
   }
 
   /** ignore_undef_symbol and the arch-provided symbols the loader resolves itself. */

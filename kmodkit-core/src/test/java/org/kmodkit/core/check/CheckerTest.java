@@ -276,4 +276,38 @@ class CheckerTest {
     assertThat(one(unknownCpu, KoBuilder.module("m").bits(32).machine(KoBuilder.EM_386).vermagic("6.1.0-56-686 SMP mod_unload modversions NEWCPU ").withoutVersions()).problems())
         .noneMatch(p -> p instanceof Problem.VermagicMismatch);
   }
+
+  /**
+   * Version names made to collide (every one has the same String hash, as "Aa" and "BB" do): each
+   * import still meets its own CRC, and a mismatch is found among them. A hostile module can hold any number of such names; the index of a module's
+   * versions must not degrade to a list.
+   */
+  @Test
+  void versionNamesMadeToCollideAreEachJudgedByTheirOwnCrc() throws Exception {
+    List<String> names = collidingNames(11);
+    assertThat(names).hasSize(2048).allMatch(n -> n.hashCode() == "Aa".repeat(11).hashCode());
+    List<KernelSymbol> symbols = new ArrayList<>(List.of(vmlinux("module_layout", 0x11110000L, ExportType.EXPORT_SYMBOL, "")));
+    KoBuilder b = mod("collide");
+    for (int i = 0; i < names.size(); i++) {
+      symbols.add(vmlinux(names.get(i), 0x1000L + i, ExportType.EXPORT_SYMBOL, ""));
+      b.uses(names.get(i), i == 700 ? 0xbadL : 0x1000L + i);
+    }
+    KernelAbi k = KernelAbi.builder().release("6.1.0-56-cloud-amd64").config(new KernelConfig(DEBIAN)).symbols(symbols).build();
+    ModuleVerdict v = one(k, b);
+    assertThat(kinds(v)).containsExactly("crc_mismatch:" + names.get(700));
+  }
+
+  /** The 2^blocks names of that many "Aa" or "BB" blocks: all of one String hash. */
+  private static List<String> collidingNames(int blocks) {
+    List<String> names = new ArrayList<>(List.of(""));
+    for (int round = 0; round < blocks; round++) {
+      List<String> next = new ArrayList<>();
+      for (String n : names) {
+        next.add(n + "Aa");
+        next.add(n + "BB");
+      }
+      names = next;
+    }
+    return names;
+  }
 }
