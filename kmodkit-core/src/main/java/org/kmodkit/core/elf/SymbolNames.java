@@ -33,6 +33,9 @@ final class SymbolNames {
   private static final int MAX_ENTRIES = 1 << 17;
   private static final int MAX_NAME = 512;
   private static final long MAX_BYTES = 4 << 20;
+  // Slots a lookup tries: honest names spread out (the table is at most half full), names made to
+  // share a hash crowd one run, and past this many they are decoded per use instead of searched
+  private static final int MAX_PROBE = 32;
 
   private Entry[] table;
   private int size;
@@ -77,11 +80,15 @@ final class SymbolNames {
     return v;
   }
 
-  /** The entry for these bytes, made when new; null when they are not all ASCII or past the bounds. */
+  /**
+   * The entry for these bytes, made when new; null when they are not all ASCII, past the bounds,
+   * or not within {@link #MAX_PROBE} slots of where their hash puts them.
+   */
   private Entry entry(byte[] b, int at, int length) {
     int h = hash(b, at, length);
     int mask = table.length - 1;
-    for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
+    int i = mix(h) & mask;
+    for (int probe = 0; probe < MAX_PROBE; probe++, i = (i + 1) & mask) {
       Entry e = table[i];
       if (e == null) {
         if (size >= MAX_ENTRIES || length > MAX_NAME || bytes + length > MAX_BYTES || !ascii(b, at, length)) {
@@ -99,19 +106,13 @@ final class SymbolNames {
         return e;
       }
     }
+    return null;
   }
 
-  /**
-   * The length and at most the first and last eight bytes: names sharing both ends and the length
-   * are rare, and a lookup then costs a compare, not a pass over every byte twice.
-   */
+  /** Every byte, as String.hashCode weighs chars (a kernel's names share long prefixes and suffixes). */
   private static int hash(byte[] b, int at, int length) {
-    int h = length;
-    int head = Math.min(length, 8);
-    for (int i = at; i < at + head; i++) {
-      h = 31 * h + b[i];
-    }
-    for (int i = at + Math.max(head, length - 8); i < at + length; i++) {
+    int h = 0;
+    for (int i = at; i < at + length; i++) {
       h = 31 * h + b[i];
     }
     return h;
@@ -126,7 +127,12 @@ final class SymbolNames {
     return true;
   }
 
+  /** MurmurHash3's finalizer: names a character apart, whose hashes are close, land far apart. */
   private static int mix(int h) {
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
     return h ^ (h >>> 16);
   }
 
@@ -137,10 +143,15 @@ final class SymbolNames {
     for (Entry e : old) {
       if (e != null) {
         int i = mix(e.hash) & mask;
-        while (table[i] != null) {
+        for (int probe = 0; table[i] != null && probe < MAX_PROBE; probe++) {
           i = (i + 1) & mask;
         }
-        table[i] = e;
+        if (table[i] == null) {
+          table[i] = e;
+        } else { // a crowded run even here: let it go, as a name never kept
+          size--;
+          bytes -= e.bytes.length;
+        }
       }
     }
   }
