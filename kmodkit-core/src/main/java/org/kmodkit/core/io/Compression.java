@@ -149,9 +149,16 @@ public enum Compression {
   public Expanded expand(String source, Source compressed, long compressedSize, ExpansionLimit limit, MemoryBudget budget) throws BadInputException {
     try {
       if (this == ZSTD && compressedSize <= ZSTD_AT_ONCE) {
-        Expanded once = zstdAtOnce(compressed, compressedSize, limit, budget);
-        if (once != null) {
-          return once;
+        byte[] src;
+        try (InputStream in = compressed.open()) {
+          src = in.readNBytes((int) compressedSize + 1);
+        }
+        if (src.length <= compressedSize) { // else the file grew while read: stream it as it is now
+          Expanded once = zstdAtOnce(src, limit, budget);
+          if (once != null) {
+            return once;
+          }
+          compressed = () -> new ByteArrayInputStream(src); // the streamed pass takes the bytes read already
         }
       }
       long total;
@@ -196,14 +203,10 @@ public enum Compression {
    * streamed pass would hold anyway, or the data does not give exactly that size (a second frame,
    * a false claim). Streaming a module cost a native context, buffers and chunked copies each.
    */
-  private static Expanded zstdAtOnce(Source compressed, long compressedSize, ExpansionLimit limit, MemoryBudget budget) throws IOException {
-    byte[] src;
-    try (InputStream in = compressed.open()) {
-      src = in.readNBytes((int) compressedSize + 1);
-    }
+  private static Expanded zstdAtOnce(byte[] src, ExpansionLimit limit, MemoryBudget budget) {
     long declared = com.github.luben.zstd.Zstd.getFrameContentSize(src);
     // a size no real module compresses from (past RATIO) goes the bomb-proof way: streamed and counted
-    if (src.length > compressedSize || declared <= 0 || declared > limit.bytes() || declared > Math.max(1 << 20, RATIO * (long) src.length)) {
+    if (declared <= 0 || declared > limit.bytes() || declared > Math.max(1 << 20, RATIO * (long) src.length)) {
       return null;
     }
     MemoryBudget.Reservation r = budget.reserve(declared);

@@ -139,6 +139,17 @@ class CompressionTest {
     byte[] expected = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, expected, a.length, b.length);
     assertThat(Compression.ZSTD.decompress("two.zst", both.toByteArray(), ExpansionLimit.MODULE)).isEqualTo(expected);
+    // the streamed pass after the one call takes the bytes read for it: the file is opened once
+    int[] opens = {0};
+    byte[] file = both.toByteArray();
+    Compression.Source source = () -> {
+      opens[0]++;
+      return new ByteArrayInputStream(file);
+    };
+    try (Compression.Expanded e = Compression.ZSTD.expand("two.zst", source, file.length, ExpansionLimit.MODULE, MemoryBudget.heap())) {
+      assertThat(e.bytes()).isEqualTo(expected);
+    }
+    assertThat(opens[0]).isEqualTo(1);
   }
 
   /** A frame whose declared size is false, smaller or larger than its data: refused as corrupt, naming the file. */
