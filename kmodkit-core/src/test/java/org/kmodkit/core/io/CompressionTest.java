@@ -152,6 +152,16 @@ class CompressionTest {
     assertThat(opens[0]).isEqualTo(1);
   }
 
+  /** A frame cut short (a truncated download) is refused as corrupt, naming the file, however much of it is left. */
+  @ParameterizedTest
+  @CsvSource({"1", "5", "100"})
+  void aTruncatedZstdFrameIsRefusedAsCorrupt(int cut) {
+    byte[] packed = com.github.luben.zstd.Zstd.compress(sample(300_000));
+    byte[] truncated = java.util.Arrays.copyOf(packed, packed.length - cut);
+    assertThatThrownBy(() -> Compression.ZSTD.decompress("cut.ko.zst", truncated, ExpansionLimit.MODULE))
+        .isInstanceOf(BadInputException.class).hasMessageStartingWith("cut.ko.zst: corrupt zstd data");
+  }
+
   /** A frame whose declared size is false, smaller or larger than its data: refused as corrupt, naming the file. */
   @ParameterizedTest
   @CsvSource({"-1", "1"})
